@@ -1,0 +1,20 @@
+"""Connection pool: one per process, opened at start-up and closed last."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from registry_core.db.repo.codecs import init_connection
+
+
+async def open_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=init_connection,
+        statement_cache_size=512,
+        command_timeout=30,
+    )
+    assert pool is not None
+    return pool
