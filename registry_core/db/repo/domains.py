@@ -1,0 +1,129 @@
+"""SQL for domain objects, their links (hosts, contacts) and DS records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from registry_core.db.repo.errors import unique_as_exists
+from registry_core.model.domain import DsData, KeyData
+
+
+async def next_domain_id(conn: Any) -> int:
+    return int(await conn.fetchval("SELECT nextval('domain_id_seq')"))
+
+
+async def insert_domain(conn: Any, values: dict[str, Any]) -> None:
+    columns = list(values)
+    params = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    with unique_as_exists("domain", str(values["name"])):
+        await conn.execute(f"INSERT INTO domain ({', '.join(columns)}) VALUES ({params})", *values.values())
+
+
+async def fetch_domain_by_name(conn: Any, name: str, *, lock: bool = False) -> dict[str, Any] | None:
+    suffix = " FOR UPDATE" if lock else ""
+    row = await conn.fetchrow(f"SELECT * FROM domain WHERE name = $1 AND deleted_at IS NULL{suffix}", name)
+    return None if row is None else dict(row)
+
+
+async def fetch_domain_by_id(conn: Any, domain_id: int, *, lock: bool = False) -> dict[str, Any]:
+    suffix = " FOR UPDATE" if lock else ""
+    return dict(await conn.fetchrow(f"SELECT * FROM domain WHERE id = $1{suffix}", domain_id))
+
+
+async def fetch_live_domain_names(conn: Any, names: list[str]) -> set[str]:
+    rows = await conn.fetch("SELECT name FROM domain WHERE name = ANY($1) AND deleted_at IS NULL", names)
+    return {r["name"] for r in rows}
+
+
+async def fetch_domain_links(conn: Any, domain_id: int) -> dict[str, Any]:
+    """Contacts (role, handle), name servers and the registrant handle of one domain."""
+    contacts = await conn.fetch(
+        """SELECT dc.role, c.handle FROM domain_contact dc JOIN contact c ON c.id = dc.contact_id
+           WHERE dc.domain_id = $1 ORDER BY dc.role, c.handle""", domain_id)
+    hosts = await conn.fetch(
+        """SELECT h.name FROM domain_host dh JOIN host h ON h.id = dh.host_id
+           WHERE dh.domain_id = $1 ORDER BY h.name""", domain_id)
+    return {"contacts": [(r["role"], r["handle"]) for r in contacts], "nameservers": [r["name"] for r in hosts]}
+
+
+async def fetch_registrant_handle(conn: Any, contact_id: int | None) -> str | None:
+    if contact_id is None:
+        return None
+    value = await conn.fetchval("SELECT handle FROM contact WHERE id = $1", contact_id)
+    return None if value is None else str(value)
+
+
+async def insert_contact_links(conn: Any, domain_id: int, links: list[tuple[str, int]]) -> None:
+    if links:
+        await conn.executemany(
+            "INSERT INTO domain_contact (domain_id, role, contact_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [(domain_id, role, cid) for role, cid in links])
+
+
+async def delete_contact_links(conn: Any, domain_id: int, links: list[tuple[str, int]]) -> None:
+    for role, cid in links:
+        await conn.execute("DELETE FROM domain_contact WHERE domain_id = $1 AND role = $2 AND contact_id = $3",
+                           domain_id, role, cid)
+
+
+async def insert_host_links(conn: Any, domain_id: int, host_ids: list[int]) -> None:
+    if host_ids:
+        await conn.executemany("INSERT INTO domain_host (domain_id, host_id) VALUES ($1, $2)",
+                               [(domain_id, h) for h in host_ids])
+
+
+async def delete_host_links(conn: Any, domain_id: int, host_ids: list[int]) -> None:
+    await conn.execute("DELETE FROM domain_host WHERE domain_id = $1 AND host_id = ANY($2)", domain_id, host_ids)
+
+
+async def delete_all_links(conn: Any, domain_id: int) -> None:
+    await conn.execute("DELETE FROM domain_host WHERE domain_id = $1", domain_id)
+    await conn.execute("DELETE FROM domain_contact WHERE domain_id = $1", domain_id)
+    await conn.execute("DELETE FROM ds_record WHERE domain_id = $1", domain_id)
+
+
+async def update_domain(conn: Any, domain_id: int, values: dict[str, Any]) -> None:
+    sets = ", ".join(f"{col} = ${i}" for i, col in enumerate(values, start=2))
+    await conn.execute(f"UPDATE domain SET {sets} WHERE id = $1", domain_id, *values.values())
+
+
+async def fetch_ds(conn: Any, domain_id: int) -> list[DsData]:
+    rows = await conn.fetch(
+        "SELECT * FROM ds_record WHERE domain_id = $1 ORDER BY key_tag, alg, digest_type, digest", domain_id)
+    return [DsData(r["key_tag"], r["alg"], r["digest_type"], r["digest"],
+                   KeyData(r["key_flags"], r["key_protocol"], r["key_alg"], r["public_key"])
+                   if r["public_key"] is not None else None) for r in rows]
+
+
+async def insert_ds(conn: Any, domain_id: int, records: list[DsData]) -> None:
+    for ds in records:
+        key = ds.key_data
+        await conn.execute(
+            """INSERT INTO ds_record (domain_id, key_tag, alg, digest_type, digest, key_flags,
+                                      key_protocol, key_alg, public_key)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING""",
+            domain_id, ds.key_tag, ds.alg, ds.digest_type, ds.digest,
+            key.flags if key else None, key.protocol if key else None, key.alg if key else None,
+            key.public_key if key else None)
+
+
+async def delete_ds(conn: Any, domain_id: int, records: list[DsData] | None) -> None:
+    if records is None:
+        await conn.execute("DELETE FROM ds_record WHERE domain_id = $1", domain_id)
+        return
+    for ds in records:
+        await conn.execute(
+            """DELETE FROM ds_record WHERE domain_id = $1 AND key_tag = $2 AND alg = $3
+               AND digest_type = $4 AND digest = $5""", domain_id, ds.key_tag, ds.alg, ds.digest_type, ds.digest)
+
+
+async def fetch_superordinate_candidate(conn: Any, names: list[str]) -> dict[str, Any] | None:
+    """The live domain among `names` (a host's parent names), locked FOR SHARE."""
+    row = await conn.fetchrow(
+        "SELECT * FROM domain WHERE name = ANY($1) AND deleted_at IS NULL FOR SHARE", names)
+    return None if row is None else dict(row)
+
+
+async def mark_domain_deleted(conn: Any, domain_id: int, now: datetime) -> None:
+    await conn.execute("UPDATE domain SET deleted_at = $2 WHERE id = $1", domain_id, now)

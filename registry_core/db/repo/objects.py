@@ -1,0 +1,92 @@
+"""SQL shared by every object kind: history rows, poll messages and transfers."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from registry_core.model.common import Actor, PollMessage, TransferInfo
+
+
+def _jsonable(value: Any) -> Any:
+    return None if value is None else json.loads(json.dumps(value, default=str))
+
+
+async def insert_history(conn: Any, actor: Actor | None, now: datetime, object_type: str,
+                         object_id: int | None, object_name: str, action: str,
+                         before: Any = None, after: Any = None, sv_trid: str | None = None) -> None:
+    await conn.execute(
+        """INSERT INTO history (object_type, object_id, object_name, action, registrar_id, sv_trid,
+                                cl_trid, at, before, after)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        object_type, object_id, object_name, action, (actor.registrar_id or None) if actor else None,
+        sv_trid or (actor.sv_trid if actor else "system"), actor.cl_trid if actor else None, now,
+        _jsonable(before), _jsonable(after))
+
+
+async def insert_poll_message(conn: Any, registrar_id: str, now: datetime, kind: str, message: str,
+                              payload: dict[str, Any]) -> None:
+    await conn.execute(
+        """INSERT INTO poll_message (registrar_id, created_at, kind, message, payload)
+           VALUES ($1, $2, $3, $4, $5)""", registrar_id, now, kind, message, _jsonable(payload))
+
+
+async def fetch_poll_head(conn: Any, registrar_id: str) -> tuple[int, PollMessage | None]:
+    row = await conn.fetchrow(
+        """SELECT id, created_at, kind, message, payload,
+                  count(*) OVER () AS total
+           FROM poll_message WHERE registrar_id = $1 AND acked_at IS NULL
+           ORDER BY id LIMIT 1""", registrar_id)
+    if row is None:
+        return 0, None
+    return int(row["total"]), PollMessage(row["id"], row["created_at"], row["kind"], row["message"], row["payload"])
+
+
+async def ack_poll_message(conn: Any, registrar_id: str, message_id: int, now: datetime) -> bool:
+    status = await conn.execute(
+        """UPDATE poll_message SET acked_at = $3
+           WHERE id = $2 AND registrar_id = $1 AND acked_at IS NULL""", registrar_id, message_id, now)
+    return bool(status == "UPDATE 1")
+
+
+def _transfer(row: Any) -> TransferInfo:
+    return TransferInfo(row["object_name"], row["status"], row["gaining_id"], row["requested_at"],
+                        row["losing_id"], row["action_due"], row["expires_at"])
+
+
+async def fetch_latest_transfer(conn: Any, object_type: str, object_id: int) -> TransferInfo | None:
+    row = await conn.fetchrow(
+        """SELECT * FROM transfer WHERE object_type = $1 AND object_id = $2
+           ORDER BY id DESC LIMIT 1""", object_type, object_id)
+    return None if row is None else _transfer(row)
+
+
+async def fetch_pending_transfer(conn: Any, object_type: str, object_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        """SELECT * FROM transfer WHERE object_type = $1 AND object_id = $2 AND status = 'pending'
+           FOR UPDATE""", object_type, object_id)
+    return None if row is None else dict(row)
+
+
+async def insert_transfer(conn: Any, values: dict[str, Any]) -> TransferInfo:
+    columns = list(values)
+    params = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    row = await conn.fetchrow(
+        f"INSERT INTO transfer ({', '.join(columns)}) VALUES ({params}) RETURNING *", *values.values())
+    return _transfer(row)
+
+
+async def close_transfer(conn: Any, transfer_id: int, status: str, now: datetime,
+                         expires_at: datetime | None) -> TransferInfo:
+    row = await conn.fetchrow(
+        """UPDATE transfer SET status = $2, acted_at = $3, expires_at = coalesce($4, expires_at)
+           WHERE id = $1 RETURNING *""", transfer_id, status, now, expires_at)
+    return _transfer(row)
+
+
+async def fetch_due_transfers(conn: Any, now: datetime, limit: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT * FROM transfer WHERE status = 'pending' AND action_due <= $1
+           ORDER BY action_due LIMIT $2 FOR UPDATE SKIP LOCKED""", now, limit)
+    return [dict(r) for r in rows]

@@ -1,0 +1,125 @@
+"""Protocol-neutral errors. Each names the condition and carries the data a protocol
+needs to explain it (object kind, name, field, value); none carries a result code."""
+
+from __future__ import annotations
+
+
+class CoreError(Exception):
+    """Base of every rule the core refuses."""
+
+    def __init__(self, detail: str = "", *, object_type: str = "", name: str = "",
+                 field: str = "", value: str = "") -> None:
+        super().__init__(detail or self.__class__.__name__)
+        self.detail = detail
+        self.object_type = object_type
+        self.name = name
+        self.field = field
+        self.value = value
+
+
+# --- existence -------------------------------------------------------------
+class ObjectNotFound(CoreError):
+    pass
+
+
+class ObjectExists(CoreError):
+    pass
+
+
+# --- who may act -----------------------------------------------------------
+class NotSponsor(CoreError):
+    """Only the sponsoring registrar may change the object."""
+
+
+class AuthInfoInvalid(CoreError):
+    """The authorization information given does not match the object's."""
+
+
+class RegistrarNotAllowed(CoreError):
+    """The registrar's account does not permit this (suspended, read-only, not accredited)."""
+
+
+class InsufficientFunds(CoreError):
+    """Balance plus credit limit does not cover the charge."""
+
+
+# --- state -----------------------------------------------------------------
+class StatusProhibits(CoreError):
+    """A client*/server* prohibition or a pending state forbids the operation."""
+
+
+class AssociationProhibits(CoreError):
+    """Links to other objects forbid the operation."""
+
+
+class ObjectLinked(AssociationProhibits):
+    """A contact or host still referenced by a domain cannot be deleted."""
+
+
+class DomainHasSubordinateHosts(AssociationProhibits):
+    pass
+
+
+class SubordinateHostInUse(AssociationProhibits):
+    """A renamed or deleted subordinate host is still referenced."""
+
+
+class TransferAlreadyPending(CoreError):
+    pass
+
+
+class TransferNotPending(CoreError):
+    pass
+
+
+class NotEligibleForTransfer(CoreError):
+    pass
+
+
+class NotEligibleForRenewal(CoreError):
+    pass
+
+
+# --- values ----------------------------------------------------------------
+class InvalidValue(CoreError):
+    """Syntax of a value is wrong (a malformed name or address)."""
+
+
+class ValueOutOfRange(CoreError):
+    """A value lies outside the range the registry allows (e.g. a 11-year period)."""
+
+
+class MissingParameter(CoreError):
+    """A value required by policy was not given."""
+
+
+class PolicyViolation(CoreError):
+    """A well-formed value that registry policy refuses."""
+
+
+class SubordinateHostNeedsAddress(PolicyViolation):
+    pass
+
+
+class ExternalHostHasAddress(PolicyViolation):
+    pass
+
+
+class ContactPolicyViolation(PolicyViolation):
+    """The TLD's contact policy (required / optional / none) is not met."""
+
+
+class CurrentExpiryMismatch(PolicyViolation):
+    """curExpDate in a renew does not match the domain's expiry date."""
+
+
+class NameNotAvailable(PolicyViolation):
+    """Reserved, blocked or otherwise not registrable."""
+
+
+class UnsupportedOption(CoreError):
+    """A feature the registry does not implement (e.g. DNSSEC maxSigLife)."""
+
+
+class AuthenticationFailed(CoreError):
+    """Login refused: unknown registrar, wrong password, unpinned certificate or address."""

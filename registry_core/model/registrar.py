@@ -1,0 +1,40 @@
+"""Registrars and TLDs as plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Registrar:
+    id: str
+    name: str
+    iana_id: int | None
+    status: str
+    balance: Decimal
+    credit_limit: Decimal
+    currency: str
+    ip_allowlist: tuple[str, ...]
+    fingerprints: tuple[str, ...]
+    email: str | None = None
+    url: str | None = None
+    whois_server: str | None = None
+    abuse_email: str | None = None
+    abuse_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Tld:
+    name: str
+    roid_suffix: str
+    contact_policy: str
+    currency: str
+    min_period_years: int
+    max_period_years: int
+    transfer_period_years: int
+    transfer_auto_approve_days: float
+    auto_renew: bool
+    whois_enabled: bool
+    rdap_icann_profile: bool
+    prices: dict[str, Decimal] = field(default_factory=dict)

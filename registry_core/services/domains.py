@@ -1,0 +1,258 @@
+"""Domain use cases (RFC 5731 with RFC 5910 DS data): check, info, create, renew, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from registry_core.context import Core
+from registry_core.db.repo import contacts as contact_repo
+from registry_core.db.repo import domains as repo
+from registry_core.db.repo import hosts as host_repo
+from registry_core.db.repo import objects, tlds
+from registry_core.db.tx import Tx
+from registry_core.errors import (
+    ContactPolicyViolation,
+    CurrentExpiryMismatch,
+    DomainHasSubordinateHosts,
+    InvalidValue,
+    PolicyViolation,
+    ValueOutOfRange,
+)
+from registry_core.model import names
+from registry_core.model.common import Actor, CheckResult
+from registry_core.model.domain import (
+    CONTACT_ROLES,
+    MAX_DS,
+    MAX_NAMESERVERS,
+    DomainCreate,
+    DomainCreated,
+    DomainInfo,
+    DomainRenewed,
+    DsData,
+)
+from registry_core.model.periods import MAX_YEARS, add_years
+from registry_core.model.registrar import Tld
+from registry_core.model.statuses import displayed_statuses
+from registry_core.services.common import (
+    charge,
+    find_tld,
+    normalize_or_invalid,
+    not_found,
+    price,
+    proves_auth_info,
+    require_allowed,
+    require_sponsor,
+)
+
+
+def context(row: dict[str, Any]) -> str:
+    return f"domain:{row['roid']}"
+
+
+async def check_domains(core: Core, actor: Actor, raw_names: list[str]) -> list[CheckResult]:
+    async def run(tx: Tx) -> list[CheckResult]:
+        served = await tlds.fetch_tld_names(tx.conn)
+        verdicts: dict[str, str | CheckResult] = {}
+        for raw in raw_names:
+            try:
+                name = names.normalize_name(raw)
+            except InvalidValue as exc:
+                verdicts[raw] = CheckResult(raw, False, exc.detail)
+                continue
+            if names.split_registrable(name, served) is None:
+                verdicts[raw] = CheckResult(raw, False, "Not a registrable name in this registry")
+            else:
+                verdicts[raw] = name
+        taken = await repo.fetch_live_domain_names(tx.conn, [v for v in verdicts.values() if isinstance(v, str)])
+        return [v if isinstance(v, CheckResult) else
+                CheckResult(raw, False, "In use") if v in taken else CheckResult(raw, True)
+                for raw, v in verdicts.items()]
+    return await core.db.transaction(run, readonly=True)
+
+
+async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with_secret: bool) -> DomainInfo:
+    links = await repo.fetch_domain_links(tx.conn, row["id"])
+    pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"]) is not None
+    statuses = displayed_statuses(row["statuses"], pending_transfer=pending, inactive=not links["nameservers"])
+    secret = core.cipher.decrypt(row["auth_info"], context(row)) if with_secret and row["auth_info"] else None
+    return DomainInfo(
+        row["name"], row["roid"], row["tld"], tuple(statuses),
+        await repo.fetch_registrant_handle(tx.conn, row["registrant_id"]),
+        tuple(links["contacts"]), tuple(links["nameservers"]),
+        tuple(await host_repo.fetch_subordinate_host_names(tx.conn, row["id"])),
+        row["sponsor_id"], row["creator_id"], row["created_at"], row["updater_id"], row["updated_at"],
+        row["expires_at"], row["transferred_at"], tuple(await repo.fetch_ds(tx.conn, row["id"])),
+        secret, full)
+
+
+async def info_domain(core: Core, actor: Actor, name: str, auth_info: str | None = None) -> DomainInfo:
+    """Anyone gets the public view; the sponsor, or a caller with the right authInfo, also
+    gets the authInfo. A wrong authInfo is refused."""
+    domain_name = normalize_or_invalid(name, "domain")
+
+    async def run(tx: Tx) -> DomainInfo:
+        row = await repo.fetch_domain_by_name(tx.conn, domain_name)
+        if row is None:
+            raise not_found("domain", domain_name)
+        authorized = proves_auth_info(core, actor, row, auth_info, context(row), "domain")
+        return await load_info(core, tx, row, full=authorized, with_secret=authorized)
+    return await core.db.transaction(run, readonly=True)
+
+
+async def fetch_domain_public(core: Core, name: str) -> DomainInfo | None:
+    """For RDAP/WHOIS: the domain without its authInfo."""
+    async def run(tx: Tx) -> DomainInfo | None:
+        row = await repo.fetch_domain_by_name(tx.conn, name)
+        return None if row is None else await load_info(core, tx, row, full=True, with_secret=False)
+    return await core.db.transaction(run, readonly=True)
+
+
+def check_period(tld: Tld, years: int, name: str) -> None:
+    if not tld.min_period_years <= years <= tld.max_period_years:
+        raise ValueOutOfRange(f"period must be {tld.min_period_years}-{tld.max_period_years} years",
+                              object_type="domain", name=name, field="period", value=str(years))
+
+
+def check_contact_policy(tld: Tld, name: str, registrant: str | None, contacts: list[tuple[str, str]]) -> None:
+    if tld.contact_policy == "none" and (registrant or contacts):
+        raise ContactPolicyViolation(f"contacts are not collected for .{tld.name}", object_type="domain",
+                                     name=name, field="registrant" if registrant else "contact")
+    if tld.contact_policy == "required":
+        roles = {role for role, _ in contacts}
+        missing = ["registrant"] if not registrant else []
+        missing += [r for r in ("admin", "tech") if r not in roles]
+        if missing:
+            raise ContactPolicyViolation(f".{tld.name} requires {', '.join(missing)}", object_type="domain",
+                                         name=name, field=missing[0])
+
+
+def check_ds(name: str, records: list[DsData]) -> None:
+    if len(records) > MAX_DS:
+        raise ValueOutOfRange(f"at most {MAX_DS} DS records", object_type="domain", name=name, field="dsData")
+    for ds in records:
+        if len(ds.digest) % 2 or not ds.digest:
+            raise InvalidValue("digest must be hex octets", object_type="domain", name=name,
+                               field="digest", value=ds.digest)
+
+
+async def resolve_contacts(tx: Tx, handles: list[str]) -> dict[str, int]:
+    found = await contact_repo.fetch_contact_ids_by_handles(tx.conn, sorted(set(handles)))
+    for handle in handles:
+        if handle not in found:
+            raise not_found("contact", handle)
+    return found
+
+
+async def resolve_hosts(tx: Tx, host_names: list[str]) -> dict[str, int]:
+    normalized = [normalize_or_invalid(h, "host") for h in host_names]
+    found = await host_repo.fetch_host_ids_by_names(tx.conn, sorted(set(normalized)))
+    for host in normalized:
+        if host not in found:
+            raise not_found("host", host)
+    return found
+
+
+def snapshot(row: dict[str, Any], contacts: list[tuple[str, str]], nameservers: list[str],
+             registrant: str | None, ds: list[DsData]) -> dict[str, Any]:
+    return {"name": row["name"], "roid": row["roid"], "statuses": list(row["statuses"]),
+            "registrant": registrant, "contacts": [list(c) for c in contacts], "nameservers": nameservers,
+            "sponsor_id": row["sponsor_id"], "expires_at": row["expires_at"],
+            "ds": [[d.key_tag, d.alg, d.digest_type, d.digest] for d in ds]}
+
+
+def _validate_create(tld: Tld, name: str, req: DomainCreate) -> None:
+    check_period(tld, req.period_years, name)
+    check_contact_policy(tld, name, req.registrant, list(req.contacts))
+    if len(set(req.nameservers)) > MAX_NAMESERVERS:
+        raise ValueOutOfRange(f"at most {MAX_NAMESERVERS} name servers", object_type="domain", name=name,
+                              field="ns")
+    for role, _ in req.contacts:
+        if role not in CONTACT_ROLES:
+            raise InvalidValue("unknown contact role", object_type="domain", name=name, field="contact", value=role)
+    check_ds(name, list(req.ds))
+
+
+async def create_domain(core: Core, actor: Actor, req: DomainCreate) -> DomainCreated:
+    async def run(tx: Tx) -> DomainCreated:
+        name, tld = await find_tld(tx, req.name)
+        _validate_create(tld, name, req)
+        handles = [h for _, h in req.contacts] + ([req.registrant] if req.registrant else [])
+        contact_ids = await resolve_contacts(tx, handles)
+        host_ids = await resolve_hosts(tx, list(req.nameservers))
+        did = await repo.next_domain_id(tx.conn)
+        roid = f"D{did:X}-{tld.roid_suffix}"
+        expires = add_years(tx.now, req.period_years)
+        values = {"id": did, "roid": roid, "name": name, "tld": tld.name,
+                  "registrant_id": contact_ids[req.registrant] if req.registrant else None,
+                  "sponsor_id": actor.registrar_id, "creator_id": actor.registrar_id, "created_at": tx.now,
+                  "expires_at": expires, "auth_info": core.cipher.encrypt(req.auth_info, f"domain:{roid}"),
+                  "statuses": []}
+        await repo.insert_domain(tx.conn, values)
+        await repo.insert_contact_links(tx.conn, did, [(r, contact_ids[h]) for r, h in req.contacts])
+        await repo.insert_host_links(tx.conn, did, sorted(set(host_ids.values())))
+        await repo.insert_ds(tx.conn, did, list(req.ds))
+        cost = price(tld, "create", req.period_years)
+        await charge(tx, actor, actor.registrar_id, -cost, tld.currency, "create", ("domain", did, name),
+                     req.period_years)
+        await objects.insert_history(tx.conn, actor, tx.now, "domain", did, name, "create", None,
+                                     snapshot(values, list(req.contacts), sorted(host_ids), req.registrant,
+                                              list(req.ds)))
+        return DomainCreated(name, tx.now, expires, str(cost))
+    return await core.db.transaction(run)
+
+
+async def lock_domain(tx: Tx, name: str) -> tuple[dict[str, Any], Tld]:
+    domain_name, tld = await find_tld(tx, name)
+    row = await repo.fetch_domain_by_name(tx.conn, domain_name, lock=True)
+    if row is None:
+        raise not_found("domain", domain_name)
+    return row, tld
+
+
+async def renew_domain(core: Core, actor: Actor, name: str, current_expiry: datetime | Any,
+                       years: int) -> DomainRenewed:
+    """`current_expiry` is the date the client believes the domain expires on (curExpDate)."""
+    async def run(tx: Tx) -> DomainRenewed:
+        row, tld = await lock_domain(tx, name)
+        require_sponsor(actor, row, "domain", row["name"])
+        pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"]) is not None
+        require_allowed("renew", row["statuses"], "domain", row["name"], pending_transfer=pending)
+        check_period(tld, years, row["name"])
+        if row["expires_at"].date() != current_expiry:
+            raise CurrentExpiryMismatch("curExpDate does not match the expiry date", object_type="domain",
+                                        name=row["name"], field="curExpDate", value=str(current_expiry))
+        expires = add_years(row["expires_at"], years)
+        if expires > add_years(tx.now, MAX_YEARS):
+            raise PolicyViolation(f"expiry may not lie more than {MAX_YEARS} years ahead",
+                                  object_type="domain", name=row["name"], field="period", value=str(years))
+        await repo.update_domain(tx.conn, row["id"], {"expires_at": expires})
+        cost = price(tld, "renew", years)
+        await charge(tx, actor, actor.registrar_id, -cost, tld.currency, "renew",
+                     ("domain", row["id"], row["name"]), years)
+        await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "renew",
+                                     {"expires_at": row["expires_at"]}, {"expires_at": expires})
+        return DomainRenewed(row["name"], expires, str(cost))
+    return await core.db.transaction(run)
+
+
+async def delete_domain(core: Core, actor: Actor, name: str) -> None:
+    async def run(tx: Tx) -> None:
+        row, _tld = await lock_domain(tx, name)
+        require_sponsor(actor, row, "domain", row["name"])
+        pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"]) is not None
+        require_allowed("delete", row["statuses"], "domain", row["name"], pending_transfer=pending)
+        subordinates = await host_repo.fetch_subordinate_host_names(tx.conn, row["id"])
+        if subordinates:
+            raise DomainHasSubordinateHosts("delete its subordinate hosts first", object_type="domain",
+                                            name=row["name"], field="host", value=subordinates[0])
+        links = await repo.fetch_domain_links(tx.conn, row["id"])
+        registrant = await repo.fetch_registrant_handle(tx.conn, row["registrant_id"])
+        before = snapshot(row, links["contacts"], links["nameservers"], registrant,
+                          await repo.fetch_ds(tx.conn, row["id"]))
+        await repo.delete_all_links(tx.conn, row["id"])
+        await repo.update_domain(tx.conn, row["id"], {"registrant_id": None})
+        await repo.mark_domain_deleted(tx.conn, row["id"], tx.now)
+        await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "delete",
+                                     before, None)
+    await core.db.transaction(run)

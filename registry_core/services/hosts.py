@@ -1,0 +1,204 @@
+"""Host use cases (RFC 5732): check, info, create, update, delete.
+
+A host whose name lies inside a TLD this registry serves is subordinate: its parent
+domain must exist, be sponsored by the same registrar, and the host needs at least one
+address (glue). Any other host is external and must not carry addresses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_core.context import Core
+from registry_core.db.repo import domains as domain_repo
+from registry_core.db.repo import hosts as repo
+from registry_core.db.repo import objects, tlds
+from registry_core.db.tx import Tx
+from registry_core.errors import (
+    ExternalHostHasAddress,
+    InvalidValue,
+    NotSponsor,
+    ObjectLinked,
+    PolicyViolation,
+    SubordinateHostInUse,
+    SubordinateHostNeedsAddress,
+    ValueOutOfRange,
+)
+from registry_core.model import names
+from registry_core.model.common import Actor, CheckResult
+from registry_core.model.host import MAX_ADDRESSES, HostCreate, HostInfo, HostUpdate, normalize_address
+from registry_core.model.statuses import displayed_statuses
+from registry_core.services.common import (
+    check_status_change,
+    normalize_or_invalid,
+    not_found,
+    require_allowed,
+    require_sponsor,
+    update_allowed,
+)
+
+
+def _in_served_tld(name: str, tld_names: frozenset[str]) -> bool:
+    return any(name.endswith("." + tld) for tld in tld_names)
+
+
+async def _superordinate(tx: Tx, actor: Actor, name: str) -> dict[str, Any] | None:
+    """The parent domain of an in-registry host (it must exist and be the actor's), else None."""
+    if not _in_served_tld(name, await tlds.fetch_tld_names(tx.conn)):
+        return None
+    candidates = names.parent_candidates(name)
+    if not candidates:
+        raise PolicyViolation("a host in this registry must lie below a registered domain",
+                              object_type="host", name=name, field="name", value=name)
+    parent = await domain_repo.fetch_superordinate_candidate(tx.conn, candidates)
+    if parent is None:
+        raise not_found("domain", candidates[-1])
+    if parent["sponsor_id"] != actor.registrar_id:
+        raise NotSponsor("the superordinate domain is sponsored by another registrar",
+                         object_type="domain", name=parent["name"])
+    return parent
+
+
+def _addresses(raw: tuple[str, ...]) -> list[str]:
+    result = []
+    for text in raw:
+        version = 6 if text.startswith("v6:") else 4 if text.startswith("v4:") else None
+        result.append(normalize_address(text.split(":", 1)[1] if version else text, version))
+    return result
+
+
+def _check_glue(name: str, superordinate: dict[str, Any] | None, addresses: list[str]) -> None:
+    if superordinate is not None and not addresses:
+        raise SubordinateHostNeedsAddress("a subordinate host needs at least one address",
+                                          object_type="host", name=name, field="addr")
+    if superordinate is None and addresses:
+        raise ExternalHostHasAddress("an external host must not have addresses", object_type="host",
+                                     name=name, field="addr", value=addresses[0])
+    if len(addresses) > MAX_ADDRESSES:
+        raise ValueOutOfRange(f"at most {MAX_ADDRESSES} addresses", object_type="host", name=name,
+                              field="addr")
+
+
+async def check_hosts(core: Core, actor: Actor, host_names: list[str]) -> list[CheckResult]:
+    async def run(tx: Tx) -> list[CheckResult]:
+        normalized: dict[str, str | None] = {}
+        for raw in host_names:
+            try:
+                normalized[raw] = names.normalize_name(raw)
+            except InvalidValue:
+                normalized[raw] = None
+        taken = await repo.fetch_existing_host_names(tx.conn, [n for n in normalized.values() if n])
+        return [CheckResult(raw, False, "Invalid host name") if n is None else
+                CheckResult(raw, False, "In use") if n in taken else CheckResult(raw, True)
+                for raw, n in normalized.items()]
+    return await core.db.transaction(run, readonly=True)
+
+
+def _info(row: dict[str, Any], linked: bool) -> HostInfo:
+    return HostInfo(row["name"], row["roid"], tuple(displayed_statuses(row["statuses"], linked=linked)),
+                    tuple(row["addresses"]), row["sponsor_id"], row["creator_id"], row["created_at"],
+                    row["updater_id"], row["updated_at"], row["transferred_at"],
+                    row["superordinate_name"], linked)
+
+
+async def info_host(core: Core, actor: Actor | None, name: str) -> HostInfo:
+    host_name = normalize_or_invalid(name, "host")
+
+    async def run(tx: Tx) -> HostInfo:
+        row = await repo.fetch_host_by_name(tx.conn, host_name)
+        if row is None:
+            raise not_found("host", host_name)
+        return _info(row, await repo.host_is_linked(tx.conn, row["id"]))
+    return await core.db.transaction(run, readonly=True)
+
+
+def snapshot(row: dict[str, Any], addresses: list[str]) -> dict[str, Any]:
+    return {"name": row["name"], "roid": row["roid"], "statuses": row["statuses"], "addresses": addresses,
+            "sponsor_id": row["sponsor_id"], "superordinate_id": row.get("superordinate_id")}
+
+
+async def create_host(core: Core, actor: Actor, req: HostCreate) -> HostInfo:
+    host_name = normalize_or_invalid(req.name, "host")
+    addresses = sorted(set(_addresses(req.addresses)))
+
+    async def run(tx: Tx) -> HostInfo:
+        parent = await _superordinate(tx, actor, host_name)
+        _check_glue(host_name, parent, addresses)
+        hid = await repo.next_host_id(tx.conn)
+        values: dict[str, Any] = {"id": hid, "roid": f"H{hid:X}-{core.settings.roid_suffix}", "name": host_name,
+                  "superordinate_id": parent["id"] if parent else None, "sponsor_id": actor.registrar_id,
+                  "creator_id": actor.registrar_id, "created_at": tx.now, "statuses": []}
+        await repo.insert_host(tx.conn, values, addresses)
+        await objects.insert_history(tx.conn, actor, tx.now, "host", hid, host_name, "create",
+                                     None, snapshot(values, addresses))
+        row = await repo.fetch_host_by_name(tx.conn, host_name)
+        assert row is not None
+        return _info(row, False)
+    return await core.db.transaction(run)
+
+
+async def _rename_target(tx: Tx, actor: Actor, row: dict[str, Any], new_name: str,
+                         linked: bool) -> dict[str, Any] | None:
+    parent = await _superordinate(tx, actor, new_name)
+    if row["superordinate_id"] is None and linked:
+        # An external host in use names a server outside our control; renaming it would
+        # silently redirect every domain that delegates to it.
+        raise ObjectLinked("a linked external host cannot be renamed", object_type="host", name=row["name"])
+    if row["superordinate_id"] is not None and parent is None and linked:
+        raise SubordinateHostInUse("a linked subordinate host cannot become external",
+                                   object_type="host", name=row["name"])
+    return parent
+
+
+async def update_host(core: Core, actor: Actor, req: HostUpdate) -> None:
+    host_name = normalize_or_invalid(req.name, "host")
+    add, rem = _addresses(req.add_addresses), _addresses(req.rem_addresses)
+
+    async def run(tx: Tx) -> None:
+        row = await repo.fetch_host_by_name(tx.conn, host_name, lock=True)
+        if row is None:
+            raise not_found("host", host_name)
+        require_sponsor(actor, row, "host", host_name)
+        update_allowed(row["statuses"], req.rem_statuses, "host", host_name)
+        current = list(row["addresses"])
+        for a in add:
+            if a in current:
+                raise PolicyViolation("address already present", object_type="host", name=host_name,
+                                      field="addr", value=a)
+        for a in rem:
+            if a not in current:
+                raise PolicyViolation("address not present", object_type="host", name=host_name,
+                                      field="addr", value=a)
+        addresses = sorted((set(current) - set(rem)) | set(add))
+        values: dict[str, Any] = {"statuses": check_status_change(
+            "host", req.add_statuses, req.rem_statuses, row["statuses"], host_name)}
+        parent = {"id": row["superordinate_id"]} if row["superordinate_id"] else None
+        if req.new_name is not None:
+            new_name = normalize_or_invalid(req.new_name, "host")
+            linked = await repo.host_is_linked(tx.conn, row["id"])
+            parent = await _rename_target(tx, actor, row, new_name, linked)
+            values.update(name=new_name, superordinate_id=parent["id"] if parent else None)
+        _check_glue(values.get("name", host_name), parent, addresses)
+        values.update(updated_at=tx.now, updater_id=actor.registrar_id)
+        await repo.update_host(tx.conn, row["id"], values)
+        await repo.delete_addresses(tx.conn, row["id"], rem)
+        await repo.insert_addresses(tx.conn, row["id"], add)
+        await objects.insert_history(tx.conn, actor, tx.now, "host", row["id"], host_name, "update",
+                                     snapshot(row, current), snapshot({**row, **values}, addresses))
+    await core.db.transaction(run)
+
+
+async def delete_host(core: Core, actor: Actor, name: str) -> None:
+    host_name = normalize_or_invalid(name, "host")
+
+    async def run(tx: Tx) -> None:
+        row = await repo.fetch_host_by_name(tx.conn, host_name, lock=True)
+        if row is None:
+            raise not_found("host", host_name)
+        require_sponsor(actor, row, "host", host_name)
+        require_allowed("delete", row["statuses"], "host", host_name)
+        if await repo.host_is_linked(tx.conn, row["id"]):
+            raise ObjectLinked("host is a name server of a domain", object_type="host", name=host_name)
+        await repo.mark_host_deleted(tx.conn, row["id"], tx.now)
+        await objects.insert_history(tx.conn, actor, tx.now, "host", row["id"], host_name, "delete",
+                                     snapshot(row, list(row["addresses"])), None)
+    await core.db.transaction(run)

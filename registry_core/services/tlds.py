@@ -1,0 +1,90 @@
+"""TLD administration: policy and prices."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from registry_core.context import Core
+from registry_core.db.repo import objects
+from registry_core.db.repo import tlds as repo
+from registry_core.db.tx import Tx
+from registry_core.errors import InvalidValue, ObjectNotFound
+from registry_core.model import names
+from registry_core.model.registrar import Tld
+
+PRICED_ACTIONS = ("create", "renew", "transfer", "restore")
+POLICY_KEYS = frozenset({"contact_policy", "currency", "min_period_years", "max_period_years",
+                         "transfer_period_years", "transfer_auto_approve", "add_grace", "renew_grace",
+                         "autorenew_grace", "transfer_grace", "redemption_period", "pending_delete_period",
+                         "auto_renew", "whois_enabled", "rdap_icann_profile"})
+
+
+def _tld_name(name: str) -> str:
+    labels = [names.to_a_label(label, field="tld") for label in name.strip().strip(".").split(".")]
+    return ".".join(labels)
+
+
+def _policy(settings: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(settings) - POLICY_KEYS
+    if unknown:
+        raise InvalidValue("unknown TLD setting", object_type="tld", field=sorted(unknown)[0])
+    return {k: (timedelta(days=float(v)) if k.endswith(("_grace", "_period", "_approve")) and
+                not isinstance(v, timedelta) else v) for k, v in settings.items()}
+
+
+async def add_tld(core: Core, name: str, *, roid_suffix: str | None = None,
+                  prices: dict[str, Decimal] | None = None, **settings: Any) -> Tld:
+    tld = _tld_name(name)
+    suffix = roid_suffix or tld.replace(".", "_").replace("-", "_").upper()[:8]
+
+    async def run(tx: Tx) -> Tld:
+        await repo.insert_tld(tx.conn, tld, suffix, _policy(settings))
+        for action, amount in (prices or {}).items():
+            await set_price_in(tx, tld, action, amount)
+        await objects.insert_history(tx.conn, None, tx.now, "tld", None, tld, "create", None,
+                                     {"settings": settings, "prices": {k: str(v) for k, v in (prices or {}).items()}},
+                                     sv_trid="admin")
+        created = await repo.fetch_tld_by_name(tx.conn, tld)
+        assert created is not None
+        return created
+    return await core.db.transaction(run)
+
+
+async def set_price_in(tx: Tx, tld: str, action: str, amount: Decimal) -> None:
+    if action not in PRICED_ACTIONS:
+        raise InvalidValue("prices exist for create, renew, transfer and restore", object_type="tld",
+                           field="action", value=action)
+    await repo.upsert_price(tx.conn, tld, action, Decimal(amount))
+
+
+async def configure_tld(core: Core, name: str, *, prices: dict[str, Decimal] | None = None,
+                        **settings: Any) -> Tld:
+    tld = _tld_name(name)
+
+    async def run(tx: Tx) -> Tld:
+        if settings and not await repo.update_tld(tx.conn, tld, _policy(settings)):
+            raise ObjectNotFound("no such TLD", object_type="tld", name=tld)
+        for action, amount in (prices or {}).items():
+            await set_price_in(tx, tld, action, amount)
+        updated = await repo.fetch_tld_by_name(tx.conn, tld)
+        if updated is None:
+            raise ObjectNotFound("no such TLD", object_type="tld", name=tld)
+        return updated
+    return await core.db.transaction(run)
+
+
+async def get_tld(core: Core, name: str) -> Tld:
+    async def run(tx: Tx) -> Tld:
+        tld = await repo.fetch_tld_by_name(tx.conn, _tld_name(name))
+        if tld is None:
+            raise ObjectNotFound("no such TLD", object_type="tld", name=name)
+        return tld
+    return await core.db.transaction(run, readonly=True)
+
+
+async def list_tlds(core: Core) -> list[Tld]:
+    async def run(tx: Tx) -> list[Tld]:
+        return await repo.fetch_all_tlds(tx.conn)
+    return await core.db.transaction(run, readonly=True)

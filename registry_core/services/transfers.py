@@ -1,0 +1,201 @@
+"""Transfers of domains and contacts (RFC 5730 2.9.3.4, RFC 5731 3.2.4, RFC 5733 3.2.4).
+
+A request puts the object in pendingTransfer and charges the gaining registrar for a
+domain; the losing registrar approves or rejects, the gaining one may cancel, and the
+server approves by itself when the TLD's waiting time runs out. Every step queues a poll
+message to both registrars. On approval the sponsor changes, a domain gains the period,
+subordinate hosts follow, and the authInfo is replaced (the old one must not work again).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from registry_core.context import Core
+from registry_core.db.repo import contacts as contact_repo
+from registry_core.db.repo import domains as domain_repo
+from registry_core.db.repo import hosts as host_repo
+from registry_core.db.repo import objects, tlds
+from registry_core.db.tx import Tx
+from registry_core.errors import (
+    AuthInfoInvalid,
+    NotEligibleForTransfer,
+    NotSponsor,
+    PolicyViolation,
+    TransferAlreadyPending,
+    TransferNotPending,
+    ValueOutOfRange,
+)
+from registry_core.model.common import Actor, TransferInfo
+from registry_core.model.periods import MAX_YEARS, add_years
+from registry_core.model.registrar import Tld
+from registry_core.services.common import (
+    charge,
+    find_tld,
+    new_auth_info,
+    not_found,
+    price,
+    require_allowed,
+)
+
+_MESSAGES = {
+    "pending": "Transfer requested.",
+    "clientApproved": "Transfer approved.",
+    "clientRejected": "Transfer rejected.",
+    "clientCancelled": "Transfer cancelled.",
+    "serverApproved": "Transfer approved by the registry.",
+    "serverCancelled": "Transfer cancelled by the registry.",
+}
+
+
+async def _load(tx: Tx, object_type: str, name: str) -> tuple[dict[str, Any], Tld | None]:
+    if object_type == "domain":
+        domain_name, tld = await find_tld(tx, name)
+        row = await domain_repo.fetch_domain_by_name(tx.conn, domain_name, lock=True)
+        if row is None:
+            raise not_found("domain", domain_name)
+        return row, tld
+    row = await contact_repo.fetch_contact_by_handle(tx.conn, name, lock=True)
+    if row is None:
+        raise not_found("contact", name)
+    return row, None
+
+
+def _name(object_type: str, row: dict[str, Any]) -> str:
+    return str(row["name"] if object_type == "domain" else row["handle"])
+
+
+async def _notify(tx: Tx, object_type: str, info: TransferInfo) -> None:
+    payload = {"object_type": object_type, "name": info.name, "trStatus": info.status, "reID": info.gaining_id,
+               "reDate": info.requested_at, "acID": info.losing_id, "acDate": info.action_due,
+               "exDate": info.expires_at}
+    for registrar in (info.gaining_id, info.losing_id):
+        await objects.insert_poll_message(tx.conn, registrar, tx.now, "transfer", _MESSAGES[info.status], payload)
+
+
+def _new_expiry(tx: Tx, tld: Tld, row: dict[str, Any], period: int | None) -> tuple[int, Any]:
+    years = tld.transfer_period_years if period is None else period
+    if not 0 <= years <= tld.max_period_years:
+        raise ValueOutOfRange("transfer period out of range", object_type="domain", name=row["name"],
+                              field="period", value=str(years))
+    expires = add_years(row["expires_at"], years)
+    if expires > add_years(tx.now, MAX_YEARS):
+        raise PolicyViolation(f"expiry may not lie more than {MAX_YEARS} years ahead", object_type="domain",
+                              name=row["name"], field="period", value=str(years))
+    return years, expires
+
+
+async def request_transfer(core: Core, actor: Actor, object_type: str, name: str, auth_info: str | None,
+                           period_years: int | None = None) -> TransferInfo:
+    async def run(tx: Tx) -> TransferInfo:
+        row, tld = await _load(tx, object_type, name)
+        obj_name = _name(object_type, row)
+        if row["sponsor_id"] == actor.registrar_id:
+            raise NotEligibleForTransfer("the object is already yours", object_type=object_type, name=obj_name)
+        if auth_info is None or not core.cipher.matches(row["auth_info"], auth_info,
+                                                         f"{object_type}:{row['roid']}"):
+            raise AuthInfoInvalid("authorization information does not match", object_type=object_type,
+                                  name=obj_name)
+        if await objects.fetch_pending_transfer(tx.conn, object_type, row["id"]):
+            raise TransferAlreadyPending("a transfer is already pending", object_type=object_type, name=obj_name)
+        require_allowed("transfer", row["statuses"], object_type, obj_name)
+        years, expires = _new_expiry(tx, tld, row, period_years) if tld else (None, None)
+        days = tld.transfer_auto_approve_days if tld else 5.0
+        info = await objects.insert_transfer(tx.conn, {
+            "object_type": object_type, "object_id": row["id"], "object_name": obj_name, "status": "pending",
+            "gaining_id": actor.registrar_id, "losing_id": row["sponsor_id"], "requested_at": tx.now,
+            "action_due": tx.now + timedelta(days=days), "period_years": years, "expires_at": expires})
+        if tld and years:
+            await charge(tx, actor, actor.registrar_id, -price(tld, "transfer", years), tld.currency,
+                         "transfer", (object_type, row["id"], obj_name), years)
+        await objects.insert_history(tx.conn, actor, tx.now, object_type, row["id"], obj_name,
+                                     "transfer-request", None, {"gaining": actor.registrar_id})
+        await _notify(tx, object_type, info)
+        return info
+    return await core.db.transaction(run)
+
+
+async def _finish(tx: Tx, core: Core, actor: Actor, object_type: str, row: dict[str, Any], tld: Tld | None,
+                  pending: dict[str, Any], status: str) -> TransferInfo:
+    obj_name = _name(object_type, row)
+    approved = status in ("clientApproved", "serverApproved")
+    if approved:
+        values: dict[str, Any] = {"sponsor_id": pending["gaining_id"], "transferred_at": tx.now,
+                                  "updated_at": tx.now, "updater_id": pending["gaining_id"],
+                                  "auth_info": core.cipher.encrypt(new_auth_info(), f"{object_type}:{row['roid']}")}
+        if object_type == "domain":
+            values["expires_at"] = pending["expires_at"]
+            await domain_repo.update_domain(tx.conn, row["id"], values)
+            await host_repo.set_hosts_sponsor(tx.conn, row["id"], pending["gaining_id"], tx.now)
+        else:
+            await contact_repo.update_contact(tx.conn, row["id"], values)
+    elif tld and pending["period_years"]:
+        await charge(tx, actor, pending["gaining_id"], price(tld, "transfer", pending["period_years"]),
+                     tld.currency, "refund", (object_type, row["id"], obj_name), pending["period_years"],
+                     f"transfer {status}")
+    info = await objects.close_transfer(tx.conn, pending["id"], status, tx.now,
+                                        pending["expires_at"] if approved else None)
+    await objects.insert_history(tx.conn, actor, tx.now, object_type, row["id"], obj_name, f"transfer-{status}",
+                                 {"sponsor_id": row["sponsor_id"]},
+                                 {"sponsor_id": pending["gaining_id"] if approved else row["sponsor_id"]})
+    await _notify(tx, object_type, info)
+    return info
+
+
+async def act_on_transfer(core: Core, actor: Actor, object_type: str, name: str, op: str,
+                          auth_info: str | None = None) -> TransferInfo:
+    """op is approve / reject (losing registrar) or cancel (gaining registrar)."""
+    async def run(tx: Tx) -> TransferInfo:
+        row, tld = await _load(tx, object_type, name)
+        obj_name = _name(object_type, row)
+        pending = await objects.fetch_pending_transfer(tx.conn, object_type, row["id"])
+        if pending is None:
+            raise TransferNotPending("no transfer is pending", object_type=object_type, name=obj_name)
+        allowed = pending["gaining_id"] if op == "cancel" else pending["losing_id"]
+        if actor.registrar_id != allowed:
+            raise NotSponsor(f"only the {'gaining' if op == 'cancel' else 'losing'} registrar may {op}",
+                             object_type=object_type, name=obj_name)
+        status = {"approve": "clientApproved", "reject": "clientRejected", "cancel": "clientCancelled"}[op]
+        return await _finish(tx, core, actor, object_type, row, tld, pending, status)
+    return await core.db.transaction(run)
+
+
+async def query_transfer(core: Core, actor: Actor, object_type: str, name: str,
+                         auth_info: str | None = None) -> TransferInfo:
+    async def run(tx: Tx) -> TransferInfo:
+        row, _tld = await _load(tx, object_type, name)
+        obj_name = _name(object_type, row)
+        latest = await objects.fetch_latest_transfer(tx.conn, object_type, row["id"])
+        parties = {row["sponsor_id"]} | ({latest.gaining_id, latest.losing_id} if latest else set())
+        if actor.registrar_id not in parties:
+            if auth_info is None:
+                raise NotSponsor("transfer data needs sponsorship or authInfo", object_type=object_type,
+                                 name=obj_name)
+            if not core.cipher.matches(row["auth_info"], auth_info, f"{object_type}:{row['roid']}"):
+                raise AuthInfoInvalid("authorization information does not match", object_type=object_type,
+                                      name=obj_name)
+        if latest is None:
+            raise TransferNotPending("no transfer has been requested", object_type=object_type, name=obj_name)
+        return latest
+    return await core.db.transaction(run, readonly=True)
+
+
+async def approve_due_transfers(core: Core, limit: int = 500) -> int:
+    """Server-approve every pending transfer whose waiting time has run out; idempotent and
+    safe to run concurrently (due rows are locked with SKIP LOCKED)."""
+    async def run(tx: Tx) -> int:
+        due = await objects.fetch_due_transfers(tx.conn, tx.now, limit)
+        for pending in due:
+            table_row, tld = await _load_by_id(tx, pending)
+            actor = Actor("", f"auto-transfer-{pending['id']}")
+            await _finish(tx, core, actor, pending["object_type"], table_row, tld, pending, "serverApproved")
+        return len(due)
+    return await core.db.transaction(run)
+
+
+async def _load_by_id(tx: Tx, pending: dict[str, Any]) -> tuple[dict[str, Any], Tld | None]:
+    if pending["object_type"] == "domain":
+        row = await domain_repo.fetch_domain_by_id(tx.conn, pending["object_id"], lock=True)
+        return row, await tlds.fetch_tld_by_name(tx.conn, row["tld"])
+    return await contact_repo.fetch_contact_by_id(tx.conn, pending["object_id"], lock=True), None
