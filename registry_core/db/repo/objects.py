@@ -63,9 +63,10 @@ async def fetch_latest_transfer(conn: Any, object_type: str, object_id: int) -> 
 
 
 async def fetch_pending_transfer(conn: Any, object_type: str, object_id: int) -> dict[str, Any] | None:
+    """The pending transfer of an object (callers that change it hold the object's row lock)."""
     row = await conn.fetchrow(
-        """SELECT * FROM transfer WHERE object_type = $1 AND object_id = $2 AND status = 'pending'
-           FOR UPDATE""", object_type, object_id)
+        """SELECT * FROM transfer WHERE object_type = $1 AND object_id = $2 AND status = 'pending'""",
+        object_type, object_id)
     return None if row is None else dict(row)
 
 
