@@ -49,14 +49,14 @@ _MESSAGES = {
 }
 
 
-async def _load(tx: Tx, object_type: str, name: str) -> tuple[dict[str, Any], Tld | None]:
+async def _load(tx: Tx, object_type: str, name: str, *, lock: bool = True) -> tuple[dict[str, Any], Tld | None]:
     if object_type == "domain":
         domain_name, tld = await find_tld(tx, name)
-        row = await domain_repo.fetch_domain_by_name(tx.conn, domain_name, lock=True)
+        row = await domain_repo.fetch_domain_by_name(tx.conn, domain_name, lock=lock)
         if row is None:
             raise not_found("domain", domain_name)
         return row, tld
-    row = await contact_repo.fetch_contact_by_handle(tx.conn, name, lock=True)
+    row = await contact_repo.fetch_contact_by_handle(tx.conn, name, lock=lock)
     if row is None:
         raise not_found("contact", name)
     return row, None
@@ -164,7 +164,7 @@ async def act_on_transfer(core: Core, actor: Actor, object_type: str, name: str,
 async def query_transfer(core: Core, actor: Actor, object_type: str, name: str,
                          auth_info: str | None = None) -> TransferInfo:
     async def run(tx: Tx) -> TransferInfo:
-        row, _tld = await _load(tx, object_type, name)
+        row, _tld = await _load(tx, object_type, name, lock=False)
         obj_name = _name(object_type, row)
         latest = await objects.fetch_latest_transfer(tx.conn, object_type, row["id"])
         parties = {row["sponsor_id"]} | ({latest.gaining_id, latest.losing_id} if latest else set())
