@@ -8,7 +8,7 @@ import csv
 import getpass
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -17,7 +17,7 @@ from typing import Any
 from protocols.config import Config, ConfigError, load_config
 from registry_core.errors import CoreError
 
-Handler = Callable[[Config, argparse.Namespace], Awaitable[int]]
+Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
 
 
 def _decimal(text: str) -> Decimal:

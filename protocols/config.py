@@ -96,8 +96,8 @@ class Config:
 
 
 def _coerce(section: str, f: dataclasses.Field, value: Any) -> Any:
-    default = f.default
-    kind = type(default)
+    default: Any = f.default
+    kind: Any = type(default)
     name = f"{section}.{f.name}"
     if isinstance(default, bool):
         if isinstance(value, str):
@@ -139,7 +139,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raw = tomllib.loads(path.read_text("utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
-    sections = {f.name: f.default_factory for f in dataclasses.fields(Config)}  # type: ignore[misc]
+    sections: dict[str, Any] = {f.name: f.default_factory for f in dataclasses.fields(Config)}
     unknown = set(raw) - set(sections)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
