@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the protocol servers in the foreground")
+    serve = sub.add_parser("serve", help="run EPP, WHOIS and RDAP in the foreground until SIGINT/SIGTERM")
     serve.set_defaults(handler=cmd_serve)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -283,6 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         handler: Handler = args.handler
+        if args.command == "serve":
+            import uvloop
+
+            return uvloop.run(handler(config, args))
         return asyncio.run(handler(config, args))
     except ConfigError as exc:
         print(f"registry: configuration error: {exc}", file=sys.stderr)

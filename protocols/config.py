@@ -46,6 +46,8 @@ class EppConfig:
     # RFC 5734 section 2 leaves idle/handshake limits to server policy.
     handshake_timeout: float = 10.0
     idle_timeout: float = 600.0
+    # a peer that stops reading its responses is disconnected after this long
+    write_timeout: float = 30.0
     max_session_seconds: float = 86400.0
     # RFC 5730 section 2.9.1.1: a server MAY limit failed login attempts (then 2501 and close).
     max_failed_logins: int = 3

@@ -1,13 +1,74 @@
 """Composition root: load config once, open the core, start the protocol servers on one
-event loop, wait for a signal, drain, stop in reverse order."""
+event loop, run the periodic jobs, wait for a signal, drain, stop in reverse order."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any, Protocol
+
 from protocols.config import Config
+from protocols.epp.server import EppServer
 from protocols.runtime import open_core
+from registry_core.context import Core
+from registry_core.services import transfers
+
+_log = logging.getLogger("registry.suite")
+
+
+class Server(Protocol):
+    async def stop(self, grace: float) -> None: ...
+
+
+async def start_servers(config: Config, core: Core) -> list[tuple[str, Server]]:
+    """Start every enabled listener; the caller stops them in reverse order."""
+    started: list[tuple[str, Server]] = []
+    if config.epp.enabled:
+        epp = EppServer(config, core)
+        await epp.start()
+        started.append((f"EPP {config.epp.host}:{epp.port} (TLS)", epp))
+    if config.whois.enabled:
+        from protocols.whois.server import start_whois
+
+        whois: Any = await start_whois(config, core)
+        started.append((f"WHOIS {config.whois.host}:{whois.port}", whois))
+    if config.rdap.enabled:
+        from protocols.rdap.app import start_rdap
+
+        rdap: Any = await start_rdap(config, core)
+        started.append((f"RDAP http://{config.rdap.host}:{rdap.port}/", rdap))
+    return started
+
+
+async def periodic_jobs(core: Core, interval: float) -> None:
+    """Transfer auto-approval (and the lifecycle runner) on a schedule."""
+    while True:
+        try:
+            approved = await transfers.approve_due_transfers(core)
+            if approved:
+                _log.info("server-approved %d transfers", approved)
+        except Exception:
+            _log.exception("periodic job failed")
+        await asyncio.sleep(interval)
 
 
 async def serve(config: Config) -> int:
-    async with open_core(config):
-        print("registry core is set up (database migrated); protocol servers are not built yet")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_core(config) as core:
+        servers = await start_servers(config, core)
+        for label, _server in servers:
+            print(f"serving {label}", flush=True)
+        jobs = asyncio.create_task(periodic_jobs(core, config.registry.lifecycle_interval_seconds))
+        await stop.wait()
+        print("stopping: draining sessions", flush=True)
+        jobs.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await jobs
+        for _label, server in reversed(servers):
+            await server.stop(config.epp.shutdown_grace)
     return 0

@@ -1,0 +1,201 @@
+"""From one frame's bytes to one response's bytes: parse, validate, gate on the session,
+call the flow from the literal table, map core errors, render. No socket I/O here."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from lxml import etree
+
+from protocols.epp import codec
+from protocols.epp.codec import CONTACT_NS, DOMAIN_NS, EPP_NS, HOST_NS
+from protocols.epp.errors import reply_for
+from protocols.epp.flows import (
+    contact_check,
+    contact_create,
+    contact_delete,
+    contact_info,
+    contact_transfer,
+    contact_update,
+    domain_check,
+    domain_create,
+    domain_delete,
+    domain_info,
+    domain_renew,
+    domain_transfer,
+    domain_update,
+    host_check,
+    host_create,
+    host_delete,
+    host_info,
+    host_update,
+    login,
+    logout,
+    poll,
+)
+from protocols.epp.request import Element, Reply, Request
+from protocols.epp.responses import greeting, response
+from protocols.epp.results import ResultCode
+from protocols.epp.session import Session
+from registry_core.context import Core
+from registry_core.errors import CoreError
+
+_log = logging.getLogger("registry.epp")
+Flow = Callable[[Request], Awaitable[Reply]]
+
+# (verb, object namespace) -> flow module (its `run`, and the `EXTENSIONS` it reads; any other
+# extension on that command is refused with 2103). Session commands use the EPP namespace.
+FLOWS: dict[tuple[str, str], ModuleType] = {
+    ("login", EPP_NS): login,
+    ("logout", EPP_NS): logout,
+    ("poll", EPP_NS): poll,
+    ("check", DOMAIN_NS): domain_check,
+    ("info", DOMAIN_NS): domain_info,
+    ("create", DOMAIN_NS): domain_create,
+    ("update", DOMAIN_NS): domain_update,
+    ("delete", DOMAIN_NS): domain_delete,
+    ("renew", DOMAIN_NS): domain_renew,
+    ("transfer", DOMAIN_NS): domain_transfer,
+    ("check", CONTACT_NS): contact_check,
+    ("info", CONTACT_NS): contact_info,
+    ("create", CONTACT_NS): contact_create,
+    ("update", CONTACT_NS): contact_update,
+    ("delete", CONTACT_NS): contact_delete,
+    ("transfer", CONTACT_NS): contact_transfer,
+    ("check", HOST_NS): host_check,
+    ("info", HOST_NS): host_info,
+    ("create", HOST_NS): host_create,
+    ("update", HOST_NS): host_update,
+    ("delete", HOST_NS): host_delete,
+}
+
+
+@dataclass
+class Outcome:
+    data: bytes
+    code: ResultCode | None  # None for a greeting
+    close: bool = False
+
+
+class Dispatcher:
+    def __init__(self, core: Core, schema: codec.EppSchema, extension_uris: tuple[str, ...],
+                 max_failed_logins: int) -> None:
+        self.core = core
+        self.schema = schema
+        self.extension_uris = extension_uris
+        self.max_failed_logins = max_failed_logins
+        self._ids = itertools.count(1)
+        self._prefix = f"RS-{os.getpid():x}-{int(time.time()):x}"
+
+    def greeting(self) -> bytes:
+        return codec.render(greeting(self.extension_uris))
+
+    def next_sv_trid(self) -> str:
+        return f"{self._prefix}-{next(self._ids)}"
+
+    async def handle(self, data: bytes, session: Session) -> Outcome:
+        started = time.perf_counter()
+        sv_trid = self.next_sv_trid()
+        root, reply, cl_trid = self._parse(data)
+        what = "-"
+        if root is not None and reply is None:
+            child = root[0]
+            if etree.QName(child).localname == "hello":
+                return Outcome(self.greeting(), None)
+            reply, what, cl_trid = await self._command(child, session, sv_trid)
+        assert reply is not None
+        close = reply.code.closes_session
+        _log.info("registrar=%s command=%s code=%d ms=%.1f svTRID=%s clTRID=%s",
+                  session.registrar_id or "-", what, reply.code, (time.perf_counter() - started) * 1000,
+                  sv_trid, cl_trid or "-")
+        return Outcome(codec.render(response(reply, cl_trid, sv_trid)), reply.code, close)
+
+    def _parse(self, data: bytes) -> tuple[Element | None, Reply | None, str | None]:
+        try:
+            root = codec.parse(data)
+        except codec.XmlError as exc:
+            return None, Reply(ResultCode.COMMAND_SYNTAX_ERROR, message=f"Command syntax error: {exc.reason}"), None
+        cl_trid = root.findtext(f"{{{EPP_NS}}}command/{{{EPP_NS}}}clTRID")
+        try:
+            self.schema.validate(root)
+        except codec.SchemaError as exc:
+            return root, Reply(ResultCode.COMMAND_SYNTAX_ERROR,
+                               message=f"Command syntax error: {exc.message}"), _safe_trid(cl_trid)
+        if etree.QName(root[0]).localname not in ("hello", "command"):
+            return root, Reply(ResultCode.COMMAND_USE_ERROR, message="Only hello and command are accepted"), None
+        return root, None, cl_trid
+
+    async def _command(self, command: Element, session: Session, sv_trid: str) -> tuple[Reply, str, str | None]:
+        cl_trid = command.findtext(f"{{{EPP_NS}}}clTRID")
+        verb_el = command[0]
+        verb = etree.QName(verb_el).localname
+        body = verb_el if verb in ("login", "logout", "poll") else verb_el[0]
+        namespace = etree.QName(body).namespace if body is not verb_el else EPP_NS
+        ext_el = command.find(f"{{{EPP_NS}}}extension")
+        extensions = list(ext_el) if ext_el is not None else []
+        what = verb if namespace == EPP_NS else f"{codec_prefix(namespace)}:{verb}"
+        gate = self._gate(session, verb, namespace, extensions)
+        if gate is not None:
+            return gate, what, cl_trid
+        request = Request(self.core, session, verb, body, extensions, cl_trid, sv_trid)
+        reply = await self._run(request, (verb, namespace), namespace)
+        if verb == "login" and reply.code == ResultCode.AUTHENTICATION_ERROR:
+            # RFC 5730 2.9.1.1: a server may limit failed logins; past the limit we close.
+            session.failed_logins += 1
+            if session.failed_logins >= self.max_failed_logins:
+                reply.code = ResultCode.AUTHENTICATION_ERROR_SERVER_CLOSING_CONNECTION
+        return reply, what, cl_trid
+
+    def _gate(self, session: Session, verb: str, namespace: str, extensions: list[Element]) -> Reply | None:
+        if not session.logged_in and verb != "login":
+            return Reply(ResultCode.COMMAND_USE_ERROR, message="Log in first")
+        if session.logged_in and verb == "login":
+            return Reply(ResultCode.COMMAND_USE_ERROR, message="Already logged in")
+        if verb == "login":
+            return None
+        if namespace != EPP_NS and namespace not in session.obj_uris:
+            return Reply(ResultCode.UNIMPLEMENTED_OBJECT_SERVICE, message="Object service not announced at login")
+        module = FLOWS.get((verb, namespace))
+        accepted: frozenset[str] = getattr(module, "EXTENSIONS", frozenset())
+        for ext in extensions:
+            ns = etree.QName(ext).namespace or ""
+            if ns not in session.ext_uris or ns not in accepted:
+                return Reply(ResultCode.UNIMPLEMENTED_EXTENSION,
+                             message="Extension not announced at login or not supported on this command")
+        return None
+
+    async def _run(self, request: Request, key: tuple[str, str], namespace: str) -> Reply:
+        module = FLOWS.get(key)
+        if module is None:
+            return Reply(ResultCode.UNIMPLEMENTED_COMMAND)
+        flow: Flow = module.run
+        try:
+            return await flow(request)
+        except CoreError as exc:
+            reply = reply_for(exc, namespace)
+            if reply is not None:
+                return reply
+            _log.exception("unmapped core error svTRID=%s", request.sv_trid)
+        except Exception:
+            _log.exception("command failed svTRID=%s", request.sv_trid)
+        return Reply(ResultCode.COMMAND_FAILED)
+
+
+def codec_prefix(namespace: str) -> str:
+    for prefix, uri in codec.NAMESPACES.items():
+        if uri == namespace:
+            return prefix
+    return "?"
+
+
+def _safe_trid(value: str | None) -> str | None:
+    """Echo a clTRID from an invalid document only when it is a valid clTRID (3-64 chars)."""
+    if value is None or not 3 <= len(value) <= 64 or value.strip() != value:
+        return None
+    return value

@@ -1,0 +1,73 @@
+"""The one table from core errors to EPP result codes (RFC 5730 section 3), and the
+<extValue> that names the offending element."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from protocols.epp.codec import CONTACT_NS, DOMAIN_NS, HOST_NS, SECDNS_NS
+from protocols.epp.request import Element, Reply
+from protocols.epp.results import ResultCode
+from registry_core import errors as core
+
+# Most specific first: the first isinstance match wins.
+ERROR_CODES: tuple[tuple[type[core.CoreError], ResultCode], ...] = (
+    (core.ObjectNotFound, ResultCode.OBJECT_DOES_NOT_EXIST),
+    (core.ObjectExists, ResultCode.OBJECT_EXISTS),
+    (core.AuthenticationFailed, ResultCode.AUTHENTICATION_ERROR),
+    (core.NotSponsor, ResultCode.AUTHORIZATION_ERROR),
+    (core.RegistrarNotAllowed, ResultCode.AUTHORIZATION_ERROR),
+    (core.AuthInfoInvalid, ResultCode.INVALID_AUTHORIZATION_INFORMATION),
+    (core.InsufficientFunds, ResultCode.BILLING_FAILURE),
+    (core.StatusProhibits, ResultCode.OBJECT_STATUS_PROHIBITS_OPERATION),
+    (core.AssociationProhibits, ResultCode.OBJECT_ASSOCIATION_PROHIBITS_OPERATION),
+    (core.TransferAlreadyPending, ResultCode.OBJECT_PENDING_TRANSFER),
+    (core.TransferNotPending, ResultCode.OBJECT_NOT_PENDING_TRANSFER),
+    (core.NotEligibleForTransfer, ResultCode.OBJECT_NOT_ELIGIBLE_FOR_TRANSFER),
+    (core.NotEligibleForRenewal, ResultCode.OBJECT_NOT_ELIGIBLE_FOR_RENEWAL),
+    (core.InvalidValue, ResultCode.PARAMETER_VALUE_SYNTAX_ERROR),
+    (core.ValueOutOfRange, ResultCode.PARAMETER_VALUE_RANGE_ERROR),
+    (core.MissingParameter, ResultCode.REQUIRED_PARAMETER_MISSING),
+    (core.SubordinateHostNeedsAddress, ResultCode.REQUIRED_PARAMETER_MISSING),
+    (core.UnsupportedOption, ResultCode.UNIMPLEMENTED_OPTION),
+    (core.PolicyViolation, ResultCode.PARAMETER_VALUE_POLICY_ERROR),
+)
+_NAMESPACES = {"domain": DOMAIN_NS, "contact": CONTACT_NS, "host": HOST_NS, "secDNS": SECDNS_NS}
+_PREFIX = {DOMAIN_NS: "domain", CONTACT_NS: "contact", HOST_NS: "host", SECDNS_NS: "secDNS"}
+_STATUS_FIELDS = {"status"}
+
+
+def code_for(error: core.CoreError) -> ResultCode | None:
+    for kind, code in ERROR_CODES:
+        if isinstance(error, kind):
+            return code
+    return None
+
+
+def _offending(error: core.CoreError, default_ns: str) -> Element | None:
+    """The element a client sent (or the object it named) that the rule refused."""
+    namespace = _NAMESPACES.get(error.object_type, default_ns)
+    prefix = _PREFIX.get(namespace, "epp")
+    nsmap = {prefix: namespace}
+    if error.field in _STATUS_FIELDS and error.value:
+        return etree.Element(f"{{{namespace}}}status", {"s": error.value}, nsmap=nsmap)
+    local = error.field or ("id" if error.object_type == "contact" else "name")
+    value = error.value or error.name
+    if not value or local in ("", "registrar"):
+        return None
+    el = etree.Element(f"{{{namespace}}}{local}", nsmap=nsmap)
+    el.text = value
+    return el
+
+
+def reply_for(error: core.CoreError, default_ns: str) -> Reply | None:
+    """The reply for a core error, or None when it is not in the table (a bug: 2400)."""
+    code = code_for(error)
+    if code is None:
+        return None
+    reply = Reply(code)
+    if code >= 2000 and code not in (ResultCode.AUTHENTICATION_ERROR,):
+        offending = _offending(error, default_ns)
+        if offending is not None:
+            reply.ext_values.append((offending, error.detail or error.__class__.__name__))
+    return reply

@@ -1,0 +1,75 @@
+"""The EPP listener: TLS with a required client certificate (RFC 5734 section 9), one
+task per connection, and a graceful stop that lets commands in flight finish."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from pathlib import Path
+
+from protocols.config import Config
+from protocols.epp import codec
+from protocols.epp.connection import Connection
+from protocols.epp.dispatch import Dispatcher
+from protocols.epp.responses import OFFERED_EXTENSIONS
+from protocols.epp.session import Session
+from protocols.tls import peer_fingerprint, server_context
+from registry_core.context import Core
+
+_log = logging.getLogger("registry.epp")
+
+
+class EppServer:
+    def __init__(self, config: Config, core: Core, schema: codec.EppSchema | None = None,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.config = config.epp
+        epp = config.epp
+        self.ssl_context = ssl_context or server_context(Path(epp.cert), Path(epp.key), Path(epp.ca))
+        self.dispatcher = Dispatcher(core, schema or codec.EppSchema(), OFFERED_EXTENSIONS, epp.max_failed_logins)
+        self.connections: dict[asyncio.Task, Connection] = {}
+        self._server: asyncio.Server | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._serve, self.config.host, self.config.port, ssl=self.ssl_context,
+            ssl_handshake_timeout=self.config.handshake_timeout, limit=self.config.max_frame_bytes + 8)
+        _log.info("EPP listening on %s:%d", self.config.host, self.port)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        session = Session(peer[0] if peer else None, peer_fingerprint(writer.get_extra_info("ssl_object")))
+        connection = Connection(reader, writer, session, self.dispatcher, self.config)
+        task = asyncio.current_task()
+        assert task is not None
+        self.connections[task] = connection
+        try:
+            await connection.run()
+        finally:
+            self.connections.pop(task, None)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), 2)
+
+    async def stop(self, grace: float) -> None:
+        """Stop accepting; idle sessions close now, busy ones after their current command;
+        whatever is left after `grace` seconds is cancelled."""
+        if self._server is not None:
+            self._server.close()
+        for task, connection in list(self.connections.items()):
+            connection.draining = True
+            if not connection.busy:
+                task.cancel()
+        if self.connections:
+            _done, pending = await asyncio.wait(list(self.connections), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
