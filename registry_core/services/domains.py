@@ -58,10 +58,10 @@ async def check_domains(core: Core, actor: Actor, raw_names: list[str]) -> list[
             try:
                 name = names.normalize_name(raw)
             except InvalidValue as exc:
-                verdicts[raw] = CheckResult(raw, False, exc.detail)
+                verdicts[raw] = CheckResult(raw, False, exc.detail if len(exc.detail) <= 32 else "Invalid domain name")
                 continue
             if names.split_registrable(name, served) is None:
-                verdicts[raw] = CheckResult(raw, False, "Not a registrable name in this registry")
+                verdicts[raw] = CheckResult(raw, False, "Not in a TLD served here")
             else:
                 verdicts[raw] = name
         taken = await repo.fetch_live_domain_names(tx.conn, [v for v in verdicts.values() if isinstance(v, str)])

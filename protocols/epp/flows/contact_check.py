@@ -15,5 +15,5 @@ async def run(req: Request) -> Reply:
         cd = sub(chk, CONTACT_NS, "cd")
         sub(cd, CONTACT_NS, "id", result.name, avail="1" if result.available else "0")
         if result.reason:
-            sub(cd, CONTACT_NS, "reason", result.reason)
+            sub(cd, CONTACT_NS, "reason", result.reason[:32])  # reasonBaseType: 32 chars at most
     return Reply(res_data=chk)

@@ -21,5 +21,5 @@ async def run(req: Request) -> Reply:
         cd = sub(data, DOMAIN_NS, "cd")
         sub(cd, DOMAIN_NS, "name", result.name, avail="1" if result.available else "0")
         if result.reason:
-            sub(cd, DOMAIN_NS, "reason", result.reason)
+            sub(cd, DOMAIN_NS, "reason", result.reason[:32])  # reasonBaseType: 32 chars at most
     return Reply(res_data=data)

@@ -14,5 +14,5 @@ async def run(req: Request) -> Reply:
         cd = sub(chk, HOST_NS, "cd")
         sub(cd, HOST_NS, "name", result.name, avail="1" if result.available else "0")
         if result.reason:
-            sub(cd, HOST_NS, "reason", result.reason)
+            sub(cd, HOST_NS, "reason", result.reason[:32])  # reasonBaseType: 32 chars at most
     return Reply(res_data=chk)
