@@ -103,10 +103,11 @@ class Dispatcher:
         started = time.perf_counter()
         sv_trid = self.next_sv_trid()
         root, reply, cl_trid = self._parse(data)
-        what = "-"
+        what = "invalid object=-"
         if root is not None and reply is None:
             child = root[0]
             if etree.QName(child).localname == "hello":
+                _log.info("registrar=%s command=hello", session.registrar_id or "-")
                 return Outcome(self.greeting(), None)
             reply, what, cl_trid = await self._command(child, session, sv_trid)
         assert reply is not None
@@ -139,7 +140,10 @@ class Dispatcher:
         namespace = etree.QName(body).namespace if body is not verb_el else EPP_NS
         ext_el = command.find(f"{{{EPP_NS}}}extension")
         extensions = list(ext_el) if ext_el is not None else []
-        what = verb if namespace == EPP_NS else f"{codec_prefix(namespace)}:{verb}"
+        if namespace == EPP_NS:
+            what = f"{verb} object=-"
+        else:
+            what = f"{codec_prefix(namespace)}:{verb} object={_object_name(body)}"
         gate = self._gate(session, verb, namespace, extensions)
         if gate is not None:
             return gate, what, cl_trid
@@ -199,3 +203,11 @@ def _safe_trid(value: str | None) -> str | None:
     if value is None or not 3 <= len(value) <= 64 or value.strip() != value:
         return None
     return value
+
+
+def _object_name(body: Element) -> str:
+    """The first object name or id in a command, for the log line (never authInfo)."""
+    for child in body:
+        if etree.QName(child).localname in ("name", "id"):
+            return (child.text or "").strip()[:255]
+    return "-"
