@@ -3,6 +3,8 @@ needs to explain it (object kind, name, field, value); none carries a result cod
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 
 class CoreError(Exception):
     """Base of every rule the core refuses."""
@@ -123,3 +125,43 @@ class UnsupportedOption(CoreError):
 
 class AuthenticationFailed(CoreError):
     """Login refused: unknown registrar, wrong password, unpinned certificate or address."""
+
+
+# --- lifecycle and fees ----------------------------------------------------
+class NameReserved(NameNotAvailable):
+    """The name is on the TLD's reserved list; `value` carries the reason."""
+
+
+class NotInRedemptionPeriod(StatusProhibits):
+    """A restore request needs a domain in redemptionPeriod (RFC 3915 section 4.2.5)."""
+
+
+class RestoreNotRequested(StatusProhibits):
+    """A restore report needs a pending restore request whose window is still open."""
+
+
+class RestoreReportInvalid(PolicyViolation):
+    """The restore report contradicts the registry's records (e.g. a wrong delete time)."""
+
+
+class FeeError(ValueOutOfRange):
+    """The client's fee does not fit the price. `expected` is the server's fee for the
+    command and `currency` its currency (RFC 8748)."""
+
+    def __init__(self, detail: str = "", *, expected: Decimal, currency: str, object_type: str = "domain",
+                 name: str = "", field: str = "fee", value: str = "") -> None:
+        super().__init__(detail, object_type=object_type, name=name, field=field, value=value)
+        self.expected = expected
+        self.currency = currency
+
+
+class FeeTooLow(FeeError):
+    """The client agreed to less than the price (RFC 8748 section 3.8: 2004)."""
+
+
+class PremiumFeeNotAcknowledged(FeeError):
+    """A premium-priced command came without a fee element (RFC 8748: refused, 2004)."""
+
+
+class FeeCurrencyMismatch(FeeError):
+    """The client named a currency the TLD does not charge in."""

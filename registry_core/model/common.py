@@ -31,6 +31,8 @@ class TransferInfo:
     losing_id: str
     action_due: datetime
     expires_at: datetime | None = None
+    charged: str | None = None  # what the gaining registrar paid (decimal text), for RFC 8748 trnData
+    currency: str | None = None  # set on the request's answer
 
 
 @dataclass(frozen=True)

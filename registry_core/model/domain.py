@@ -74,6 +74,7 @@ class DomainInfo:
     ds: tuple[DsData, ...]
     auth_info: str | None = None  # only for the sponsor or a caller who proved it
     full: bool = True  # False: the caller is neither sponsor nor holder of the authInfo
+    rgp_statuses: tuple[str, ...] = ()  # RFC 3915 rgpStatus values at the time of the query
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class DomainCreated:
     created_at: datetime
     expires_at: datetime
     charged: str  # decimal amount as text
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,3 +91,4 @@ class DomainRenewed:
     name: str
     expires_at: datetime
     charged: str
+    currency: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 
@@ -38,3 +39,10 @@ class Tld:
     whois_enabled: bool
     rdap_icann_profile: bool
     prices: dict[str, Decimal] = field(default_factory=dict)
+    add_grace: timedelta = timedelta(days=5)
+    renew_grace: timedelta = timedelta(days=5)
+    autorenew_grace: timedelta = timedelta(days=45)
+    transfer_grace: timedelta = timedelta(days=5)
+    redemption_period: timedelta = timedelta(days=30)
+    pending_delete_period: timedelta = timedelta(days=5)
+    pending_restore_period: timedelta = timedelta(days=7)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import contacts as contact_repo
 from registry_core.db.repo import domains as repo
 from registry_core.db.repo import hosts as host_repo
+from registry_core.db.repo import lifecycle as lifecycle_repo
 from registry_core.db.repo import objects, tlds
+from registry_core.db.repo import pricing as price_repo
 from registry_core.db.tx import Tx
 from registry_core.errors import (
     ContactPolicyViolation,
@@ -19,6 +22,7 @@ from registry_core.errors import (
     PolicyViolation,
     ValueOutOfRange,
 )
+from registry_core.model import lifecycle as lc
 from registry_core.model import names
 from registry_core.model.common import Actor, CheckResult
 from registry_core.model.domain import (
@@ -31,15 +35,16 @@ from registry_core.model.domain import (
     DomainRenewed,
     DsData,
 )
+from registry_core.model.lifecycle import DomainDeleted
 from registry_core.model.periods import MAX_YEARS, add_years
+from registry_core.model.pricing import accept_fee
 from registry_core.model.registrar import Tld
 from registry_core.model.statuses import displayed_statuses
+from registry_core.services import grace, pricing, transitions
 from registry_core.services.common import (
-    charge,
     find_tld,
     normalize_or_invalid,
     not_found,
-    price,
     proves_auth_info,
     require_allowed,
     require_sponsor,
@@ -50,7 +55,11 @@ def context(row: dict[str, Any]) -> str:
     return f"domain:{row['roid']}"
 
 
-async def check_domains(core: Core, actor: Actor, raw_names: list[str]) -> list[CheckResult]:
+async def check_domains(core: Core, actor: Actor, raw_names: list[str], *,
+                        fee_check: bool = False) -> list[CheckResult]:
+    """Availability of each name. Reserved names are unavailable with their reason. A
+    premium name is unavailable unless the client also asked for fees (`fee_check`):
+    RFC 8748 section 3.1.1 wants avail="0" for a name whose create would fail without a fee."""
     async def run(tx: Tx) -> list[CheckResult]:
         served = await tlds.fetch_tld_names(tx.conn)
         verdicts: dict[str, str | CheckResult] = {}
@@ -58,17 +67,31 @@ async def check_domains(core: Core, actor: Actor, raw_names: list[str]) -> list[
             try:
                 name = names.normalize_name(raw)
             except InvalidValue as exc:
-                verdicts[raw] = CheckResult(raw, False, exc.detail if len(exc.detail) <= 32 else "Invalid domain name")
+                verdicts[raw] = CheckResult(raw, False, exc.detail)
                 continue
             if names.split_registrable(name, served) is None:
-                verdicts[raw] = CheckResult(raw, False, "Not in a TLD served here")
+                verdicts[raw] = CheckResult(raw, False, "Not a registrable name in this registry")
             else:
                 verdicts[raw] = name
-        taken = await repo.fetch_live_domain_names(tx.conn, [v for v in verdicts.values() if isinstance(v, str)])
+        wanted = [v for v in verdicts.values() if isinstance(v, str)]
+        blocked = await _blocked_names(tx, wanted, fee_check)
         return [v if isinstance(v, CheckResult) else
-                CheckResult(raw, False, "In use") if v in taken else CheckResult(raw, True)
+                CheckResult(raw, False, blocked[v]) if v in blocked else CheckResult(raw, True)
                 for raw, v in verdicts.items()]
     return await core.db.transaction(run, readonly=True)
+
+
+async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool) -> dict[str, str]:
+    """{name: reason} for names that cannot be created now: taken, reserved, or premium
+    when the client did not ask for fees."""
+    blocked: dict[str, str] = {}
+    if not fee_check:
+        premium = await price_repo.fetch_premium_prices(tx.conn, wanted)
+        blocked.update({n: "Premium name; check it with the fee extension" for n, p in premium.items()
+                        if p.create is not None})
+    blocked.update(await price_repo.fetch_reserved(tx.conn, wanted))
+    blocked.update(dict.fromkeys(await repo.fetch_live_domain_names(tx.conn, wanted), "In use"))
+    return blocked
 
 
 async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with_secret: bool) -> DomainInfo:
@@ -83,7 +106,8 @@ async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with
         tuple(await host_repo.fetch_subordinate_host_names(tx.conn, row["id"])),
         row["sponsor_id"], row["creator_id"], row["created_at"], row["updater_id"], row["updated_at"],
         row["expires_at"], row["transferred_at"], tuple(await repo.fetch_ds(tx.conn, row["id"])),
-        secret, full)
+        secret, full, lc.rgp_statuses(await lifecycle_repo.fetch_grace_periods(tx.conn, row["id"]),
+                                      row["rgp_state"], tx.now))
 
 
 async def info_domain(core: Core, actor: Actor, name: str, auth_info: str | None = None) -> DomainInfo:
@@ -173,10 +197,16 @@ def _validate_create(tld: Tld, name: str, req: DomainCreate) -> None:
     check_ds(name, list(req.ds))
 
 
-async def create_domain(core: Core, actor: Actor, req: DomainCreate) -> DomainCreated:
+async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted_fee: Decimal | None = None,
+                        fee_currency: str | None = None) -> DomainCreated:
+    """`accepted_fee` is the fee the client agreed to (RFC 8748 fee:create), None when it
+    sent no fee element; a premium name then is refused (PremiumFeeNotAcknowledged)."""
     async def run(tx: Tx) -> DomainCreated:
         name, tld = await find_tld(tx, req.name)
         _validate_create(tld, name, req)
+        await pricing.require_not_reserved(tx, name)
+        quote = await pricing.quote_in(tx, actor.registrar_id, name, tld, "create", req.period_years)
+        accept_fee(quote, accepted_fee, fee_currency)
         handles = [h for _, h in req.contacts] + ([req.registrant] if req.registrant else [])
         contact_ids = await resolve_contacts(tx, handles)
         host_ids = await resolve_hosts(tx, list(req.nameservers))
@@ -192,13 +222,12 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate) -> DomainCr
         await repo.insert_contact_links(tx.conn, did, [(r, contact_ids[h]) for r, h in req.contacts])
         await repo.insert_host_links(tx.conn, did, sorted(set(host_ids.values())))
         await repo.insert_ds(tx.conn, did, list(req.ds))
-        cost = price(tld, "create", req.period_years)
-        await charge(tx, actor, actor.registrar_id, -cost, tld.currency, "create", ("domain", did, name),
-                     req.period_years)
+        await pricing.charge_quote(tx, actor, actor.registrar_id, quote, ("domain", did, name))
+        await grace.open_grace(tx, did, "addPeriod", actor.registrar_id, actor.sv_trid, tld.add_grace, quote)
         await objects.insert_history(tx.conn, actor, tx.now, "domain", did, name, "create", None,
                                      snapshot(values, list(req.contacts), sorted(host_ids), req.registrant,
                                               list(req.ds)))
-        return DomainCreated(name, tx.now, expires, str(cost))
+        return DomainCreated(name, tx.now, expires, str(quote.total), quote.currency)
     return await core.db.transaction(run)
 
 
@@ -211,8 +240,10 @@ async def lock_domain(tx: Tx, name: str) -> tuple[dict[str, Any], Tld]:
 
 
 async def renew_domain(core: Core, actor: Actor, name: str, current_expiry: datetime | Any,
-                       years: int) -> DomainRenewed:
-    """`current_expiry` is the date the client believes the domain expires on (curExpDate)."""
+                       years: int, *, accepted_fee: Decimal | None = None,
+                       fee_currency: str | None = None) -> DomainRenewed:
+    """`current_expiry` is the date the client believes the domain expires on (curExpDate);
+    `accepted_fee` the fee it agreed to (RFC 8748 fee:renew), None when it sent none."""
     async def run(tx: Tx) -> DomainRenewed:
         row, tld = await lock_domain(tx, name)
         require_sponsor(actor, row, "domain", row["name"])
@@ -226,19 +257,26 @@ async def renew_domain(core: Core, actor: Actor, name: str, current_expiry: date
         if expires > add_years(tx.now, MAX_YEARS):
             raise PolicyViolation(f"expiry may not lie more than {MAX_YEARS} years ahead",
                                   object_type="domain", name=row["name"], field="period", value=str(years))
+        quote = await pricing.quote_in(tx, actor.registrar_id, row["name"], tld, "renew", years)
+        accept_fee(quote, accepted_fee, fee_currency)
         await repo.update_domain(tx.conn, row["id"], {"expires_at": expires})
-        cost = price(tld, "renew", years)
-        await charge(tx, actor, actor.registrar_id, -cost, tld.currency, "renew",
-                     ("domain", row["id"], row["name"]), years)
+        await pricing.charge_quote(tx, actor, actor.registrar_id, quote, ("domain", row["id"], row["name"]))
+        await grace.open_grace(tx, row["id"], "renewPeriod", actor.registrar_id, actor.sv_trid,
+                               tld.renew_grace, quote)
         await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "renew",
                                      {"expires_at": row["expires_at"]}, {"expires_at": expires})
-        return DomainRenewed(row["name"], expires, str(cost))
+        return DomainRenewed(row["name"], expires, str(quote.total), quote.currency)
     return await core.db.transaction(run)
 
 
-async def delete_domain(core: Core, actor: Actor, name: str) -> None:
-    async def run(tx: Tx) -> None:
-        row, _tld = await lock_domain(tx, name)
+async def delete_domain(core: Core, actor: Actor, name: str) -> DomainDeleted:
+    """RFC 5731 delete with RFC 3915 grace periods. Every open grace period's charge is
+    refunded to whoever paid it. Inside the add grace period the domain goes at once and
+    the name is free (`pending` False, EPP 1000); otherwise it enters redemptionPeriod,
+    restorable, and is purged by the lifecycle runner later (`pending` True, EPP 1001).
+    A domain with subordinate hosts cannot be deleted (RFC 5731 section 3.2.2)."""
+    async def run(tx: Tx) -> DomainDeleted:
+        row, tld = await lock_domain(tx, name)
         require_sponsor(actor, row, "domain", row["name"])
         pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"]) is not None
         require_allowed("delete", row["statuses"], "domain", row["name"], pending_transfer=pending)
@@ -246,13 +284,11 @@ async def delete_domain(core: Core, actor: Actor, name: str) -> None:
         if subordinates:
             raise DomainHasSubordinateHosts("delete its subordinate hosts first", object_type="domain",
                                             name=row["name"], field="host", value=subordinates[0])
-        links = await repo.fetch_domain_links(tx.conn, row["id"])
-        registrant = await repo.fetch_registrant_handle(tx.conn, row["registrant_id"])
-        before = snapshot(row, links["contacts"], links["nameservers"], registrant,
-                          await repo.fetch_ds(tx.conn, row["id"]))
-        await repo.delete_all_links(tx.conn, row["id"])
-        await repo.update_domain(tx.conn, row["id"], {"registrant_id": None})
-        await repo.mark_domain_deleted(tx.conn, row["id"], tx.now)
-        await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "delete",
-                                     before, None)
-    await core.db.transaction(run)
+        graces = await lifecycle_repo.fetch_grace_periods(tx.conn, row["id"])
+        credits = await grace.refund_graces(tx, actor, row, lc.refundable(graces, tx.now), "refunded by delete")
+        if lc.in_add_grace(graces, tx.now):
+            await transitions.purge(tx, actor, row, "delete", notify=False)
+            return DomainDeleted(row["name"], False, tuple(credits), tld.currency)
+        await transitions.enter_redemption(tx, actor, row, tld)
+        return DomainDeleted(row["name"], True, tuple(credits), tld.currency)
+    return await core.db.transaction(run)

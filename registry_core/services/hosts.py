@@ -19,6 +19,7 @@ from registry_core.errors import (
     NotSponsor,
     ObjectLinked,
     PolicyViolation,
+    StatusProhibits,
     SubordinateHostInUse,
     SubordinateHostNeedsAddress,
     ValueOutOfRange,
@@ -55,6 +56,9 @@ async def _superordinate(tx: Tx, actor: Actor, name: str) -> dict[str, Any] | No
     if parent["sponsor_id"] != actor.registrar_id:
         raise NotSponsor("the superordinate domain is sponsored by another registrar",
                          object_type="domain", name=parent["name"])
+    if "pendingDelete" in parent["statuses"]:
+        raise StatusProhibits("the superordinate domain is being deleted", object_type="domain",
+                              name=parent["name"], field="status", value="pendingDelete")
     return parent
 
 

@@ -18,10 +18,10 @@ PRICED_ACTIONS = ("create", "renew", "transfer", "restore")
 POLICY_KEYS = frozenset({"contact_policy", "currency", "min_period_years", "max_period_years",
                          "transfer_period_years", "transfer_auto_approve", "add_grace", "renew_grace",
                          "autorenew_grace", "transfer_grace", "redemption_period", "pending_delete_period",
-                         "auto_renew", "whois_enabled", "rdap_icann_profile"})
+                         "pending_restore_period", "auto_renew", "whois_enabled", "rdap_icann_profile"})
 
 
-def _tld_name(name: str) -> str:
+def tld_name(name: str) -> str:
     labels = [names.to_a_label(label, field="tld") for label in name.strip().strip(".").split(".")]
     return ".".join(labels)
 
@@ -36,7 +36,7 @@ def _policy(settings: dict[str, Any]) -> dict[str, Any]:
 
 async def add_tld(core: Core, name: str, *, roid_suffix: str | None = None,
                   prices: dict[str, Decimal] | None = None, **settings: Any) -> Tld:
-    tld = _tld_name(name)
+    tld = tld_name(name)
     suffix = roid_suffix or tld.replace(".", "_").replace("-", "_").upper()[:8]
 
     async def run(tx: Tx) -> Tld:
@@ -61,7 +61,7 @@ async def set_price_in(tx: Tx, tld: str, action: str, amount: Decimal) -> None:
 
 async def configure_tld(core: Core, name: str, *, prices: dict[str, Decimal] | None = None,
                         **settings: Any) -> Tld:
-    tld = _tld_name(name)
+    tld = tld_name(name)
 
     async def run(tx: Tx) -> Tld:
         if settings and not await repo.update_tld(tx.conn, tld, _policy(settings)):
@@ -77,7 +77,7 @@ async def configure_tld(core: Core, name: str, *, prices: dict[str, Decimal] | N
 
 async def get_tld(core: Core, name: str) -> Tld:
     async def run(tx: Tx) -> Tld:
-        tld = await repo.fetch_tld_by_name(tx.conn, _tld_name(name))
+        tld = await repo.fetch_tld_by_name(tx.conn, tld_name(name))
         if tld is None:
             raise ObjectNotFound("no such TLD", object_type="tld", name=name)
         return tld

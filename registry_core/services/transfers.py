@@ -9,13 +9,16 @@ subordinate hosts follow, and the authInfo is replaced (the old one must not wor
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import contacts as contact_repo
 from registry_core.db.repo import domains as domain_repo
 from registry_core.db.repo import hosts as host_repo
+from registry_core.db.repo import lifecycle as lifecycle_repo
 from registry_core.db.repo import objects, tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import (
@@ -28,8 +31,11 @@ from registry_core.errors import (
     ValueOutOfRange,
 )
 from registry_core.model.common import Actor, TransferInfo
+from registry_core.model.lifecycle import Charge
 from registry_core.model.periods import MAX_YEARS, add_years
+from registry_core.model.pricing import FeeQuote, accept_fee
 from registry_core.model.registrar import Tld
+from registry_core.services import grace, pricing
 from registry_core.services.common import (
     charge,
     find_tld,
@@ -87,7 +93,9 @@ def _new_expiry(tx: Tx, tld: Tld, row: dict[str, Any], period: int | None) -> tu
 
 
 async def request_transfer(core: Core, actor: Actor, object_type: str, name: str, auth_info: str | None,
-                           period_years: int | None = None) -> TransferInfo:
+                           period_years: int | None = None, *, accepted_fee: Decimal | None = None,
+                           fee_currency: str | None = None) -> TransferInfo:
+    """`accepted_fee` is the fee the client agreed to (RFC 8748), None when it sent none."""
     async def run(tx: Tx) -> TransferInfo:
         row, tld = await _load(tx, object_type, name)
         obj_name = _name(object_type, row)
@@ -101,44 +109,78 @@ async def request_transfer(core: Core, actor: Actor, object_type: str, name: str
             raise TransferAlreadyPending("a transfer is already pending", object_type=object_type, name=obj_name)
         require_allowed("transfer", row["statuses"], object_type, obj_name)
         years, expires = _new_expiry(tx, tld, row, period_years) if tld else (None, None)
+        quote = await pricing.quote_in(tx, actor.registrar_id, obj_name, tld, "transfer", years) \
+            if tld and years else None
+        if quote is not None:
+            accept_fee(quote, accepted_fee, fee_currency)
         days = tld.transfer_auto_approve_days if tld else 5.0
         info = await objects.insert_transfer(tx.conn, {
             "object_type": object_type, "object_id": row["id"], "object_name": obj_name, "status": "pending",
             "gaining_id": actor.registrar_id, "losing_id": row["sponsor_id"], "requested_at": tx.now,
-            "action_due": tx.now + timedelta(days=days), "period_years": years, "expires_at": expires})
-        if tld and years:
-            await charge(tx, actor, actor.registrar_id, -price(tld, "transfer", years), tld.currency,
-                         "transfer", (object_type, row["id"], obj_name), years)
+            "action_due": tx.now + timedelta(days=days), "period_years": years, "expires_at": expires,
+            "charged": quote.total if quote else None})
+        if quote is not None:
+            await pricing.charge_quote(tx, actor, actor.registrar_id, quote, (object_type, row["id"], obj_name))
         await objects.insert_history(tx.conn, actor, tx.now, object_type, row["id"], obj_name,
                                      "transfer-request", None, {"gaining": actor.registrar_id})
         await _notify(tx, object_type, info)
-        return info
+        return replace(info, currency=tld.currency if tld else None)
     return await core.db.transaction(run)
 
 
-async def _finish(tx: Tx, core: Core, actor: Actor, object_type: str, row: dict[str, Any], tld: Tld | None,
-                  pending: dict[str, Any], status: str) -> TransferInfo:
+async def _approve_domain(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld,
+                          pending: dict[str, Any]) -> datetime:
+    """The domain side of an approval: an auto-renew inside its grace period is undone and
+    refunded to the losing registrar (its year replaced by the transfer's), the loser's
+    other grace periods close, and the gaining registrar's transfer grace period opens.
+    Returns the new expiry date."""
+    graces = await lifecycle_repo.fetch_grace_periods(tx.conn, row["id"])
+    renewals = [g for g in graces if g.kind == "autoRenewPeriod" and g.ends_at > tx.now]
+    await grace.refund_graces(tx, actor, row, renewals, "undone by transfer")
+    await lifecycle_repo.delete_all_grace_periods(tx.conn, row["id"])
+    base = row["expires_at"]
+    for period in renewals:
+        base = add_years(base, -period.period_years)
+    expires = add_years(base, pending["period_years"] or 0)
+    charged = pending["charged"]
+    if charged:
+        quote = FeeQuote(row["name"], "transfer", pending["period_years"], tld.currency,
+                         fees=(Charge("transfer", charged, pending["period_years"]),))
+        await grace.open_grace(tx, row["id"], "transferPeriod", pending["gaining_id"], actor.sv_trid,
+                               tld.transfer_grace, quote)
+    return expires
+
+
+def _refund_amount(tld: Tld, pending: dict[str, Any]) -> Decimal:
+    if pending["charged"] is not None:
+        return Decimal(pending["charged"])
+    return price(tld, "transfer", pending["period_years"] or 0)
+
+
+async def finish_transfer(tx: Tx, core: Core, actor: Actor, object_type: str, row: dict[str, Any],
+                          tld: Tld | None, pending: dict[str, Any], status: str) -> TransferInfo:
+    """Close a pending transfer (approved, rejected, cancelled) inside the caller's transaction."""
     obj_name = _name(object_type, row)
     approved = status in ("clientApproved", "serverApproved")
+    expires = None
     if approved:
         values: dict[str, Any] = {"sponsor_id": pending["gaining_id"], "transferred_at": tx.now,
                                   "updated_at": tx.now, "updater_id": pending["gaining_id"],
                                   "auth_info": core.cipher.encrypt(new_auth_info(), f"{object_type}:{row['roid']}")}
-        if object_type == "domain":
-            values["expires_at"] = pending["expires_at"]
+        if object_type == "domain" and tld is not None:
+            expires = values["expires_at"] = await _approve_domain(tx, actor, row, tld, pending)
             await domain_repo.update_domain(tx.conn, row["id"], values)
             await host_repo.set_hosts_sponsor(tx.conn, row["id"], pending["gaining_id"], tx.now)
         else:
             await contact_repo.update_contact(tx.conn, row["id"], values)
     elif tld and pending["period_years"]:
-        await charge(tx, actor, pending["gaining_id"], price(tld, "transfer", pending["period_years"]),
-                     tld.currency, "refund", (object_type, row["id"], obj_name), pending["period_years"],
-                     f"transfer {status}")
-    info = await objects.close_transfer(tx.conn, pending["id"], status, tx.now,
-                                        pending["expires_at"] if approved else None)
+        await charge(tx, actor, pending["gaining_id"], _refund_amount(tld, pending), tld.currency, "refund",
+                     (object_type, row["id"], obj_name), pending["period_years"], f"transfer {status}")
+    info = await objects.close_transfer(tx.conn, pending["id"], status, tx.now, expires)
     await objects.insert_history(tx.conn, actor, tx.now, object_type, row["id"], obj_name, f"transfer-{status}",
-                                 {"sponsor_id": row["sponsor_id"]},
-                                 {"sponsor_id": pending["gaining_id"] if approved else row["sponsor_id"]})
+                                 {"sponsor_id": row["sponsor_id"], "expires_at": row.get("expires_at")},
+                                 {"sponsor_id": pending["gaining_id"] if approved else row["sponsor_id"],
+                                  "expires_at": expires or row.get("expires_at")})
     await _notify(tx, object_type, info)
     return info
 
@@ -157,7 +199,7 @@ async def act_on_transfer(core: Core, actor: Actor, object_type: str, name: str,
             raise NotSponsor(f"only the {'gaining' if op == 'cancel' else 'losing'} registrar may {op}",
                              object_type=object_type, name=obj_name)
         status = {"approve": "clientApproved", "reject": "clientRejected", "cancel": "clientCancelled"}[op]
-        return await _finish(tx, core, actor, object_type, row, tld, pending, status)
+        return await finish_transfer(tx, core, actor, object_type, row, tld, pending, status)
     return await core.db.transaction(run)
 
 
@@ -182,20 +224,49 @@ async def query_transfer(core: Core, actor: Actor, object_type: str, name: str,
 
 
 async def approve_due_transfers(core: Core, limit: int = 500) -> int:
-    """Server-approve every pending transfer whose waiting time has run out; idempotent and
-    safe to run concurrently (due rows are locked with SKIP LOCKED)."""
-    async def run(tx: Tx) -> int:
-        due = await objects.fetch_due_transfers(tx.conn, tx.now, limit)
-        for pending in due:
-            table_row, tld = await _load_by_id(tx, pending)
-            actor = Actor("", f"auto-transfer-{pending['id']}")
-            await _finish(tx, core, actor, pending["object_type"], table_row, tld, pending, "serverApproved")
-        return len(due)
+    """Server-approve every pending transfer whose waiting time has run out. Idempotent and
+    safe beside another runner: each approval is its own transaction that locks the object
+    with SKIP LOCKED and checks again that the transfer is still pending and due."""
+    approved, _skipped = await approve_due_transfers_counted(core, limit)
+    return approved
+
+
+async def approve_due_transfers_counted(core: Core, batch: int = 500) -> tuple[int, int]:
+    """(approved, skipped) over every due transfer, `batch` candidates at a time; skipped
+    ones were held by another transaction at the time (the next pass takes them)."""
+    now, after, approved, skipped = core.db.clock.now(), 0, 0, 0
+    while True:
+        candidates = await _due_candidates(core, now, after, batch)
+        for candidate in candidates:
+            if await _approve(core, candidate):
+                approved += 1
+            else:
+                skipped += 1
+        if len(candidates) < batch:
+            return approved, skipped
+        after = candidates[-1]["id"]
+
+
+async def _due_candidates(core: Core, now: datetime, after: int, batch: int) -> list[dict[str, Any]]:
+    async def run(tx: Tx) -> list[dict[str, Any]]:
+        return await lifecycle_repo.fetch_due_transfer_candidates(tx.conn, now, after, batch)
+    return await core.db.transaction(run, readonly=True)
+
+
+async def _approve(core: Core, candidate: dict[str, Any]) -> bool:
+    async def run(tx: Tx) -> bool:
+        return await _approve_one(tx, core, candidate)
     return await core.db.transaction(run)
 
 
-async def _load_by_id(tx: Tx, pending: dict[str, Any]) -> tuple[dict[str, Any], Tld | None]:
-    if pending["object_type"] == "domain":
-        row = await domain_repo.fetch_domain_by_id(tx.conn, pending["object_id"], lock=True)
-        return row, await tlds.fetch_tld_by_name(tx.conn, row["tld"])
-    return await contact_repo.fetch_contact_by_id(tx.conn, pending["object_id"], lock=True), None
+async def _approve_one(tx: Tx, core: Core, candidate: dict[str, Any]) -> bool:
+    row = await lifecycle_repo.lock_object_if_free(tx.conn, candidate["object_type"], candidate["object_id"])
+    if row is None:
+        return False
+    pending = await lifecycle_repo.fetch_due_pending_transfer(tx.conn, candidate["id"], tx.now)
+    if pending is None:
+        return False
+    tld = await tlds.fetch_tld_by_name(tx.conn, row["tld"]) if pending["object_type"] == "domain" else None
+    actor = Actor("", f"auto-transfer-{pending['id']}")
+    await finish_transfer(tx, core, actor, pending["object_type"], row, tld, pending, "serverApproved")
+    return True

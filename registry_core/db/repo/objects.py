@@ -51,8 +51,10 @@ async def ack_poll_message(conn: Any, registrar_id: str, message_id: int, now: d
 
 
 def _transfer(row: Any) -> TransferInfo:
+    charged = row["charged"]
     return TransferInfo(row["object_name"], row["status"], row["gaining_id"], row["requested_at"],
-                        row["losing_id"], row["action_due"], row["expires_at"])
+                        row["losing_id"], row["action_due"], row["expires_at"],
+                        None if charged is None else str(charged))
 
 
 async def fetch_latest_transfer(conn: Any, object_type: str, object_id: int) -> TransferInfo | None:

@@ -10,14 +10,17 @@ from registry_core.model.registrar import Tld
 
 _TLD_COLUMNS = """name, roid_suffix, contact_policy, currency, min_period_years, max_period_years,
     transfer_period_years, extract(epoch FROM transfer_auto_approve) / 86400.0 AS auto_days,
-    auto_renew, whois_enabled, rdap_icann_profile"""
+    auto_renew, whois_enabled, rdap_icann_profile, add_grace, renew_grace, autorenew_grace, transfer_grace,
+    redemption_period, pending_delete_period, pending_restore_period"""
+_PERIODS = ("add_grace", "renew_grace", "autorenew_grace", "transfer_grace", "redemption_period",
+            "pending_delete_period", "pending_restore_period")
 
 
 def _tld(row: Any, prices: dict[str, Decimal]) -> Tld:
     return Tld(row["name"], row["roid_suffix"], row["contact_policy"], row["currency"],
                row["min_period_years"], row["max_period_years"], row["transfer_period_years"],
                float(row["auto_days"]), row["auto_renew"], row["whois_enabled"],
-               row["rdap_icann_profile"], prices)
+               row["rdap_icann_profile"], prices, *(row[p] for p in _PERIODS))
 
 
 async def fetch_tld_by_name(conn: Any, name: str) -> Tld | None:

@@ -1,0 +1,113 @@
+"""SQL for the domain lifecycle: grace periods, due transitions, purges and restore reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from registry_core.model.lifecycle import GracePeriod
+
+_EXPIRY_DUE = """deleted_at IS NULL AND rgp_state IS NULL AND expires_at <= $1
+    AND NOT ('pendingDelete' = ANY (statuses))"""
+_RGP_DUE = "deleted_at IS NULL AND rgp_state IS NOT NULL AND rgp_until <= $1"
+
+
+def _grace(row: Any) -> GracePeriod:
+    return GracePeriod(row["id"], row["kind"], row["registrar_id"], row["ends_at"], row["amount"],
+                       row["currency"], row["period_years"])
+
+
+async def fetch_grace_periods(conn: Any, domain_id: int) -> list[GracePeriod]:
+    rows = await conn.fetch("SELECT * FROM grace_period WHERE domain_id = $1 ORDER BY id", domain_id)
+    return [_grace(r) for r in rows]
+
+
+async def insert_grace_period(conn: Any, values: dict[str, Any]) -> None:
+    columns = list(values)
+    params = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await conn.execute(f"INSERT INTO grace_period ({', '.join(columns)}) VALUES ({params})", *values.values())
+
+
+async def delete_grace_periods(conn: Any, ids: list[int]) -> None:
+    if ids:
+        await conn.execute("DELETE FROM grace_period WHERE id = ANY($1)", ids)
+
+
+async def delete_all_grace_periods(conn: Any, domain_id: int) -> None:
+    await conn.execute("DELETE FROM grace_period WHERE domain_id = $1", domain_id)
+
+
+async def fetch_expiry_candidates(conn: Any, now: datetime, after_id: int, limit: int) -> list[int]:
+    """Ids of live domains whose expiry has come (auto-renew or expire), in id order."""
+    rows = await conn.fetch(
+        f"SELECT id FROM domain WHERE {_EXPIRY_DUE} AND id > $2 ORDER BY id LIMIT $3", now, after_id, limit)
+    return [r["id"] for r in rows]
+
+
+async def fetch_rgp_candidates(conn: Any, now: datetime, after_id: int, limit: int) -> list[int]:
+    """Ids of deleted domains whose redemption, restore window or pendingDelete has ended."""
+    rows = await conn.fetch(
+        f"SELECT id FROM domain WHERE {_RGP_DUE} AND id > $2 ORDER BY id LIMIT $3", now, after_id, limit)
+    return [r["id"] for r in rows]
+
+
+async def lock_due_domain(conn: Any, domain_id: int, now: datetime) -> dict[str, Any] | None:
+    """The domain, locked, if a lifecycle transition is still due and nobody else holds it.
+    The condition is evaluated again on the newest row version once locked, so a
+    transition another runner has just committed is never applied twice."""
+    row = await conn.fetchrow(
+        f"""SELECT * FROM domain WHERE id = $2 AND (({_EXPIRY_DUE}) OR ({_RGP_DUE}))
+            FOR UPDATE SKIP LOCKED""", now, domain_id)
+    return None if row is None else dict(row)
+
+
+async def fetch_due_transfer_candidates(conn: Any, now: datetime, after_id: int,
+                                        limit: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT id, object_type, object_id FROM transfer
+           WHERE status = 'pending' AND action_due <= $1 AND id > $2 ORDER BY id LIMIT $3""",
+        now, after_id, limit)
+    return [dict(r) for r in rows]
+
+
+async def lock_object_if_free(conn: Any, object_type: str, object_id: int) -> dict[str, Any] | None:
+    """A domain or contact row locked FOR UPDATE, or None when another transaction holds it."""
+    table = {"domain": "domain", "contact": "contact"}[object_type]
+    row = await conn.fetchrow(
+        f"SELECT * FROM {table} WHERE id = $1 AND deleted_at IS NULL FOR UPDATE SKIP LOCKED", object_id)
+    return None if row is None else dict(row)
+
+
+async def fetch_due_pending_transfer(conn: Any, transfer_id: int, now: datetime) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "SELECT * FROM transfer WHERE id = $1 AND status = 'pending' AND action_due <= $2",
+        transfer_id, now)
+    return None if row is None else dict(row)
+
+
+async def fetch_available_funds(conn: Any, registrar_id: str) -> Decimal:
+    """Balance plus credit line, with the registrar row locked until commit."""
+    value = await conn.fetchval(
+        "SELECT balance + credit_limit FROM registrar WHERE id = $1 FOR UPDATE", registrar_id)
+    return Decimal(value)
+
+
+async def purge_subordinate_hosts(conn: Any, domain_id: int, now: datetime) -> list[tuple[int, str]]:
+    """Delete the hosts below a purged domain, unlinking them from every domain that used
+    them as name servers; returns (id, name) of each."""
+    rows = await conn.fetch(
+        "SELECT id, name FROM host WHERE superordinate_id = $1 AND deleted_at IS NULL", domain_id)
+    ids = [r["id"] for r in rows]
+    if ids:
+        await conn.execute("DELETE FROM domain_host WHERE host_id = ANY($1)", ids)
+        await conn.execute("DELETE FROM host_address WHERE host_id = ANY($1)", ids)
+        await conn.execute("UPDATE host SET deleted_at = $2 WHERE id = ANY($1)", ids, now)
+    return [(r["id"], r["name"]) for r in rows]
+
+
+async def insert_restore_report(conn: Any, values: dict[str, Any]) -> None:
+    columns = list(values)
+    params = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await conn.execute(f"INSERT INTO restore_report ({', '.join(columns)}) VALUES ({params})",
+                       *values.values())
