@@ -66,6 +66,8 @@ class WhoisConfig:
     burst: int = 30
     max_connections_per_ip: int = 8
     allowlist: tuple[str, ...] = ()
+    # RFC 3912 sets no limits; a server answers and closes. We bound concurrent answers too.
+    max_connections: int = 512
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,10 @@ class RdapConfig:
     max_connections_per_ip: int = 16
     allowlist: tuple[str, ...] = ()
     search_limit: int = 100
+    port43: str = "whois.nic.{tld}"  # WHOIS server named in `port43` ({tld} replaced); "" omits it
+    terms_url: str = ""  # terms of service; "" points at <base_url>help
+    contact_uri: str = ""  # web form offered when a contact's e-mail is withheld
+    idle_timeout: float = 30.0  # keep-alive connections idle longer than this are closed
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,183 @@
+"""The RDAP server (RFC 7480): an aiohttp low-level server on the suite's event loop.
+
+Every answer is `application/rdap+json` with `Access-Control-Allow-Origin: *`
+(RFC 7480 section 5.6), whatever the Accept header; HEAD answers like GET without a body.
+Per client (protocols.limits): a token bucket turns excess requests into 429 with
+Retry-After (RFC 6585 section 4), and a connection over the per-IP cap gets a 429 and is
+closed before any request is read."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from protocols.config import Config
+from protocols.limits import IpLimits, LimitPolicy
+from protocols.rdap import routes
+from protocols.rdap.errors import RdapError, error_body, status_for
+from protocols.rdap.handlers import HANDLERS, Query
+from protocols.rdap.view import RDAP_JSON, RdapSettings, View
+from registry_core.context import Core
+from registry_core.errors import CoreError
+from registry_core.services.lookup import icann_profile_for
+
+_log = logging.getLogger(__name__)
+CORS = {"Access-Control-Allow-Origin": "*"}
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, body=encode(body), content_type=RDAP_JSON, headers={**CORS, **(headers or {})})
+
+
+def _refusal_bytes() -> bytes:
+    body = encode({"rdapConformance": ["rdap_level_0"], "errorCode": 429, "title": "Too Many Requests",
+                   "description": ["too many connections from your address"]})
+    head = (f"HTTP/1.1 429 Too Many Requests\r\nContent-Type: {RDAP_JSON}\r\nAccess-Control-Allow-Origin: *\r\n"
+            f"Retry-After: 1\r\nConnection: close\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode("ascii") + body
+
+
+def peer_ip(transport: asyncio.BaseTransport) -> str:
+    peer = transport.get_extra_info("peername")
+    return str(peer[0]) if isinstance(peer, tuple) and peer else ""
+
+
+class _PublicServer(web.Server):
+    """Counts connections per client and refuses those over the cap."""
+
+    refusal = _refusal_bytes()
+
+    def __init__(self, handler: Any, limits: IpLimits, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._limits = limits
+        self._counted: dict[web.RequestHandler, str] = {}
+
+    def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        ip = peer_ip(transport)
+        if self._limits.connect(ip):
+            self._counted[handler] = ip
+            return
+        transport.write(self.refusal)
+        transport.close()
+
+    def connection_lost(self, handler: web.RequestHandler, exc: BaseException | None = None) -> None:
+        ip = self._counted.pop(handler, None)
+        if ip is not None:
+            self._limits.disconnect(ip)
+        super().connection_lost(handler, exc)
+
+
+class RdapApp:
+    """Request handling: method and rate gates, routing, the error table."""
+
+    def __init__(self, core: Core, settings: RdapSettings, limits: IpLimits) -> None:
+        self.core = core
+        self.settings = settings
+        self.limits = limits
+        self.base_path = (urlsplit(settings.base_url).path or "/") if settings.base_url else "/"
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method == "OPTIONS":
+            return web.Response(status=204, headers={**CORS, "Access-Control-Allow-Methods": ALLOWED_METHODS,
+                                                     "Access-Control-Allow-Headers": "Accept"})
+        if request.method not in ("GET", "HEAD"):
+            return await self._error(request, 405, f"{request.method[:16]} is not supported", None,
+                                     {"Allow": ALLOWED_METHODS})
+        wait = self.limits.take(request.remote or "")
+        if wait > 0:
+            return await self._error(request, 429, "query rate exceeded; retry later", None,
+                                     {"Retry-After": str(max(1, math.ceil(wait)))}, profile=False)
+        return await self._answer(request)
+
+    def _locate(self, request: web.BaseRequest) -> tuple[str, str, str]:
+        """(base URL, query URL, path relative to the base)."""
+        base = self.settings.base_url or f"{request.scheme}://{request.host}/"
+        raw = request.rel_url.raw_path
+        relative = raw[len(self.base_path):] if raw.startswith(self.base_path) else ""
+        query = request.rel_url.raw_query_string
+        return base, base + relative + (f"?{query}" if query else ""), relative
+
+    async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
+        base, url, relative = self._locate(request)
+        hint = None
+        try:
+            kind, arg = routes.parse_path(relative)
+            hint = arg or None
+            query = Query(kind, arg, routes.single_params(request.query), base, url)
+            return json_response(200, await HANDLERS[kind](self.core, self.settings, query))
+        except RdapError as exc:
+            return await self._error(request, exc.status, exc.description, hint)
+        except CoreError as exc:
+            status = status_for(exc)
+            if status == 500:
+                _log.error("unmapped core error for %s: %r", url[:200], exc)
+                return await self._error(request, status, "internal error", hint)
+            return await self._error(request, status, exc.detail or type(exc).__name__, hint)
+        except Exception:
+            _log.exception("RDAP query failed: %s", url[:200])
+            return await self._error(request, 500, "internal error", None, profile=False)
+
+    async def _error(self, request: web.BaseRequest, status: int, description: str, hint: str | None,
+                     headers: dict[str, str] | None = None, *, profile: bool = True) -> web.Response:
+        base, url, _ = self._locate(request)
+        icann = False
+        if profile:
+            try:
+                icann = await icann_profile_for(self.core, hint)
+            except Exception:  # the error answer must not fail in turn
+                _log.exception("could not read the profile switch")
+        view = View(self.settings, base, url, icann)
+        return json_response(status, error_body(status, description, view), headers)
+
+
+class RdapServer:
+    def __init__(self, runner: web.ServerRunner, site: web.SockSite, server: web.Server, port: int) -> None:
+        self._runner = runner
+        self._site = site
+        self._server = server
+        self.port = port
+
+    async def stop(self, grace: float) -> None:
+        """Stop accepting, let requests in progress finish within `grace`, then close."""
+        await self._site.stop()
+        self._server.pre_shutdown()
+        await self._server.shutdown(grace)
+        await self._runner.cleanup()
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.setblocking(False)
+    return sock
+
+
+async def start_rdap(config: Config, core: Core) -> RdapServer:
+    rdap = config.rdap
+    settings = RdapSettings.from_config(config)
+    limits = IpLimits(LimitPolicy(rdap.rate_per_second, rdap.burst, rdap.max_connections_per_ip, rdap.allowlist))
+    app = RdapApp(core, settings, limits)
+    server = _PublicServer(app.handle, limits, keepalive_timeout=rdap.idle_timeout, access_log=None)
+    runner = web.ServerRunner(server)
+    await runner.setup()
+    sock = _listen(rdap.host, rdap.port)
+    site = web.SockSite(runner, sock, backlog=1024)
+    await site.start()
+    port = sock.getsockname()[1]
+    _log.info("RDAP listening on http://%s:%d/", rdap.host, port)
+    return RdapServer(runner, site, server, port)

@@ -1,0 +1,51 @@
+"""The one table mapping core errors to RDAP answers, and RDAP error bodies
+(RFC 7480 section 5, RFC 9082 section 4.1, RFC 9083 section 6). Anything unmapped is
+a 500, which the app logs once; nothing a client can send ends there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protocols.rdap import notices
+from protocols.rdap.view import View
+from registry_core.errors import (
+    CoreError,
+    InvalidValue,
+    ObjectNotFound,
+    PolicyViolation,
+    UnsupportedOption,
+    ValueOutOfRange,
+)
+
+STATUS_BY_ERROR: tuple[tuple[type[CoreError], int], ...] = (
+    (ObjectNotFound, 404),
+    (InvalidValue, 400),
+    (ValueOutOfRange, 400),
+    (PolicyViolation, 400),
+    (UnsupportedOption, 422),  # RFC 9082 section 4.1: a search style the server does not support
+)
+
+TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity",
+          429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented"}
+
+
+class RdapError(Exception):
+    """A refusal decided by the protocol layer itself (path, method, query parameters)."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def status_for(exc: CoreError) -> int:
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(exc, kind):
+            return status
+    return 500
+
+
+def error_body(status: int, description: str, view: View) -> dict[str, Any]:
+    return {"rdapConformance": view.conformance(), "errorCode": status,
+            "title": TITLES.get(status, "Error"), "description": [description],
+            "notices": [notices.terms(view)]}
