@@ -1,20 +1,29 @@
 """Golden request/response pairs over real TLS for every command and the error codes it
-can produce. Files: tests/epp/data/<object>_<verb>[_variant][_response].xml."""
+can produce. Files: tests/epp/data/<object>_<verb>[_variant][_response].xml.
+
+Each case is (request stem, setup, registrar): the setup builds the registry through the
+core services on the frozen clock, the registrar logs in and sends the request. Session
+cases are sent on a fresh connection before any login. Expected files that the server does
+not yet produce (a server bug, reported) are marked xfail in KNOWN_BUGS."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 
 import pytest
 
 from registry_core.context import Core
-from registry_core.model.domain import DomainUpdate
-from registry_core.services import domain_update, transfers
+from registry_core.model.domain import DomainCreate, DomainUpdate, DsData
+from registry_core.services import domain_update, domains, registrars, transfers
 from tests.conftest import actor
 from tests.core.helpers import make_contact, make_domain, make_host
-from tests.epp.golden import GOLDEN_NOW, assert_golden, request_bytes
+from tests.epp.golden import DATA, GOLDEN_NOW, assert_golden, canonical, request_bytes
 
 Setup = Callable[[Core], Awaitable[None]]
+LOCKS = frozenset({"clientDeleteProhibited", "clientTransferProhibited", "clientRenewProhibited",
+                   "clientUpdateProhibited"})
+DS = DsData(12345, 3, 1, "49FD46E6C4B45C55D4AC")
 
 
 async def nothing(core: Core) -> None:
@@ -35,6 +44,12 @@ async def contact_and_hosts(core: Core) -> None:
     await hosts(core)
 
 
+async def contact_and_hosts_no_funds(core: Core) -> None:
+    """alpha keeps 5.00 of balance plus credit (1000 - 1095 + 100): a 10.00 create fails."""
+    await contact_and_hosts(core)
+    await registrars.credit_registrar(core, "alpha", Decimal("-1095"), "drain for the golden test", "drain-1")
+
+
 async def domain(core: Core) -> None:
     """example1.example by alpha: registrant/admin/tech sh8013, ns1.example.net, authInfo 2fooBAR."""
     await contact(core)
@@ -43,21 +58,34 @@ async def domain(core: Core) -> None:
                       contacts_=(("admin", "sh8013"), ("tech", "sh8013")))
 
 
+async def domain_with_ds(core: Core) -> None:
+    await contact_and_hosts(core)
+    await domains.create_domain(core, actor(), DomainCreate(
+        "example1.example", 1, "sh8013", (("admin", "sh8013"), ("tech", "sh8013")), ("ns1.example.net",),
+        "2fooBAR", (DS,)))
+
+
 async def domain_with_subordinate(core: Core) -> None:
+    """`domain`, plus ns1.example1.example (192.0.2.2, 2001:db8::2) delegated to by it."""
     await domain(core)
     await make_host(core, "ns1.example1.example", addresses=("192.0.2.2", "2001:db8::2"))
+    await domain_update.update_domain(core, actor(), DomainUpdate(
+        "example1.example", add_nameservers=("ns1.example1.example",)))
 
 
 async def domain_locked(core: Core) -> None:
     await domain(core)
-    await domain_update.update_domain(core, actor(), DomainUpdate(
-        "example1.example", add_statuses=frozenset({"clientDeleteProhibited", "clientTransferProhibited",
-                                                    "clientRenewProhibited", "clientUpdateProhibited"})))
+    await domain_update.update_domain(core, actor(), DomainUpdate("example1.example", add_statuses=LOCKS))
 
 
 async def domain_of_beta(core: Core) -> None:
     await make_contact(core, "sh8013", "beta", auth="2fooBAR")
     await make_domain(core, "example1.example", "beta", auth="2fooBAR", registrant="sh8013")
+
+
+async def domain_of_beta_locked(core: Core) -> None:
+    await domain_of_beta(core)
+    await domain_update.update_domain(core, actor("beta"), DomainUpdate("example1.example", add_statuses=LOCKS))
 
 
 async def pending_transfer_to_beta(core: Core) -> None:
@@ -70,23 +98,189 @@ async def pending_transfer_to_alpha(core: Core) -> None:
     await transfers.request_transfer(core, actor("alpha"), "domain", "example1.example", "2fooBAR")
 
 
-# (request stem, setup, registrar who sends it)
+async def contact_pending_transfer_to_beta(core: Core) -> None:
+    await contact(core)
+    await transfers.request_transfer(core, actor("beta"), "contact", "sh8013", "2fooBAR")
+
+
+# Server bugs the golden files document: the expected file holds the RFC answer, the server
+# does not give it yet. Each is reported with file, line and RFC clause; strict, so a fix
+# turns these red until its marker is removed.
+_AUTHINFO = ("<{0}:authInfo> MUST NOT be provided if the querying client is not the current sponsoring "
+             "client ({1}); a non-sponsor who proved the authInfo gets it back")
+_EXT_VALUE = "RFC 5730 2.6: <extValue><value> must be the client-provided element; "
+_AC_DATE = ("RFC 5731/5733 3.1.3: for a completed transfer acDate is when it was completed, not when it was due "
+            "(registry_core/db/repo/objects.py:56 always returns action_due)")
+_EX_DATE = ("RFC 5731 3.1.3: exDate only if the transfer changed the validity period; a rejected or cancelled "
+            "transfer keeps the projected date (registry_core/db/repo/objects.py:86 coalesce)")
+KNOWN_BUGS: dict[str, str] = {
+    "domain_info_with_auth": "RFC 5731 3.1.2: " + _AUTHINFO.format(
+        "domain", "registry_core/services/domains.py:123 with_secret=authorized"),
+    "contact_info_with_auth": "RFC 5733 3.1.2: " + _AUTHINFO.format(
+        "contact", "registry_core/services/contacts.py:114 decrypts it for every authorized caller"),
+    "domain_info_wrong_auth": _EXT_VALUE + "the ROID is sent as <domain:name> "
+                              "(registry_core/services/common.py:49 name=context.split(':')[-1])",
+    "contact_info_wrong_auth": _EXT_VALUE + "the ROID is sent as <contact:id> "
+                               "(registry_core/services/common.py:49 name=context.split(':')[-1])",
+    "domain_create_no_funds": _EXT_VALUE + "the registrar id is sent as <domain:name>alpha</domain:name> "
+                              "(protocols/epp/errors.py:49-56 does not skip object_type 'registrar')",
+    "domain_create_strict_contacts": _EXT_VALUE + "<domain:admin> is no RFC 5731 element and carries the domain "
+                                     "name (protocols/epp/errors.py:54-55 pairs error.field with error.name)",
+    "host_create_no_glue": _EXT_VALUE + "<host:addr> carries the host name "
+                           "(protocols/epp/errors.py:54-55 pairs error.field with error.name)",
+    "domain_create_invalid_name": _EXT_VALUE + "<domain:name>-bad-</domain:name> is the label, not the name sent "
+                                  "(registry_core/services/common.py:80 find_tld lets names.to_a_label's value out)",
+    "domain_transfer_approve": _AC_DATE,
+    "contact_transfer_approve": _AC_DATE,
+    "domain_transfer_reject": _AC_DATE + "; " + _EX_DATE,
+    "domain_transfer_cancel": _AC_DATE + "; " + _EX_DATE,
+}
+
+# Sent on a fresh connection, before login.
+SESSION_CASES: list[tuple[str, Setup]] = [
+    ("hello", nothing),
+    ("login", nothing),
+    ("login_new_password", nothing),
+    ("login_wrong_password", nothing),
+    ("login_unknown_objuri", nothing),
+    ("login_unknown_exturi", nothing),
+    ("login_version_1_1", nothing),  # the schema's versionType enumerates only 1.0: 2001, never 2100
+    ("domain_check_before_login", nothing),
+    ("poll_req_before_login", nothing),
+]
+
+# (request stem, setup, registrar who sends it), after that registrar's login.
 CASES: list[tuple[str, Setup, str]] = [
+    # session
+    ("login_again", nothing, "alpha"),
+    ("logout", nothing, "alpha"),
+    ("unknown_frobnicate", nothing, "alpha"),
+    ("poll_req", nothing, "alpha"),
+    ("poll_req_transfer", pending_transfer_to_beta, "alpha"),
+    ("poll_ack", pending_transfer_to_beta, "alpha"),
+    ("poll_ack_unknown", pending_transfer_to_beta, "alpha"),
+    # domain: query commands
     ("domain_check", domain, "alpha"),
     ("domain_info", domain, "alpha"),
+    ("domain_info_hosts_all", domain_with_subordinate, "alpha"),
+    ("domain_info_hosts_del", domain_with_subordinate, "alpha"),
+    ("domain_info_hosts_sub", domain_with_subordinate, "alpha"),
+    ("domain_info_hosts_none", domain_with_subordinate, "alpha"),
+    ("domain_info_non_sponsor", domain, "beta"),
+    ("domain_info_with_auth", domain, "beta"),
+    ("domain_info_wrong_auth", domain, "beta"),
+    ("domain_info_unknown", domain, "alpha"),
+    ("domain_info_secdns", domain_with_ds, "alpha"),
+    ("domain_transfer_query", pending_transfer_to_alpha, "alpha"),
+    # domain: create
     ("domain_create", contact_and_hosts, "alpha"),
+    ("domain_create_secdns", contact_and_hosts, "alpha"),
     ("domain_create_exists", domain, "alpha"),
-    ("domain_delete", domain, "alpha"),
-    ("domain_renew", domain, "alpha"),
+    ("domain_create_unknown_contact", contact_and_hosts, "alpha"),
+    ("domain_create_unknown_host", contact_and_hosts, "alpha"),
+    ("domain_create_period_11", contact_and_hosts, "alpha"),
+    ("domain_create_maxsiglife", contact_and_hosts, "alpha"),
+    ("domain_create_keydata", contact_and_hosts, "alpha"),
+    ("domain_create_no_funds", contact_and_hosts_no_funds, "alpha"),
+    ("domain_create_strict_contacts", contact_and_hosts, "alpha"),
+    ("domain_create_not_served", contact_and_hosts, "alpha"),
+    ("domain_create_invalid_name", contact_and_hosts, "alpha"),
+    # domain: update
     ("domain_update", domain, "alpha"),
+    ("domain_update_non_sponsor", domain, "beta"),
+    ("domain_update_prohibited", domain_locked, "alpha"),
+    ("domain_update_unlock", domain_locked, "alpha"),
+    ("domain_update_server_status", domain, "alpha"),
+    ("domain_update_secdns_add", domain_with_ds, "alpha"),
+    ("domain_update_secdns_rem", domain_with_ds, "alpha"),
+    ("domain_update_secdns_rem_all", domain_with_ds, "alpha"),
+    # domain: delete
+    ("domain_delete", domain, "alpha"),
+    ("domain_delete_subordinate", domain_with_subordinate, "alpha"),
+    ("domain_delete_prohibited", domain_locked, "alpha"),
+    ("domain_delete_non_sponsor", domain, "beta"),
+    # domain: renew
+    ("domain_renew", domain, "alpha"),
+    ("domain_renew_stale", domain, "alpha"),
+    ("domain_renew_prohibited", domain_locked, "alpha"),
+    ("domain_renew_too_long", domain, "alpha"),
+    # domain: transfer
     ("domain_transfer_request", domain_of_beta, "alpha"),
+    ("domain_transfer_approve", pending_transfer_to_beta, "alpha"),
+    ("domain_transfer_reject", pending_transfer_to_beta, "alpha"),
+    ("domain_transfer_cancel", pending_transfer_to_alpha, "alpha"),
+    ("domain_transfer_approve_not_pending", domain, "alpha"),
+    ("domain_transfer_request_pending", pending_transfer_to_alpha, "alpha"),
+    ("domain_transfer_request_own", domain, "alpha"),
+    ("domain_transfer_request_wrong_auth", domain_of_beta, "alpha"),
+    ("domain_transfer_request_prohibited", domain_of_beta_locked, "alpha"),
+    # contact
+    ("contact_check", contact, "alpha"),
+    ("contact_info", domain, "alpha"),
+    ("contact_info_non_sponsor", contact, "beta"),
+    ("contact_info_with_auth", contact, "beta"),
+    ("contact_info_wrong_auth", contact, "beta"),
+    ("contact_create", nothing, "alpha"),
+    ("contact_create_exists", contact, "alpha"),
+    ("contact_create_invalid_email", nothing, "alpha"),
+    ("contact_update", contact, "alpha"),
+    ("contact_delete", contact, "alpha"),
+    ("contact_delete_linked", domain, "alpha"),
+    ("contact_transfer_request", contact, "beta"),
+    ("contact_transfer_query", contact_pending_transfer_to_beta, "beta"),
+    ("contact_transfer_approve", contact_pending_transfer_to_beta, "alpha"),
+    # host
+    ("host_check", domain, "alpha"),
+    ("host_info", domain, "alpha"),
+    ("host_info_subordinate", domain_with_subordinate, "alpha"),
+    ("host_create", nothing, "alpha"),
+    ("host_create_subordinate", domain, "alpha"),
+    ("host_create_no_glue", domain, "alpha"),
+    ("host_create_external_glue", nothing, "alpha"),
+    ("host_create_no_superordinate", nothing, "alpha"),
+    ("host_create_foreign_superordinate", domain_of_beta, "alpha"),
+    ("host_update", domain_with_subordinate, "alpha"),
+    ("host_update_rename", domain_with_subordinate, "alpha"),
+    ("host_delete", domain, "alpha"),
+    ("host_delete_linked", domain, "alpha"),
 ]
 
 
-@pytest.mark.parametrize(("stem", "setup", "registrar"), CASES, ids=[c[0] for c in CASES])
+def _params(cases: list[tuple]) -> list:
+    def marks(stem: str) -> list:
+        reason = KNOWN_BUGS.get(stem)
+        return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    return [pytest.param(*case, id=case[0], marks=marks(case[0])) for case in cases]
+
+
+@pytest.mark.parametrize(("stem", "setup", "registrar"), _params(CASES))
 async def test_golden_exchange(stem, setup, registrar, registry, clients, clock):
     clock.frozen = GOLDEN_NOW
     await setup(registry)
     client = await clients.login(registrar)
     response = await client.send_raw(request_bytes(stem))
     assert_golden(stem, response)
+
+
+@pytest.mark.parametrize(("stem", "setup"), _params(SESSION_CASES))
+async def test_golden_session(stem, setup, registry, clients, clock):
+    clock.frozen = GOLDEN_NOW
+    await setup(registry)
+    client = await clients.connect("alpha")
+    response = await client.send_raw(request_bytes(stem))
+    assert_golden(stem, response)
+
+
+async def test_greeting_on_connect_is_the_hello_answer(registry, clients):
+    """RFC 5730 2.4: the greeting sent on connect and the answer to <hello> are one document."""
+    client = await clients.connect("alpha")
+    assert client.greeting is not None
+    on_connect = client.greeting.raw
+    assert canonical(on_connect) == canonical(await client.send_raw(request_bytes("hello")))
+
+
+def test_every_request_file_has_a_case():
+    """No orphan request files: every <stem>.xml in data/ is exercised by a case above."""
+    stems = {case[0] for case in CASES} | {case[0] for case in SESSION_CASES}
+    files = {p.stem for p in DATA.glob("*.xml") if not p.stem.endswith("_response")}
+    assert files == stems
