@@ -18,12 +18,13 @@ from registry_core.crypto import AuthInfoCipher
 from registry_core.db.embedded import embedded_dsn, start_embedded
 from registry_core.db.migrate import migrate
 from registry_core.db.pool import open_pool
+from registry_core.db.repo import tlds as tld_repo
 from registry_core.db.tx import Database
 from registry_core.model.common import Actor
 from registry_core.services import registrars, tlds
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_DB = "registry_test"
+TEST_DB = f"registry_test_{os.getpid()}"  # one per pytest process: parallel runs never collide
 TEST_KEY = AuthInfoCipher.new_key_text()
 PRICES = {"create": Decimal("10.00"), "renew": Decimal("10.00"), "transfer": Decimal("10.00"),
           "restore": Decimal("50.00")}
@@ -69,14 +70,19 @@ async def recreate_database(server_dsn: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-async def test_dsn(server_dsn: str) -> str:
+async def test_dsn(server_dsn: str) -> AsyncIterator[str]:
     dsn = await recreate_database(server_dsn, TEST_DB)
     conn = await asyncpg.connect(dsn)
     try:
         await migrate(conn)
     finally:
         await conn.close()
-    return dsn
+    yield dsn
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +104,7 @@ TABLES = ("ledger", "history", "poll_message", "transfer", "ds_record", "domain_
 async def reset(core: Core) -> None:
     async with core.db.pool.acquire() as conn:
         await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+    tld_repo.invalidate_cache()
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ async def check_domains(core: Core, actor: Actor, raw_names: list[str], *,
                 verdicts[raw] = CheckResult(raw, False, exc.detail)
                 continue
             if names.split_registrable(name, served) is None:
-                verdicts[raw] = CheckResult(raw, False, "Not a registrable name in this registry")
+                verdicts[raw] = CheckResult(raw, False, "Not in a TLD served here")
             else:
                 verdicts[raw] = name
         wanted = [v for v in verdicts.values() if isinstance(v, str)]

@@ -80,7 +80,7 @@ async def _quote_one(tx: Tx, actor: Actor, raw: str, served: frozenset[str], act
         return _unavailable(raw, action, years, currency or "", "Invalid domain name")
     split = names.split_registrable(name, served)
     if split is None:
-        return _unavailable(name, action, years, currency or "", "Not a registrable name in this registry")
+        return _unavailable(name, action, years, currency or "", "Not in a TLD served here")
     tld = await tlds.fetch_tld_by_name(tx.conn, split[1])
     assert tld is not None
     problem = await _quote_problem(tx, tld, name, action, years, currency)

@@ -49,7 +49,10 @@ async def add_tld(core: Core, name: str, *, roid_suffix: str | None = None,
         created = await repo.fetch_tld_by_name(tx.conn, tld)
         assert created is not None
         return created
-    return await core.db.transaction(run)
+    try:
+        return await core.db.transaction(run)
+    finally:
+        repo.invalidate_cache()  # again after commit or rollback: no reader may keep a stale copy
 
 
 async def set_price_in(tx: Tx, tld: str, action: str, amount: Decimal) -> None:
@@ -72,7 +75,10 @@ async def configure_tld(core: Core, name: str, *, prices: dict[str, Decimal] | N
         if updated is None:
             raise ObjectNotFound("no such TLD", object_type="tld", name=tld)
         return updated
-    return await core.db.transaction(run)
+    try:
+        return await core.db.transaction(run)
+    finally:
+        repo.invalidate_cache()  # again after commit or rollback: no reader may keep a stale copy
 
 
 async def get_tld(core: Core, name: str) -> Tld:

@@ -1,6 +1,7 @@
 """Migrations: applied once, idempotent, safe when two processes start together."""
 
 import asyncio
+import os
 import sys
 
 import asyncpg
@@ -31,7 +32,7 @@ async def _schema(dsn: str) -> tuple[list, list]:
 
 
 async def test_applying_twice_changes_nothing(server_dsn):
-    dsn = await recreate_database(server_dsn, "registry_migrate_twice")
+    dsn = await recreate_database(server_dsn, f"registry_migrate_twice_{os.getpid()}")
     conn = await asyncpg.connect(dsn)
     try:
         first = await migrate(conn)
@@ -43,7 +44,7 @@ async def test_applying_twice_changes_nothing(server_dsn):
 
 
 async def test_two_processes_at_once_leave_one_schema(server_dsn):
-    dsn = await recreate_database(server_dsn, "registry_migrate_race")
+    dsn = await recreate_database(server_dsn, f"registry_migrate_race_{os.getpid()}")
     procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", SCRIPT, dsn, cwd=ROOT,
                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
              for _ in range(2)]

@@ -1,0 +1,265 @@
+"""`make bench`: EPP throughput and latency against the embedded PostgreSQL, each figure
+beside a ceiling measured in the same run on the same machine:
+
+- check: our server vs a bare asyncio TLS server with the same framing doing one lxml
+  parse, one indexed lookup and one lxml render per frame (tests/bench_bare.py);
+- create: our server vs the same create transaction issued straight through asyncpg.
+
+Servers run as separate processes; the load generator runs here. Results are printed as a
+table and written to var/bench/epp.json. Set BENCH_SECONDS to change the time per cell."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from protocols.certs import DevCerts, init_dev_certs
+from protocols.epp.client import EppClient
+from protocols.tls import client_context
+from registry_core.clock import SystemClock
+from registry_core.context import Core, CoreSettings
+from registry_core.crypto import AuthInfoCipher
+from registry_core.db.embedded import embedded_dsn, start_embedded
+from registry_core.db.migrate import migrate
+from registry_core.db.pool import open_pool
+from registry_core.db.tx import Database
+from registry_core.services import registrars, tlds
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "var" / "bench"
+SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
+LEVELS = (1, 8, 32)
+SEED_DOMAINS = 20_000
+EPP = 'xmlns="urn:ietf:params:xml:ns:epp-1.0"'
+XD = 'xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def check_xml(name: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><epp {EPP}><command><check><domain:check {XD}>'
+            f'<domain:name>{name}</domain:name></domain:check></check><clTRID>BENCH-1</clTRID></command></epp>'
+            ).encode()
+
+
+def info_xml(name: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><epp {EPP}><command><info><domain:info {XD}>'
+            f'<domain:name>{name}</domain:name></domain:info></info><clTRID>BENCH-2</clTRID></command></epp>'
+            ).encode()
+
+
+def create_xml(name: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?><epp {EPP}><command><create><domain:create {XD}>'
+            f'<domain:name>{name}</domain:name><domain:period unit="y">1</domain:period>'
+            f'<domain:authInfo><domain:pw>Bench-Auth1</domain:pw></domain:authInfo></domain:create></create>'
+            f'<clTRID>BENCH-3</clTRID></command></epp>').encode()
+
+
+# --- set-up ---------------------------------------------------------------------------------
+async def prepare_database(admin_dsn: str) -> str:
+    conn = await asyncpg.connect(admin_dsn)
+    await conn.execute('DROP DATABASE IF EXISTS "registry_bench" WITH (FORCE)')
+    await conn.execute('CREATE DATABASE "registry_bench"')
+    await conn.close()
+    head, _, tail = admin_dsn.partition("?")
+    dsn = f"{head.rsplit('/', 1)[0]}/registry_bench?{tail}"
+    conn = await asyncpg.connect(dsn)
+    await migrate(conn)
+    await conn.close()
+    return dsn
+
+
+async def seed(dsn: str, key: str, certs: DevCerts) -> None:
+    pool = await open_pool(dsn)
+    core = Core(Database(pool, SystemClock()), CoreSettings(key))
+    await tlds.add_tld(core, "example", roid_suffix="EXAMPLE",
+                       prices={"create": Decimal(8), "renew": Decimal(8), "transfer": Decimal(8)})
+    for rid, password in (("demo", "demo-Pass1"), ("rival", "rival-Pass1")):
+        await registrars.add_registrar(core, registrars.NewRegistrar(rid, rid, password,
+                                                                     credit_limit=Decimal(10**9)))
+        await registrars.add_certificate(core, rid, certs.fingerprints[rid])
+    async with pool.acquire() as conn:  # domains for info and for realistic index sizes
+        await conn.execute(
+            """INSERT INTO domain (roid, name, tld, sponsor_id, creator_id, created_at, expires_at)
+               SELECT 'DS' || i || '-EXAMPLE', 'seed' || i || '.example', 'example', 'demo', 'demo',
+                      now(), now() + interval '1 year' FROM generate_series(1, $1) AS i""", SEED_DOMAINS)
+        await conn.execute("ANALYZE")
+    await pool.close()
+
+
+def write_config(dsn: str, key: str, certs: DevCerts, port: int) -> Path:
+    path = OUT / "registry.toml"
+    path.write_text(
+        f'[database]\nurl = "{dsn}"\npool_max = 20\n[registry]\nauth_info_key = "{key}"\n'
+        f'[epp]\nport = {port}\ncert = "{certs.server.cert}"\nkey = "{certs.server.key}"\n'
+        f'ca = "{certs.ca_cert}"\n[whois]\nenabled = false\n[rdap]\nenabled = false\n')
+    return path
+
+
+def start_process(args: list[str], ready: str) -> subprocess.Popen:
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if ready in line:
+            return proc
+    raise RuntimeError(f"{args[0]} did not start")
+
+
+# --- load -----------------------------------------------------------------------------------
+async def sessions(certs: DevCerts, port: int, count: int, login: bool) -> list[EppClient]:
+    issued = certs.registrars["demo"]
+    ctx = client_context(certs.ca_cert, issued.cert, issued.key, check_hostname=False)
+    clients = []
+    for _ in range(count):
+        client = EppClient(timeout=30)
+        await client.connect("127.0.0.1", port, ctx)
+        if login:
+            assert (await client.login("demo", "demo-Pass1")).code == 1000
+        clients.append(client)
+    return clients
+
+
+async def drive(clients: list[EppClient], make: Callable[[int, int], bytes], expect: bytes) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.perf_counter() + SECONDS
+
+    async def loop(index: int) -> None:
+        nonlocal errors
+        i = 0
+        while time.perf_counter() < deadline:
+            request = make(index, i)
+            started = time.perf_counter()
+            response = await clients[index].send_raw(request)
+            latencies.append(time.perf_counter() - started)
+            errors += expect not in response
+            i += 1
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(i) for i in range(len(clients))))
+    return summary(latencies, time.perf_counter() - started, errors)
+
+
+def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {"per_second": len(ordered) / elapsed, "p50_ms": statistics.median(ordered) * 1000,
+            "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000, "count": len(ordered), "errors": errors}
+
+
+async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
+    """The create transaction our core runs, as plain SQL through asyncpg."""
+    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    assert pool is not None
+    latencies: list[float] = []
+    deadline = time.perf_counter() + SECONDS
+
+    async def one(name: str) -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.fetch("SELECT name FROM tld")
+            await conn.fetchrow("SELECT * FROM tld WHERE name = 'example'")
+            await conn.fetch("SELECT action, amount FROM tld_price WHERE tld = 'example'")
+            did = await conn.fetchval("SELECT nextval('domain_id_seq')")
+            await conn.execute(
+                """INSERT INTO domain (id, roid, name, tld, sponsor_id, creator_id, created_at, expires_at,
+                   auth_info, statuses) VALUES ($1, $2, $3, 'example', 'demo', 'demo', now(),
+                   now() + interval '1 year', $4, '{}')""", did, f"D{did:X}-EXAMPLE", name, b"x" * 40)
+            balance = await conn.fetchval(
+                "UPDATE registrar SET balance = balance - 8 WHERE id = 'demo' RETURNING balance")
+            await conn.execute(
+                """INSERT INTO ledger (registrar_id, at, amount, currency, balance_after, action, object_type,
+                   object_id, object_name, period_years, sv_trid) VALUES ('demo', now(), -8, 'USD', $1, 'create',
+                   'domain', $2, $3, 1, 'CEIL')""", balance, did, name)
+            await conn.execute(
+                """INSERT INTO history (object_type, object_id, object_name, action, registrar_id, sv_trid, at,
+                   after) VALUES ('domain', $1, $2, 'create', 'demo', 'CEIL', now(), '{}')""", did, name)
+
+    async def loop(index: int) -> None:
+        i = 0
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await one(f"ceil-{concurrency}-{index}-{i}.example")
+            latencies.append(time.perf_counter() - started)
+            i += 1
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(i) for i in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    await pool.close()
+    return summary(latencies, elapsed, 0)
+
+
+# --- the run --------------------------------------------------------------------------------
+async def measure(certs: DevCerts, port: int, bare_port: int, dsn: str) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    ops: dict[str, tuple[Callable[[int, int], bytes], bytes]] = {
+        "check": (lambda s, i: check_xml(f"free-{s}-{i}.example"), b'code="1000"'),
+        "info": (lambda s, i: info_xml(f"seed{(s * 7919 + i) % SEED_DOMAINS + 1}.example"), b'code="1000"'),
+    }
+    for level in LEVELS:
+        ops[f"create@{level}"] = (lambda s, i, lv=level: create_xml(f"new-{lv}-{s}-{i}.example"), b'code="1000"')
+    for level in LEVELS:
+        ours = await sessions(certs, port, level, login=True)
+        bare = await sessions(certs, bare_port, level, login=False)
+        cell: dict[str, Any] = {}
+        cell["check"] = await drive(ours, ops["check"][0], ops["check"][1])
+        cell["check_bare_ceiling"] = await drive(bare, ops["check"][0], b'code="1000"')
+        cell["info"] = await drive(ours, ops["info"][0], ops["info"][1])
+        cell["create"] = await drive(ours, *ops[f"create@{level}"])
+        cell["create_db_ceiling"] = await db_create_ceiling(dsn, level)
+        for client in ours + bare:
+            await client.close()
+        results[str(level)] = cell
+    return results
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print(f"\nEPP benchmark ({SECONDS:g} s per cell, 2-core machine; ratios are to ceilings from this run)")
+    print(f"{'sessions':>8} {'command':<13} {'cmd/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ceiling/s':>10} {'ratio':>6}")
+    for level, cell in results.items():
+        for op, ceiling in (("check", "check_bare_ceiling"), ("info", "check_bare_ceiling"),
+                            ("create", "create_db_ceiling")):
+            row, ceil = cell[op], cell[ceiling]
+            print(f"{level:>8} {'domain:' + op:<13} {row['per_second']:8.0f} {row['p50_ms']:7.2f} "
+                  f"{row['p99_ms']:7.2f} {ceil['per_second']:10.0f} {row['per_second'] / ceil['per_second']:6.2f}"
+                  + (f"  errors={row['errors']}" if row["errors"] else ""))
+
+
+async def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    server = start_embedded(ROOT / "var" / "bench-pgdata")
+    dsn = await prepare_database(embedded_dsn(server, "postgres"))
+    key = AuthInfoCipher.new_key_text()
+    certs = init_dev_certs(OUT / "certs", ["demo", "rival"])
+    await seed(dsn, key, certs)
+    port, bare_port = free_port(), free_port()
+    ours = start_process([sys.executable, "-m", "protocols.cli", "--config", str(write_config(dsn, key, certs, port)),
+                          "serve"], "serving EPP")
+    bare = start_process([sys.executable, "-m", "tests.bench_bare", str(bare_port), dsn, str(certs.server.cert),
+                          str(certs.server.key), str(certs.ca_cert)], "ready")
+    try:
+        results = await measure(certs, port, bare_port, dsn)
+    finally:
+        for proc in (ours, bare):
+            proc.terminate()
+            proc.wait(10)
+    print_table(results)
+    (OUT / "epp.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
