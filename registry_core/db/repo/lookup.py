@@ -71,37 +71,51 @@ SELECT to_jsonb(c) - 'auth_info' AS contact, {_PENDING.format(kind='contact', al
        {_ANY_ICANN}
 FROM contact c WHERE c.{{column}} = $1 AND c.deleted_at IS NULL"""
 
+# The page of ids comes first, from a plain ordered range scan: with LIMIT the planner takes
+# the index whatever it estimates for the filters; the details are joined to those ids only.
 _SUMMARY = f"""
+WITH page AS MATERIALIZED (
+    SELECT d.id FROM domain d
+    WHERE d.deleted_at IS NULL AND d.name ~>~ $1 AND {{condition}}
+    ORDER BY d.name USING ~<~ LIMIT $2)
 SELECT d.name, d.roid, d.statuses, d.created_at, d.updated_at, d.expires_at, d.transferred_at, {_RGP},
        {_PENDING.format(kind='domain', alias='d')} AS pending_transfer,
        coalesce((SELECT array_agg(h.name ORDER BY h.name) FROM domain_host dh JOIN host h ON h.id = dh.host_id
                  WHERE dh.domain_id = d.id), ARRAY[]::text[]) AS nameservers,
        {_REGISTRAR}
-FROM domain d JOIN registrar r ON r.id = d.sponsor_id
-WHERE d.deleted_at IS NULL AND d.name ~>~ $1 AND {{condition}}
-ORDER BY d.name USING ~<~ LIMIT $2"""
+FROM page JOIN domain d ON d.id = page.id JOIN registrar r ON r.id = d.sponsor_id
+ORDER BY d.name USING ~<~"""
 
-_BY_NAME = "d.name ~>=~ $3 AND d.name ~<~ $4 AND right(d.name, length($5)) = $5"
 _BY_NS_NAME = """d.id IN (SELECT dh.domain_id FROM host h JOIN domain_host dh ON dh.host_id = h.id
-                          WHERE h.deleted_at IS NULL AND h.name ~>=~ $3 AND h.name ~<~ $4
-                            AND right(h.name, length($5)) = $5)"""
+                          WHERE h.deleted_at IS NULL AND {range})"""
 _BY_NS_IP = """d.id IN (SELECT dh.domain_id FROM host_address a JOIN host h ON h.id = a.host_id
                         JOIN domain_host dh ON dh.host_id = h.id
                         WHERE a.address = $3::inet AND h.deleted_at IS NULL)"""
 
 _HOST_SUMMARY = """
+WITH page AS MATERIALIZED (
+    SELECT h.id FROM host h
+    WHERE h.deleted_at IS NULL AND h.name ~>~ $1 AND {condition}
+    ORDER BY h.name USING ~<~ LIMIT $2)
 SELECT h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.updater_id, h.updated_at,
        h.transferred_at, sup.name AS superordinate,
        coalesce((SELECT array_agg(host(a.address) ORDER BY family(a.address), a.address)
                  FROM host_address a WHERE a.host_id = h.id), ARRAY[]::text[]) AS addresses,
        EXISTS (SELECT 1 FROM domain_host dh JOIN domain ld ON ld.id = dh.domain_id
                WHERE dh.host_id = h.id AND ld.deleted_at IS NULL) AS linked
-FROM host h LEFT JOIN domain sup ON sup.id = h.superordinate_id
-WHERE h.deleted_at IS NULL AND h.name ~>~ $1 AND {condition}
-ORDER BY h.name USING ~<~ LIMIT $2"""
+FROM page JOIN host h ON h.id = page.id LEFT JOIN domain sup ON sup.id = h.superordinate_id
+ORDER BY h.name USING ~<~"""
 
-_HOST_BY_NAME = "h.name ~>=~ $3 AND h.name ~<~ $4 AND right(h.name, length($5)) = $5"
 _HOST_BY_IP = "h.id IN (SELECT a.host_id FROM host_address a WHERE a.address = $3::inet)"
+
+
+def name_range(column: str, low: str, high: str, suffix: str) -> tuple[str, list[str]]:
+    """SQL (parameters from $3) for names in [low, high) that end with `suffix`."""
+    sql = f"{column} ~>=~ $3 AND {column} ~<~ $4"
+    if not suffix:
+        return sql, [low, high]
+    return sql + f" AND right({column}, length($5)) = $5", [low, high, suffix]
+
 
 _REGISTRARS = f"""
 SELECT {_REGISTRAR} FROM registrar r
@@ -146,14 +160,15 @@ async def fetch_any_icann_profile(conn: Any) -> bool:
 
 async def search_domains_by_name(conn: Any, low: str, high: str, suffix: str, after: str,
                                  limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_SUMMARY.format(condition=_BY_NAME), after, limit, low, high, suffix)
-    return [dict(r) for r in rows]
+    condition, args = name_range("d.name", low, high, suffix)
+    return [dict(r) for r in await conn.fetch(_SUMMARY.format(condition=condition), after, limit, *args)]
 
 
 async def search_domains_by_nameserver(conn: Any, low: str, high: str, suffix: str, after: str,
                                        limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_SUMMARY.format(condition=_BY_NS_NAME), after, limit, low, high, suffix)
-    return [dict(r) for r in rows]
+    condition, args = name_range("h.name", low, high, suffix)
+    sql = _SUMMARY.format(condition=_BY_NS_NAME.format(range=condition))
+    return [dict(r) for r in await conn.fetch(sql, after, limit, *args)]
 
 
 async def search_domains_by_nameserver_ip(conn: Any, address: str, after: str,
@@ -164,8 +179,8 @@ async def search_domains_by_nameserver_ip(conn: Any, address: str, after: str,
 
 async def search_hosts_by_name(conn: Any, low: str, high: str, suffix: str, after: str,
                                limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_HOST_SUMMARY.format(condition=_HOST_BY_NAME), after, limit, low, high, suffix)
-    return [dict(r) for r in rows]
+    condition, args = name_range("h.name", low, high, suffix)
+    return [dict(r) for r in await conn.fetch(_HOST_SUMMARY.format(condition=condition), after, limit, *args)]
 
 
 async def search_hosts_by_ip(conn: Any, address: str, after: str, limit: int) -> list[dict[str, Any]]:

@@ -1,0 +1,199 @@
+"""The WHOIS server (RFC 3912): read one line, answer, close.
+
+The line is bounded (`max_query_bytes`) and must arrive within `read_timeout`; RFC 3912
+sets neither limit, so these are server policy. Per client (protocols.limits) the
+request rate and the concurrent connections are limited, and the whole server holds at
+most `max_connections` at once; a refused client gets one "%" line and the close."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+
+from protocols.config import Config, WhoisConfig
+from protocols.limits import IpLimits, LimitPolicy
+from protocols.whois import render
+from protocols.whois.query import QueryError, WhoisQuery, parse_query
+from registry_core.context import Core
+from registry_core.errors import CoreError, InvalidValue, ObjectNotFound, PolicyViolation, ValueOutOfRange
+from registry_core.model.lookup import TldFlags
+from registry_core.services import lookup
+
+_log = logging.getLogger(__name__)
+WRITE_TIMEOUT = 10.0
+# After answering, input the client already sent is read and dropped (at most this much, for
+# at most this long) before closing: closing on unread data would reset the connection and
+# could destroy the answer in flight.
+LINGER_BYTES = 65536
+LINGER_SECONDS = 1.0
+
+# the one table mapping core errors to WHOIS answers (ObjectNotFound is the "No match" answer)
+REFUSALS: tuple[tuple[type[CoreError], str], ...] = (
+    (InvalidValue, "invalid query"),
+    (ValueOutOfRange, "invalid query"),
+    (PolicyViolation, "invalid query"),
+)
+
+
+def refusal_for(exc: CoreError) -> bytes:
+    for kind, message in REFUSALS:
+        if isinstance(exc, kind):
+            return render.refusal(f"{message}: {exc.detail}" if exc.detail else message)
+    _log.error("unmapped core error in a WHOIS answer: %r", exc)
+    return render.refusal("internal error; try again later")
+
+
+class WhoisAnswers:
+    """From a query line to the answer bytes: parse, call one core service, render."""
+
+    def __init__(self, core: Core, config: Config) -> None:
+        self.core = core
+        self.max_bytes = config.whois.max_query_bytes
+        self.contact_uri = config.rdap.contact_uri
+        self.rdap_base = config.rdap.base_url if config.rdap.enabled else ""
+
+    async def answer(self, raw: bytes) -> bytes:
+        try:
+            query = parse_query(raw, self.max_bytes)
+        except QueryError as exc:
+            return render.refusal(str(exc))
+        try:
+            return await self._lookup(query)
+        except ObjectNotFound:
+            return await self._missing(query)
+        except CoreError as exc:
+            return refusal_for(exc)
+        except Exception:
+            _log.exception("WHOIS query failed: %r", query.text[:100])
+            return render.refusal("internal error; try again later")
+
+    def _not_served(self, tld: str, name: str) -> bytes:
+        where = f": {self.rdap_base}domain/{name}" if self.rdap_base else ""
+        return render.refusal(f"WHOIS is not offered for .{tld}; use RDAP instead{where}")
+
+    async def _lookup(self, query: WhoisQuery) -> bytes:
+        now = self.core.db.clock.now()
+        if query.kind == "help":
+            return render.help_text(now)
+        if query.kind == "domain":
+            record = await lookup.lookup_domain(self.core, query.text)
+            if not record.tld.whois_enabled:
+                return self._not_served(record.tld.name, record.domain.name)
+            return render.domain(record, self.contact_uri)
+        if query.kind == "nameserver":
+            host = await lookup.lookup_host(self.core, query.text)
+            if host.tld is not None and not host.tld.whois_enabled:
+                return self._not_served(host.tld.name, host.host.name)
+            return render.nameserver(host)
+        found = await lookup.lookup_registrar(self.core, query.text)
+        return render.registrar(found.registrar, found.as_of)
+
+    async def _missing(self, query: WhoisQuery) -> bytes:
+        flags: TldFlags | None = None
+        if query.kind in ("domain", "nameserver"):
+            flags = await lookup.tld_flags_for(self.core, query.text)
+        if flags is not None and not flags.whois_enabled:
+            return self._not_served(flags.name, query.text)
+        return render.no_match(query.text, self.core.db.clock.now())
+
+
+class WhoisServer:
+    def __init__(self, core: Core, config: Config) -> None:
+        self._settings: WhoisConfig = config.whois
+        self._answers = WhoisAnswers(core, config)
+        self._limits = IpLimits(LimitPolicy(self._settings.rate_per_second, self._settings.burst,
+                                            self._settings.max_connections_per_ip, self._settings.allowlist))
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.port = 0
+
+    async def start(self) -> None:
+        s = self._settings
+        self._server = await asyncio.start_server(self._connection, s.host, s.port, limit=s.max_query_bytes + 2,
+                                                  backlog=1024)
+        self.port = self._server.sockets[0].getsockname()[1]
+        _log.info("WHOIS listening on %s:%d", s.host, self.port)
+
+    async def stop(self, grace: float) -> None:
+        """Stop accepting, let answers in progress finish within `grace`, then cancel the rest."""
+        if self._server is None:
+            return
+        self._server.close()
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._server.wait_closed()
+        self._server = None
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        peer = writer.get_extra_info("peername")
+        ip = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        counted = False
+        try:
+            if len(self._tasks) > self._settings.max_connections > 0:
+                return await self._send(writer, render.refusal("server busy; try again later"))
+            counted = self._limits.connect(ip)
+            if not counted:
+                return await self._send(writer, render.refusal("too many connections from your address"))
+            wait = self._limits.take(ip)
+            if wait > 0:
+                seconds = max(1, math.ceil(wait))
+                return await self._send(writer, render.refusal(f"query rate exceeded; try again in {seconds} s"))
+            await self._send(writer, await self._answer_line(reader))
+        except (ConnectionError, TimeoutError):
+            pass
+        finally:
+            if counted:
+                self._limits.disconnect(ip)
+            self._tasks.discard(task)
+            await self._close(reader, writer)
+
+    async def _answer_line(self, reader: asyncio.StreamReader) -> bytes:
+        try:
+            async with asyncio.timeout(self._settings.read_timeout):
+                raw = await reader.readuntil(b"\n")
+        except asyncio.LimitOverrunError:
+            return render.refusal(f"query too long (at most {self._settings.max_query_bytes} bytes)")
+        except asyncio.IncompleteReadError as exc:
+            if not exc.partial:
+                raise ConnectionResetError("closed before a query") from exc
+            raw = exc.partial  # no CRLF before the end of input: take what came
+        except TimeoutError:
+            return render.refusal("timed out waiting for a query")
+        return await self._answers.answer(raw)
+
+    @staticmethod
+    async def _send(writer: asyncio.StreamWriter, data: bytes) -> None:
+        writer.write(data)
+        async with asyncio.timeout(WRITE_TIMEOUT):
+            await writer.drain()
+
+    @staticmethod
+    async def _close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError, TimeoutError, OSError):
+            if writer.can_write_eof() and not writer.is_closing():
+                writer.write_eof()
+            async with asyncio.timeout(LINGER_SECONDS):
+                dropped = 0
+                while dropped < LINGER_BYTES:
+                    chunk = await reader.read(4096)
+                    if not chunk:
+                        break
+                    dropped += len(chunk)
+        writer.close()
+        with contextlib.suppress(ConnectionError, TimeoutError):
+            async with asyncio.timeout(WRITE_TIMEOUT):
+                await writer.wait_closed()
+
+
+async def start_whois(config: Config, core: Core) -> WhoisServer:
+    server = WhoisServer(core, config)
+    await server.start()
+    return server
