@@ -28,8 +28,7 @@ from registry_core.services.common import charge
 
 
 async def price_book(tx: Tx, registrar_id: str, name: str, tld: Tld) -> PriceBook:
-    premium = (await repo.fetch_premium_prices(tx.conn, [name])).get(name)
-    groups = await repo.fetch_group_prices(tx.conn, registrar_id, tld.name) if registrar_id else {}
+    premium, groups = await repo.fetch_name_prices(tx.conn, registrar_id, tld.name, name)
     return PriceBook(tld.currency, tld.prices, groups, premium)
 
 

@@ -52,14 +52,15 @@ async def fetch_rgp_candidates(conn: Any, now: datetime, after_id: int, limit: i
     return [r["id"] for r in rows]
 
 
-async def lock_due_domain(conn: Any, domain_id: int, now: datetime) -> dict[str, Any] | None:
-    """The domain, locked, if a lifecycle transition is still due and nobody else holds it.
-    The condition is evaluated again on the newest row version once locked, so a
-    transition another runner has just committed is never applied twice."""
-    row = await conn.fetchrow(
-        f"""SELECT * FROM domain WHERE id = $2 AND (({_EXPIRY_DUE}) OR ({_RGP_DUE}))
-            FOR UPDATE SKIP LOCKED""", now, domain_id)
-    return None if row is None else dict(row)
+async def lock_due_domains(conn: Any, ids: list[int], now: datetime) -> list[dict[str, Any]]:
+    """Those of `ids` a lifecycle transition is still due for and nobody else holds, locked,
+    ordered by sponsor so that concurrent runners take registrar rows in one order. The
+    condition is evaluated again on the newest row version once locked, so a transition
+    another runner has just committed is never applied twice."""
+    rows = await conn.fetch(
+        f"""SELECT * FROM domain WHERE id = ANY($2::bigint[]) AND (({_EXPIRY_DUE}) OR ({_RGP_DUE}))
+            ORDER BY sponsor_id, id FOR UPDATE SKIP LOCKED""", now, ids)
+    return [dict(r) for r in rows]
 
 
 async def fetch_due_transfer_candidates(conn: Any, now: datetime, after_id: int,
@@ -87,9 +88,9 @@ async def fetch_due_pending_transfer(conn: Any, transfer_id: int, now: datetime)
 
 
 async def fetch_available_funds(conn: Any, registrar_id: str) -> Decimal:
-    """Balance plus credit line, with the registrar row locked until commit."""
-    value = await conn.fetchval(
-        "SELECT balance + credit_limit FROM registrar WHERE id = $1 FOR UPDATE", registrar_id)
+    """Balance plus credit line, read without a lock (the charge itself is what the
+    database refuses below the credit line; see registrars.change_balance)."""
+    value = await conn.fetchval("SELECT balance + credit_limit FROM registrar WHERE id = $1", registrar_id)
     return Decimal(value)
 
 

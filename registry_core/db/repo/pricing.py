@@ -72,6 +72,20 @@ async def fetch_group_prices(conn: Any, registrar_id: str, tld: str) -> dict[str
     return {r["action"]: r["amount"] for r in rows}
 
 
+async def fetch_name_prices(conn: Any, registrar_id: str, tld: str,
+                            name: str) -> tuple[PremiumPrice | None, dict[str, Decimal]]:
+    """In one round trip: the name's premium prices and the registrar's group prices."""
+    row = await conn.fetchrow(
+        f"""SELECT (SELECT coalesce(jsonb_object_agg(p.action, p.amount::text), '{{}}')
+                    FROM registrar_price_group g JOIN price_group_price p ON p.group_name = g.group_name
+                    WHERE g.registrar_id = $1 AND p.tld = $2) AS groups, n.*
+            FROM (SELECT 1) AS one
+            LEFT JOIN (SELECT {_PREMIUM_COLUMNS} FROM premium_name WHERE name = $3) AS n ON true""",
+        registrar_id, tld, name)
+    premium = _premium(row) if row["name"] is not None else None
+    return premium, {k: Decimal(v) for k, v in row["groups"].items()}
+
+
 async def upsert_group_price(conn: Any, group: str, tld: str, action: str, amount: Decimal) -> None:
     await conn.execute(
         """INSERT INTO price_group_price (group_name, tld, action, amount) VALUES ($1, $2, $3, $4)
