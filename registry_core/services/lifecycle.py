@@ -6,8 +6,9 @@ time. A small group of them is changed in one short transaction that locks their
 with SKIP LOCKED and checks again that each step is still due, so the pass is idempotent
 and two runners (or a runner and an EPP command) never apply anything twice: what one
 holds, the other skips and the next pass takes. Rows are taken in sponsor order, so
-concurrent groups lock registrar balances in one order and cannot deadlock. It runs inside `registry serve` on a schedule
-(`run_lifecycle_forever`) and alone as `registry lifecycle run [--at TIME]`.
+concurrent groups lock registrar balances in one order and cannot deadlock. It runs
+inside `registry serve` on a schedule (`run_lifecycle_forever`) and alone as
+`registry lifecycle run [--at TIME]`.
 """
 
 from __future__ import annotations
