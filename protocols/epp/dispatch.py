@@ -7,6 +7,7 @@ import itertools
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -85,13 +86,32 @@ class Outcome:
 
 class Dispatcher:
     def __init__(self, core: Core, schema: codec.EppSchema, extension_uris: tuple[str, ...],
-                 max_failed_logins: int) -> None:
+                 max_failed_logins: int, max_sessions_per_registrar: int = 20) -> None:
         self.core = core
         self.schema = schema
         self.extension_uris = extension_uris
         self.max_failed_logins = max_failed_logins
+        self.max_sessions = max_sessions_per_registrar
+        self.sessions: Counter[str] = Counter()  # logged-in sessions per registrar (this process)
         self._ids = itertools.count(1)
         self._prefix = f"RS-{os.getpid():x}-{int(time.time()):x}"
+
+    def _admit(self, session: Session) -> Reply:
+        """Count the new session against its registrar's cap (RFC 5730 2.9.1.1 lets a server
+        limit sessions; past the cap: 2502 and close)."""
+        assert session.registrar_id is not None
+        if self.sessions[session.registrar_id] >= self.max_sessions:
+            _log.warning("session limit reached registrar=%s", session.registrar_id)
+            session.registrar_id = None
+            return Reply(ResultCode.SESSION_LIMIT_EXCEEDED_SERVER_CLOSING_CONNECTION)
+        self.sessions[session.registrar_id] += 1
+        return Reply(ResultCode.SUCCESS)
+
+    def session_closed(self, session: Session) -> None:
+        if session.registrar_id is not None:
+            self.sessions[session.registrar_id] -= 1
+            if self.sessions[session.registrar_id] <= 0:
+                del self.sessions[session.registrar_id]
 
     def greeting(self) -> bytes:
         return codec.render(greeting(self.extension_uris))
@@ -149,6 +169,8 @@ class Dispatcher:
             return gate, what, cl_trid
         request = Request(self.core, session, verb, body, extensions, cl_trid, sv_trid)
         reply = await self._run(request, (verb, namespace), namespace)
+        if verb == "login" and reply.code == ResultCode.SUCCESS:
+            reply = self._admit(session)
         if verb == "login" and reply.code == ResultCode.AUTHENTICATION_ERROR:
             # RFC 5730 2.9.1.1: a server may limit failed logins; past the limit we close.
             session.failed_logins += 1

@@ -27,7 +27,8 @@ class EppServer:
         self.config = config.epp
         epp = config.epp
         self.ssl_context = ssl_context or server_context(Path(epp.cert), Path(epp.key), Path(epp.ca))
-        self.dispatcher = Dispatcher(core, schema or codec.EppSchema(), OFFERED_EXTENSIONS, epp.max_failed_logins)
+        self.dispatcher = Dispatcher(core, schema or codec.EppSchema(), OFFERED_EXTENSIONS, epp.max_failed_logins,
+                                     epp.max_sessions_per_registrar)
         self.connections: dict[asyncio.Task, Connection] = {}
         self._server: asyncio.Server | None = None
 
@@ -53,6 +54,7 @@ class EppServer:
             await connection.run()
         finally:
             self.connections.pop(task, None)
+            self.dispatcher.session_closed(session)
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 2)
