@@ -18,6 +18,12 @@ from tests.epp.conftest import PASSWORDS
 DS_KSK = DsData(12345, 13, 2, "49FD46E6C4B45C55D4AC49FD46E6C4B45C55D4AC49FD46E6C4B45C55D4AC49FD")
 DS_ROLL = DsData(54321, 13, 2, "1D2B3C4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718293A4B5C6D7E8F90A")
 CONTACTS = {"admin": ["day-admin"], "tech": ["day-admin"]}
+CONTACT_UPDATE = """<?xml version="1.0" encoding="UTF-8"?>
+<epp xmlns="urn:ietf:params:xml:ns:epp-1.0"><command><update>
+<contact:update xmlns:contact="urn:ietf:params:xml:ns:contact-1.0"><contact:id>day-admin</contact:id>
+<contact:add><contact:status s="clientDeleteProhibited"/></contact:add>
+<contact:chg><contact:voice>+1.7034444444</contact:voice><contact:email>noc@daybook.example</contact:email></contact:chg>
+</contact:update></update><clTRID>DAY-CONTACT-UPDATE</clTRID></command></epp>"""
 
 
 class Day:
@@ -108,6 +114,26 @@ async def dnssec_and_renew(day: Day) -> None:
     assert date.fromisoformat(new_expiry[:10]) == expiry.replace(year=expiry.year + 1)
 
 
+async def maintenance(day: Day) -> None:
+    """A contact's details change; the glue host gets a new address and a new name."""
+    c = day.client
+    day.transform(await c.request(CONTACT_UPDATE.encode()), ResultCode.SUCCESS, "contact", "day-admin")
+    info = day.expect(await c.contact_info("day-admin"), ResultCode.SUCCESS)
+    inf = "epp:response/epp:resData/contact:infData/"
+    assert info.findtext(inf + "contact:voice") == "+1.7034444444"
+    assert info.findtext(inf + "contact:email") == "noc@daybook.example"
+    assert [el.get("s") for el in info.findall(inf + "contact:status")] == ["clientDeleteProhibited", "linked"]
+    day.transform(await c.host_update("ns1.daybook.example", add_addrs=["192.0.2.54"], rem_addrs=["2001:db8::53"]),
+                  ResultCode.SUCCESS, "host", "ns1.daybook.example")
+    host = day.expect(await c.host_info("ns1.daybook.example"), ResultCode.SUCCESS)
+    assert texts(host, "epp:response/epp:resData/host:infData/host:addr") == ["192.0.2.53", "192.0.2.54"]
+    day.transform(await c.host_update("ns1.daybook.example", new_name="ns2.daybook.example"), ResultCode.SUCCESS,
+                  "host", "ns1.daybook.example")
+    day.expect(await c.host_info("ns1.daybook.example"), ResultCode.OBJECT_DOES_NOT_EXIST)
+    shop = day.expect(await c.domain_info("shop.example"), ResultCode.SUCCESS)
+    assert "ns2.daybook.example" in texts(shop, "epp:response/epp:resData/domain:infData/domain:ns/domain:hostObj")
+
+
 async def transfer_out(day: Day, beta: EppClient) -> str:
     """beta asks for blog.example; alpha hears of it by poll, approves, and acks. Returns
     the svTRID of beta's request (a transform too, by another registrar)."""
@@ -136,11 +162,11 @@ async def transfer_out(day: Day, beta: EppClient) -> str:
 async def evening(day: Day) -> None:
     """Clean-up: what is linked refuses to go, then goes in the right order."""
     c = day.client
-    day.expect(await c.host_delete("ns1.daybook.example"), ResultCode.OBJECT_ASSOCIATION_PROHIBITS_OPERATION)
+    day.expect(await c.host_delete("ns2.daybook.example"), ResultCode.OBJECT_ASSOCIATION_PROHIBITS_OPERATION)
     day.expect(await c.domain_delete("daybook.example"), ResultCode.OBJECT_ASSOCIATION_PROHIBITS_OPERATION)
     day.transform(await c.domain_delete("shop.example"), ResultCode.SUCCESS, "domain", "shop.example")
-    day.transform(await c.host_delete("ns1.daybook.example"), ResultCode.SUCCESS, "host", "ns1.daybook.example")
-    day.expect(await c.contact_delete("day-admin"), ResultCode.OBJECT_ASSOCIATION_PROHIBITS_OPERATION)
+    day.transform(await c.host_delete("ns2.daybook.example"), ResultCode.SUCCESS, "host", "ns2.daybook.example")
+    day.expect(await c.contact_delete("day-admin"), ResultCode.OBJECT_STATUS_PROHIBITS_OPERATION)  # locked at noon
     day.transform(await c.contact_delete("day-spare"), ResultCode.SUCCESS, "contact", "day-spare")
     day.expect(await c.domain_info("shop.example"), ResultCode.OBJECT_DOES_NOT_EXIST)
     logout = await c.logout()
@@ -186,6 +212,7 @@ async def test_registrar_day_over_one_connection(registry, clients):
     await morning(day)
     await registrations(day)
     await dnssec_and_renew(day)
+    await maintenance(day)
     transfer_request = await transfer_out(day, beta)
     await evening(day)
     await assert_books_balance(registry)
