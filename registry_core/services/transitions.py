@@ -42,7 +42,8 @@ async def _record(tx: Tx, actor: Actor, row: dict[str, Any], action: str, values
     return after
 
 
-async def enter_redemption(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld) -> dict[str, Any]:
+async def enter_redemption(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld,
+                           action: str = "delete") -> dict[str, Any]:
     """Delete outside the add grace period: out of the zone (pendingDelete) and restorable
     until the redemption period ends. History only; the caller decides on a poll message."""
     until = tx.now + tld.redemption_period
@@ -54,7 +55,7 @@ async def enter_redemption(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld) 
     await repo.delete_all_grace_periods(tx.conn, row["id"])
     await domain_repo.update_domain(tx.conn, row["id"], values)
     after = {**row, **values}
-    await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "delete",
+    await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], action,
                                  _state(row), _state(after))
     return after
 
@@ -81,7 +82,7 @@ async def expire(tx: Tx, core: Core, actor: Actor, row: dict[str, Any], tld: Tld
     pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"])
     if pending is not None:
         await transfers.finish_transfer(tx, core, actor, "domain", row, tld, pending, "serverCancelled")
-    after = await enter_redemption(tx, actor, row, tld)
+    after = await enter_redemption(tx, actor, row, tld, lc.EXPIRE)
     await objects.insert_poll_message(tx.conn, row["sponsor_id"], tx.now, lc.EXPIRE,
                                       "Domain expired and entered the redemption period.",
                                       {"name": row["name"], "event": lc.EXPIRE, "exDate": row["expires_at"],

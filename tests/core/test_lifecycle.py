@@ -267,7 +267,7 @@ async def test_expiry_without_auto_renew_enters_redemption(core, clock):
     assert report.expired == 1 and report.auto_renewed == 0
     assert (await info(core, "lapse.example")).rgp_statuses == ("redemptionPeriod",)
     assert await polls(core) == Counter({"expire": 1})
-    assert await history(core, "lapse.example") == ["create", "delete"]
+    assert await history(core, "lapse.example") == ["create", "expire"]
     await assert_books_balance(core)
 
 
