@@ -13,40 +13,49 @@ _REGISTRAR = """r.id AS r_id, r.name AS r_name, r.iana_id AS r_iana_id, r.status
 
 _ANY_ICANN = "(SELECT coalesce(bool_or(rdap_icann_profile), false) FROM tld) AS any_icann"
 
+# Aggregates carry no ORDER BY (a sort per row costs more here than in Python): the service
+# puts names, addresses, contacts and DS records in order.
 _HOST_JSON = """json_build_object(
     'name', h.name, 'roid', h.roid, 'statuses', h.statuses, 'sponsor_id', h.sponsor_id,
     'creator_id', h.creator_id, 'created_at', h.created_at, 'updater_id', h.updater_id,
     'updated_at', h.updated_at, 'transferred_at', h.transferred_at,
     'superordinate', (SELECT s.name FROM domain s WHERE s.id = h.superordinate_id),
-    'addresses', coalesce((SELECT array_agg(host(a.address) ORDER BY family(a.address), a.address)
-                           FROM host_address a WHERE a.host_id = h.id), '{}'))"""
+    'addresses', (SELECT array_agg(host(a.address)) FROM host_address a WHERE a.host_id = h.id))"""
+
+_CONTACT_JSON = """json_build_object(
+    'role', x.role, 'handle', c.handle, 'roid', c.roid, 'statuses', c.statuses, 'postal_int', c.postal_int,
+    'postal_loc', c.postal_loc, 'email', c.email, 'voice', c.voice, 'voice_ext', c.voice_ext, 'fax', c.fax,
+    'fax_ext', c.fax_ext, 'sponsor_id', c.sponsor_id, 'creator_id', c.creator_id, 'created_at', c.created_at,
+    'updater_id', c.updater_id, 'updated_at', c.updated_at, 'transferred_at', c.transferred_at,
+    'disclose', c.disclose)"""
 
 _PENDING = """EXISTS (SELECT 1 FROM transfer x WHERE x.object_type = '{kind}' AND x.object_id = {alias}.id
                       AND x.status = 'pending')"""
 
 _RGP = """d.rgp_state,
-       (SELECT coalesce(json_agg(to_jsonb(g) ORDER BY g.id), '[]') FROM grace_period g
-         WHERE g.domain_id = d.id) AS graces"""
+       (SELECT json_agg(json_build_object(
+                   'id', g.id, 'kind', g.kind, 'registrar_id', g.registrar_id, 'ends_at', g.ends_at,
+                   'amount', g.amount, 'currency', g.currency, 'period_years', g.period_years))
+          FROM grace_period g WHERE g.domain_id = d.id) AS graces"""
 
 _DOMAIN = f"""
 SELECT d.id, d.roid, d.name, d.tld, d.statuses, d.sponsor_id, d.creator_id, d.created_at, d.updater_id,
        d.updated_at, d.expires_at, d.transferred_at, t.whois_enabled, t.rdap_icann_profile, {_RGP},
        {_PENDING.format(kind='domain', alias='d')} AS pending_transfer,
-       (SELECT coalesce(json_agg({_HOST_JSON} ORDER BY h.name), '[]')
-          FROM domain_host dh JOIN host h ON h.id = dh.host_id WHERE dh.domain_id = d.id) AS hosts,
-       (SELECT coalesce(json_agg(jsonb_build_object('role', x.role) || (to_jsonb(c) - 'auth_info')
-                                 ORDER BY x.rank, x.role, c.handle), '[]')
-          FROM (SELECT 0 AS rank, 'registrant' AS role, d.registrant_id AS contact_id
+       (SELECT json_agg({_HOST_JSON}) FROM domain_host dh JOIN host h ON h.id = dh.host_id
+         WHERE dh.domain_id = d.id) AS hosts,
+       (SELECT json_agg({_CONTACT_JSON})
+          FROM (SELECT 'registrant' AS role, d.registrant_id AS contact_id
                 UNION ALL
-                SELECT 1, dc.role, dc.contact_id FROM domain_contact dc WHERE dc.domain_id = d.id) x
+                SELECT dc.role, dc.contact_id FROM domain_contact dc WHERE dc.domain_id = d.id) x
           JOIN contact c ON c.id = x.contact_id) AS contacts,
-       (SELECT coalesce(json_agg(json_build_object(
+       (SELECT json_agg(json_build_object(
                    'key_tag', k.key_tag, 'alg', k.alg, 'digest_type', k.digest_type, 'digest', k.digest,
                    'key_flags', k.key_flags, 'key_protocol', k.key_protocol, 'key_alg', k.key_alg,
-                   'public_key', k.public_key) ORDER BY k.key_tag, k.alg, k.digest_type, k.digest), '[]')
+                   'public_key', k.public_key))
           FROM ds_record k WHERE k.domain_id = d.id) AS ds,
-       coalesce((SELECT array_agg(s.name ORDER BY s.name) FROM host s
-                 WHERE s.superordinate_id = d.id AND s.deleted_at IS NULL), '{{}}') AS subordinates,
+       (SELECT array_agg(s.name) FROM host s WHERE s.superordinate_id = d.id AND s.deleted_at IS NULL)
+         AS subordinates,
        {_REGISTRAR}
 FROM domain d JOIN tld t ON t.name = d.tld JOIN registrar r ON r.id = d.sponsor_id
 WHERE d.name = $1 AND d.deleted_at IS NULL"""
@@ -54,8 +63,7 @@ WHERE d.name = $1 AND d.deleted_at IS NULL"""
 _HOST = f"""
 SELECT h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.updater_id, h.updated_at,
        h.transferred_at, sup.name AS superordinate,
-       coalesce((SELECT array_agg(host(a.address) ORDER BY family(a.address), a.address)
-                 FROM host_address a WHERE a.host_id = h.id), '{{}}') AS addresses,
+       (SELECT array_agg(host(a.address)) FROM host_address a WHERE a.host_id = h.id) AS addresses,
        EXISTS (SELECT 1 FROM domain_host dh JOIN domain ld ON ld.id = dh.domain_id
                WHERE dh.host_id = h.id AND ld.deleted_at IS NULL) AS linked,
        t.name AS tld_name, t.whois_enabled, t.rdap_icann_profile, {_ANY_ICANN}, {_REGISTRAR}
@@ -80,8 +88,8 @@ WITH page AS MATERIALIZED (
     ORDER BY d.name USING ~<~ LIMIT $2)
 SELECT d.name, d.roid, d.statuses, d.created_at, d.updated_at, d.expires_at, d.transferred_at, {_RGP},
        {_PENDING.format(kind='domain', alias='d')} AS pending_transfer,
-       coalesce((SELECT array_agg(h.name ORDER BY h.name) FROM domain_host dh JOIN host h ON h.id = dh.host_id
-                 WHERE dh.domain_id = d.id), ARRAY[]::text[]) AS nameservers,
+       (SELECT array_agg(h.name) FROM domain_host dh JOIN host h ON h.id = dh.host_id
+         WHERE dh.domain_id = d.id) AS nameservers,
        {_REGISTRAR}
 FROM page JOIN domain d ON d.id = page.id JOIN registrar r ON r.id = d.sponsor_id
 ORDER BY d.name USING ~<~"""
@@ -99,8 +107,7 @@ WITH page AS MATERIALIZED (
     ORDER BY h.name USING ~<~ LIMIT $2)
 SELECT h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.updater_id, h.updated_at,
        h.transferred_at, sup.name AS superordinate,
-       coalesce((SELECT array_agg(host(a.address) ORDER BY family(a.address), a.address)
-                 FROM host_address a WHERE a.host_id = h.id), ARRAY[]::text[]) AS addresses,
+       (SELECT array_agg(host(a.address)) FROM host_address a WHERE a.host_id = h.id) AS addresses,
        EXISTS (SELECT 1 FROM domain_host dh JOIN domain ld ON ld.id = dh.domain_id
                WHERE dh.host_id = h.id AND ld.deleted_at IS NULL) AS linked
 FROM page JOIN host h ON h.id = page.id LEFT JOIN domain sup ON sup.id = h.superordinate_id
