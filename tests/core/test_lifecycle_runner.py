@@ -50,3 +50,29 @@ async def test_two_runners_apply_each_auto_renewal_once(core):
     for rid in ("alpha", "beta"):
         assert (await registrars.get_registrar(core, rid)).balance == Decimal(101_000) - COUNT // 2 * 10
     await assert_books_balance(core)
+
+
+async def test_two_runners_move_redemptions_and_purges_once(core):
+    async with core.db.pool.acquire() as conn:
+        await conn.execute(
+            """INSERT INTO domain (roid, name, tld, sponsor_id, creator_id, created_at, expires_at, statuses,
+                                   rgp_state, rgp_until, redemption_ends_at)
+               SELECT 'R' || g || '-EXAMPLE', 'rgp' || g || '.example', 'example', 'alpha', 'alpha', $1, $2,
+                      '{pendingDelete}', CASE WHEN g % 2 = 0 THEN 'redemptionPeriod' ELSE 'pendingDelete' END,
+                      $3, $3
+               FROM generate_series(1, 2000) AS g""",
+            T0 - timedelta(days=400), T0 + timedelta(days=200), T0)
+    at = T0 + timedelta(hours=1)
+    first, second = await asyncio.gather(lifecycle.run_lifecycle(core, at, batch=300),
+                                         lifecycle.run_lifecycle(core, at, batch=300))
+    assert first.redemptions_ended + second.redemptions_ended == 1000
+    assert first.purged + second.purged == 1000
+    assert (await lifecycle.run_lifecycle(core, at)).total() == 0
+    assert await count(core, "SELECT count(*) AS n FROM domain WHERE deleted_at IS NOT NULL") == 1000
+    assert await count(core, "SELECT count(*) AS n FROM domain WHERE rgp_state = 'pendingDelete' "
+                             "AND deleted_at IS NULL AND rgp_until = $1", T0 + timedelta(days=5)) == 1000
+    for kind in ("redemptionEnd", "purge"):
+        assert await count(core, "SELECT count(*) AS n FROM history WHERE action = $1", kind) == 1000
+        polls = await fetch(core, "SELECT count(*) AS n, count(DISTINCT payload->>'name') AS d FROM poll_message "
+                                  "WHERE kind = $1", kind)
+        assert (polls[0]["n"], polls[0]["d"]) == (1000, 1000)
