@@ -114,9 +114,7 @@ async def lapse_restore(tx: Tx, actor: Actor, row: dict[str, Any]) -> dict[str, 
 async def purge(tx: Tx, actor: Actor, row: dict[str, Any], action: str = lc.PURGE,
                 *, notify: bool = True) -> None:
     """Remove the domain for good: links, grace periods, subordinate hosts; the name is free."""
-    for host_id, host_name in await repo.purge_subordinate_hosts(tx.conn, row["id"], tx.now):
-        await objects.insert_history(tx.conn, actor, tx.now, "host", host_id, host_name, "delete",
-                                     {"superordinate": row["name"]}, None)
+    await _purge_hosts(tx, actor, row)
     await domain_repo.delete_all_links(tx.conn, row["id"])
     await repo.delete_all_grace_periods(tx.conn, row["id"])
     await domain_repo.update_domain(tx.conn, row["id"], {"registrant_id": None, "deleted_at": tx.now})
@@ -126,6 +124,23 @@ async def purge(tx: Tx, actor: Actor, row: dict[str, Any], action: str = lc.PURG
         await objects.insert_poll_message(tx.conn, row["sponsor_id"], tx.now, action,
                                           "Domain purged; the name is available again.",
                                           {"name": row["name"], "event": action})
+
+
+async def _purge_hosts(tx: Tx, actor: Actor, row: dict[str, Any]) -> None:
+    """Subordinate hosts go with their domain (only an expired domain can still have any);
+    each domain that delegated to one loses that name server, with a history row and a
+    poll message to its sponsor."""
+    hosts, cut = await repo.purge_subordinate_hosts(tx.conn, row["id"], tx.now)
+    for host_id, host_name in hosts:
+        await objects.insert_history(tx.conn, actor, tx.now, "host", host_id, host_name, "delete",
+                                     {"superordinate": row["name"]}, None)
+    for link in cut:
+        await objects.insert_history(tx.conn, actor, tx.now, "domain", link["domain_id"], link["domain_name"],
+                                     "nameserver-purged", {"nameserver": link["host_name"]}, None)
+        await objects.insert_poll_message(
+            tx.conn, link["sponsor_id"], tx.now, "nameserverPurged",
+            f"Name server {link['host_name']} was removed from {link['domain_name']}: its domain was purged.",
+            {"name": link["domain_name"], "event": "nameserverPurged", "host": link["host_name"]})
 
 
 async def advance(tx: Tx, core: Core, actor: Actor, row: dict[str, Any], tld: Tld) -> list[str]:

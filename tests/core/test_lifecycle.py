@@ -11,7 +11,12 @@ from decimal import Decimal
 import pytest
 
 from registry_core.context import Core
-from registry_core.errors import NotInRedemptionPeriod, RestoreNotRequested, StatusProhibits
+from registry_core.errors import (
+    DomainHasSubordinateHosts,
+    NotInRedemptionPeriod,
+    RestoreNotRequested,
+    StatusProhibits,
+)
 from registry_core.model.lifecycle import RestoreReport
 from registry_core.services import domains, lifecycle, registrars, restore, tlds, transfers
 from tests.conftest import actor, fetch
@@ -306,3 +311,22 @@ async def test_domains_in_redemption_refuse_updates_transfers_and_new_hosts(core
         await transfers.request_transfer(core, actor("beta"), "domain", "frozen.example", "Frozen-Auth1")
     with pytest.raises(StatusProhibits):
         await make_host(core, "ns1.frozen.example", addresses=("192.0.2.1",))
+
+
+async def test_purging_an_expired_parent_removes_its_hosts_from_other_domains(core, clock):
+    await tlds.configure_tld(core, "example", auto_renew=False)
+    clock.frozen = T0
+    parent = await make_domain(core, "parent.example")
+    await make_host(core, "ns1.parent.example", addresses=("192.0.2.1",))
+    clock.frozen = T0 + 60 * DAY  # the child expires later than its parent
+    await make_domain(core, "child.example", "beta", ns=("ns1.parent.example",))
+    with pytest.raises(DomainHasSubordinateHosts):
+        await domains.delete_domain(core, actor(), "parent.example")
+    assert (await run_at(core, clock, parent.expires_at)).expired == 1
+    late = parent.expires_at + 36 * DAY
+    assert (await run_at(core, clock, late)).purged == 1
+    assert (await info(core, "child.example", "beta")).nameservers == ()
+    assert await polls(core, "beta") == Counter({"nameserverPurged": 1})
+    assert await history(core, "child.example") == ["create", "nameserver-purged"]
+    assert await available(core, "parent.example")
+    await assert_books_balance(core)

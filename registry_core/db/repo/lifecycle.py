@@ -94,17 +94,25 @@ async def fetch_available_funds(conn: Any, registrar_id: str) -> Decimal:
     return Decimal(value)
 
 
-async def purge_subordinate_hosts(conn: Any, domain_id: int, now: datetime) -> list[tuple[int, str]]:
-    """Delete the hosts below a purged domain, unlinking them from every domain that used
-    them as name servers; returns (id, name) of each."""
+async def purge_subordinate_hosts(conn: Any, domain_id: int,
+                                  now: datetime) -> tuple[list[tuple[int, str]], list[dict[str, Any]]]:
+    """Delete the hosts below a purged domain and unlink them from every other domain that
+    used them as name servers. Returns the hosts (id, name) and the links cut (domain id,
+    name and sponsor, host name)."""
     rows = await conn.fetch(
         "SELECT id, name FROM host WHERE superordinate_id = $1 AND deleted_at IS NULL", domain_id)
     ids = [r["id"] for r in rows]
-    if ids:
-        await conn.execute("DELETE FROM domain_host WHERE host_id = ANY($1)", ids)
-        await conn.execute("DELETE FROM host_address WHERE host_id = ANY($1)", ids)
-        await conn.execute("UPDATE host SET deleted_at = $2 WHERE id = ANY($1)", ids, now)
-    return [(r["id"], r["name"]) for r in rows]
+    if not ids:
+        return [], []
+    cut = await conn.fetch(
+        """SELECT d.id AS domain_id, d.name AS domain_name, d.sponsor_id, h.name AS host_name
+           FROM domain_host dh JOIN domain d ON d.id = dh.domain_id JOIN host h ON h.id = dh.host_id
+           WHERE dh.host_id = ANY($1) AND dh.domain_id <> $2 AND d.deleted_at IS NULL
+           ORDER BY d.id, h.name""", ids, domain_id)
+    await conn.execute("DELETE FROM domain_host WHERE host_id = ANY($1)", ids)
+    await conn.execute("DELETE FROM host_address WHERE host_id = ANY($1)", ids)
+    await conn.execute("UPDATE host SET deleted_at = $2 WHERE id = ANY($1)", ids, now)
+    return [(r["id"], r["name"]) for r in rows], [dict(r) for r in cut]
 
 
 async def insert_restore_report(conn: Any, values: dict[str, Any]) -> None:
