@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from protocols.epp.codec import CONTACT_NS, DOMAIN_NS, HOST_NS, SECDNS_NS
+from protocols.epp.codec import CONTACT_NS, DOMAIN_NS, EPP_NS, HOST_NS, SECDNS_NS
 from protocols.epp.request import Element, Reply
 from protocols.epp.results import ResultCode
 from registry_core import errors as core
@@ -46,14 +46,19 @@ def code_for(error: core.CoreError) -> ResultCode | None:
 
 def _offending(error: core.CoreError, default_ns: str) -> Element | None:
     """The element a client sent (or the object it named) that the rule refused."""
-    namespace = _NAMESPACES.get(error.object_type, default_ns)
-    prefix = _PREFIX.get(namespace, "epp")
-    nsmap = {prefix: namespace}
+    if error.object_type == "message" and error.value:
+        return etree.Element(f"{{{EPP_NS}}}poll", {"op": "ack", "msgID": error.value}, nsmap={None: EPP_NS})
+    if error.object_type not in _NAMESPACES:
+        return None  # registrar, tld: nothing the client sent in an object namespace
+    namespace = _NAMESPACES[error.object_type]
+    nsmap = {_PREFIX[namespace]: namespace}
     if error.field in _STATUS_FIELDS and error.value:
         return etree.Element(f"{{{namespace}}}status", {"s": error.value}, nsmap=nsmap)
-    local = error.field or ("id" if error.object_type == "contact" else "name")
-    value = error.value or error.name
-    if not value or local in ("", "registrar"):
+    if error.field and error.field not in ("name", "id") and error.value:
+        local, value = error.field, error.value  # the element the client sent, with its value
+    else:  # otherwise the object the command named (a missing element cannot be echoed)
+        local, value = ("id" if error.object_type == "contact" else "name"), error.name or error.value
+    if not value:
         return None
     el = etree.Element(f"{{{namespace}}}{local}", nsmap=nsmap)
     el.text = value

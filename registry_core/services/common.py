@@ -46,7 +46,7 @@ def proves_auth_info(core: Core, actor: Actor, row: dict[str, Any], auth_info: s
         return False
     if not core.cipher.matches(row["auth_info"], auth_info, context):
         raise AuthInfoInvalid("authorization information does not match", object_type=object_type,
-                              name=context.split(":", 1)[-1])
+                              name=str(row.get("name") or row.get("handle")))
     return True
 
 
@@ -77,7 +77,7 @@ def update_allowed(statuses: list[str], rem: frozenset[str], kind: str, name: st
 
 async def find_tld(tx: Tx, name: str) -> tuple[str, Tld]:
     """Normalize a domain name and find the TLD it registers under (one label below it)."""
-    normalized = names.normalize_name(name)
+    normalized = normalize_or_invalid(name, "domain")
     split = names.split_registrable(normalized, await tlds.fetch_tld_names(tx.conn))
     if split is None:
         raise PolicyViolation("name is not one label below a TLD this registry serves",

@@ -111,7 +111,9 @@ async def info_contact(core: Core, actor: Actor, handle: str, auth_info: str | N
         if not proves_auth_info(core, actor, row, auth_info, _context(row), "contact"):
             raise NotSponsor("contact details need sponsorship or authInfo", object_type="contact", name=handle)
         row["pending"] = await objects.fetch_pending_transfer(tx.conn, "contact", row["id"]) is not None
-        secret = core.cipher.decrypt(row["auth_info"], _context(row)) if row["auth_info"] else None
+        # RFC 5733 3.1.2: the authInfo itself goes to the sponsoring client only
+        sponsor = row["sponsor_id"] == actor.registrar_id
+        secret = core.cipher.decrypt(row["auth_info"], _context(row)) if sponsor and row["auth_info"] else None
         return _info(row, await repo.contact_is_linked(tx.conn, row["id"]), secret)
     return await core.db.transaction(run, readonly=True)
 

@@ -120,7 +120,9 @@ async def info_domain(core: Core, actor: Actor, name: str, auth_info: str | None
         if row is None:
             raise not_found("domain", domain_name)
         authorized = proves_auth_info(core, actor, row, auth_info, context(row), "domain")
-        return await load_info(core, tx, row, full=authorized, with_secret=authorized)
+        # RFC 5731 3.1.2: the authInfo itself goes to the sponsoring client only
+        return await load_info(core, tx, row, full=authorized,
+                               with_secret=row["sponsor_id"] == actor.registrar_id)
     return await core.db.transaction(run, readonly=True)
 
 

@@ -88,14 +88,15 @@ async def test_none_contact_policy_refuses_contacts(core):
     await make_domain(core, "x.thin")
 
 
-async def test_info_shows_auth_info_only_to_sponsor_or_holder(core):
+async def test_info_shows_auth_info_to_the_sponsor_only(core):
     await make_domain(core, "mine.example", auth="Right-Auth1")
     assert (await domains.info_domain(core, actor(), "mine.example")).auth_info == "Right-Auth1"
     public = await domains.info_domain(core, actor("beta"), "mine.example")
     assert public.auth_info is None and not public.full
     with pytest.raises(AuthInfoInvalid):
         await domains.info_domain(core, actor("beta"), "mine.example", "Wrong")
-    assert (await domains.info_domain(core, actor("beta"), "mine.example", "Right-Auth1")).auth_info
+    holder = await domains.info_domain(core, actor("beta"), "mine.example", "Right-Auth1")
+    assert holder.full and holder.auth_info is None  # RFC 5731 3.1.2: never to a non-sponsor
 
 
 async def test_domain_without_nameservers_is_inactive(core):

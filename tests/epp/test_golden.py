@@ -104,37 +104,8 @@ async def contact_pending_transfer_to_beta(core: Core) -> None:
 
 
 # Server bugs the golden files document: the expected file holds the RFC answer, the server
-# does not give it yet. Each is reported with file, line and RFC clause; strict, so a fix
-# turns these red until its marker is removed.
-_AUTHINFO = ("<{0}:authInfo> MUST NOT be provided if the querying client is not the current sponsoring "
-             "client ({1}); a non-sponsor who proved the authInfo gets it back")
-_EXT_VALUE = "RFC 5730 2.6: <extValue><value> must be the client-provided element; "
-_AC_DATE = ("RFC 5731/5733 3.1.3: for a completed transfer acDate is when it was completed, not when it was due "
-            "(registry_core/db/repo/objects.py:56 always returns action_due)")
-_EX_DATE = ("RFC 5731 3.1.3: exDate only if the transfer changed the validity period; a rejected or cancelled "
-            "transfer keeps the projected date (registry_core/db/repo/objects.py:86 coalesce)")
-KNOWN_BUGS: dict[str, str] = {
-    "domain_info_with_auth": "RFC 5731 3.1.2: " + _AUTHINFO.format(
-        "domain", "registry_core/services/domains.py:123 with_secret=authorized"),
-    "contact_info_with_auth": "RFC 5733 3.1.2: " + _AUTHINFO.format(
-        "contact", "registry_core/services/contacts.py:114 decrypts it for every authorized caller"),
-    "domain_info_wrong_auth": _EXT_VALUE + "the ROID is sent as <domain:name> "
-                              "(registry_core/services/common.py:49 name=context.split(':')[-1])",
-    "contact_info_wrong_auth": _EXT_VALUE + "the ROID is sent as <contact:id> "
-                               "(registry_core/services/common.py:49 name=context.split(':')[-1])",
-    "domain_create_no_funds": _EXT_VALUE + "the registrar id is sent as <domain:name>alpha</domain:name> "
-                              "(protocols/epp/errors.py:49-56 does not skip object_type 'registrar')",
-    "domain_create_strict_contacts": _EXT_VALUE + "<domain:admin> is no RFC 5731 element and carries the domain "
-                                     "name (protocols/epp/errors.py:54-55 pairs error.field with error.name)",
-    "host_create_no_glue": _EXT_VALUE + "<host:addr> carries the host name "
-                           "(protocols/epp/errors.py:54-55 pairs error.field with error.name)",
-    "domain_create_invalid_name": _EXT_VALUE + "<domain:name>-bad-</domain:name> is the label, not the name sent "
-                                  "(registry_core/services/common.py:80 find_tld lets names.to_a_label's value out)",
-    "domain_transfer_approve": _AC_DATE,
-    "contact_transfer_approve": _AC_DATE,
-    "domain_transfer_reject": _AC_DATE + "; " + _EX_DATE,
-    "domain_transfer_cancel": _AC_DATE + "; " + _EX_DATE,
-}
+# does not give it yet (strict xfail, so a fix turns the case red until its entry goes).
+KNOWN_BUGS: dict[str, str] = {}
 
 # Sent on a fresh connection, before login.
 SESSION_CASES: list[tuple[str, Setup]] = [

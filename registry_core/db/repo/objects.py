@@ -51,9 +51,11 @@ async def ack_poll_message(conn: Any, registrar_id: str, message_id: int, now: d
 
 
 def _transfer(row: Any) -> TransferInfo:
+    """acDate is the due time while pending and the completion time after (RFC 5731 3.1.3)."""
     charged = row["charged"]
+    acted = row["action_due"] if row["status"] == "pending" else row["acted_at"]
     return TransferInfo(row["object_name"], row["status"], row["gaining_id"], row["requested_at"],
-                        row["losing_id"], row["action_due"], row["expires_at"],
+                        row["losing_id"], acted, row["expires_at"],
                         None if charged is None else str(charged))
 
 
@@ -83,7 +85,10 @@ async def insert_transfer(conn: Any, values: dict[str, Any]) -> TransferInfo:
 async def close_transfer(conn: Any, transfer_id: int, status: str, now: datetime,
                          expires_at: datetime | None) -> TransferInfo:
     row = await conn.fetchrow(
-        """UPDATE transfer SET status = $2, acted_at = $3, expires_at = coalesce($4, expires_at)
+        """UPDATE transfer SET status = $2, acted_at = $3,
+                  -- exDate stays only where the transfer changed the validity period
+                  expires_at = CASE WHEN $2 IN ('clientApproved', 'serverApproved')
+                                    THEN coalesce($4, expires_at) END
            WHERE id = $1 RETURNING *""", transfer_id, status, now, expires_at)
     return _transfer(row)
 
