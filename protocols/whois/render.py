@@ -24,9 +24,11 @@ TERMS = ("For more information on Whois status codes, please visit https://icann
          "queries are rate limited.")
 ROLE_LABEL = (("registrant", "Registrant", "Registry Registrant ID"), ("admin", "Admin", "Registry Admin ID"),
               ("tech", "Tech", "Registry Tech ID"))
-QUERY_FORMS = ("Query forms:", "  <domain name>            a domain (A-label or U-label)",
-               "  nameserver <host name>    a name server", "  registrar <name or IANA id>",
-               "  help                      this text")
+QUERY_FORMS = ("Query forms:",
+               "  <domain name>                  a domain (A-label or U-label)",
+               "  nameserver <host name>         a name server",
+               "  registrar <name or IANA id>    a registrar",
+               "  help                           this text")
 
 Line = tuple[str, str | None]
 

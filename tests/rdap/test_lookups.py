@@ -140,3 +140,13 @@ async def test_no_answer_contains_the_auth_info(rdap, seeded):
     for reply in replies:
         strings = walk_strings(reply.json)
         assert not [s for s in strings if DOMAIN_AUTH in s or "Contact-Auth1" in s or "authinfo" in s.lower()]
+
+
+async def test_thin_domain_without_name_servers(rdap, core):
+    await make_domain(core, "bare.thin")
+    doc = (await rdap.get("domain/bare.thin")).json
+    assert check_object(doc, "domain") == []
+    assert doc["status"] == ["inactive", "add period"]
+    assert [e["roles"] for e in doc["entities"]] == [["registrar"]]
+    assert doc["rdapConformance"] == ["rdap_level_0"] and "redacted" not in doc
+    assert doc["nameservers"] == [] and doc["secureDNS"] == {"delegationSigned": False}
