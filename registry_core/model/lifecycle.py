@@ -122,7 +122,13 @@ class LifecycleReport:
 
 def rgp_statuses(graces: Iterable[GracePeriod], rgp_state: str | None, now: datetime) -> tuple[str, ...]:
     """The rgpStatus values of a domain at `now`: open grace periods and its redemption state."""
-    present = {g.kind for g in graces if g.ends_at > now and g.kind in GRACE_KINDS}
+    return rgp_statuses_of(((g.kind, g.ends_at) for g in graces), rgp_state, now)
+
+
+def rgp_statuses_of(graces: Iterable[tuple[str, datetime]], rgp_state: str | None,
+                    now: datetime) -> tuple[str, ...]:
+    """rgp_statuses over (kind, end) pairs."""
+    present = {kind for kind, ends_at in graces if ends_at > now and kind in GRACE_KINDS}
     if rgp_state:
         present.add(rgp_state)
     return tuple(s for s in RGP_ORDER if s in present)

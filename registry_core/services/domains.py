@@ -95,19 +95,16 @@ async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool) -> dict[str
 
 
 async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with_secret: bool) -> DomainInfo:
-    links = await repo.fetch_domain_links(tx.conn, row["id"])
-    pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"]) is not None
-    statuses = displayed_statuses(row["statuses"], pending_transfer=pending, inactive=not links["nameservers"])
+    details = await repo.fetch_domain_details(tx.conn, row["id"])
+    statuses = displayed_statuses(row["statuses"], pending_transfer=details["pending_transfer"],
+                                  inactive=not details["nameservers"])
     secret = core.cipher.decrypt(row["auth_info"], context(row)) if with_secret and row["auth_info"] else None
     return DomainInfo(
-        row["name"], row["roid"], row["tld"], tuple(statuses),
-        await repo.fetch_registrant_handle(tx.conn, row["registrant_id"]),
-        tuple(links["contacts"]), tuple(links["nameservers"]),
-        tuple(await host_repo.fetch_subordinate_host_names(tx.conn, row["id"])),
+        row["name"], row["roid"], row["tld"], tuple(statuses), details["registrant"],
+        tuple(details["contacts"]), tuple(details["nameservers"]), tuple(details["subordinates"]),
         row["sponsor_id"], row["creator_id"], row["created_at"], row["updater_id"], row["updated_at"],
         row["expires_at"], row["transferred_at"], tuple(await repo.fetch_ds(tx.conn, row["id"])),
-        secret, full, lc.rgp_statuses(await lifecycle_repo.fetch_grace_periods(tx.conn, row["id"]),
-                                      row["rgp_state"], tx.now))
+        secret, full, lc.rgp_statuses_of(details["graces"], row["rgp_state"], tx.now))
 
 
 async def info_domain(core: Core, actor: Actor, name: str, auth_info: str | None = None) -> DomainInfo:

@@ -127,3 +127,34 @@ async def fetch_superordinate_candidate(conn: Any, names: list[str]) -> dict[str
 
 async def mark_domain_deleted(conn: Any, domain_id: int, now: datetime) -> None:
     await conn.execute("UPDATE domain SET deleted_at = $2 WHERE id = $1", domain_id, now)
+
+
+_DETAILS = """
+SELECT (SELECT c.handle FROM contact c WHERE c.id = d.registrant_id) AS registrant,
+       coalesce((SELECT array_agg(dc.role ORDER BY dc.role, c.handle) FROM domain_contact dc
+                 JOIN contact c ON c.id = dc.contact_id WHERE dc.domain_id = d.id), '{}') AS contact_roles,
+       coalesce((SELECT array_agg(c.handle ORDER BY dc.role, c.handle) FROM domain_contact dc
+                 JOIN contact c ON c.id = dc.contact_id WHERE dc.domain_id = d.id), '{}') AS contact_handles,
+       coalesce((SELECT array_agg(h.name ORDER BY h.name) FROM domain_host dh
+                 JOIN host h ON h.id = dh.host_id WHERE dh.domain_id = d.id), '{}') AS nameservers,
+       coalesce((SELECT array_agg(h.name ORDER BY h.name) FROM host h
+                 WHERE h.superordinate_id = d.id AND h.deleted_at IS NULL), '{}') AS subordinates,
+       EXISTS (SELECT 1 FROM transfer t WHERE t.object_type = 'domain' AND t.object_id = d.id
+               AND t.status = 'pending') AS pending_transfer,
+       coalesce((SELECT array_agg(g.kind ORDER BY g.id) FROM grace_period g WHERE g.domain_id = d.id),
+                '{}') AS grace_kinds,
+       coalesce((SELECT array_agg(g.ends_at ORDER BY g.id) FROM grace_period g WHERE g.domain_id = d.id),
+                '{}') AS grace_ends
+FROM domain d WHERE d.id = $1"""
+
+
+async def fetch_domain_details(conn: Any, domain_id: int) -> dict[str, Any]:
+    """Everything an info answer shows besides the row itself and its DS records, in one
+    round trip: registrant and contact handles, name servers, subordinate hosts, whether a
+    transfer is pending, and the grace periods (kind, end)."""
+    row = await conn.fetchrow(_DETAILS, domain_id)
+    return {"registrant": row["registrant"],
+            "contacts": list(zip(row["contact_roles"], row["contact_handles"], strict=True)),
+            "nameservers": list(row["nameservers"]), "subordinates": list(row["subordinates"]),
+            "pending_transfer": row["pending_transfer"],
+            "graces": list(zip(row["grace_kinds"], row["grace_ends"], strict=True))}
