@@ -1,8 +1,9 @@
 """Read-only lookups and searches for the public services (RDAP, WHOIS).
 
-Each use case is one read-only transaction whose `now` is the record's `as_of` (the
-"last update of RDAP/WHOIS database" time). Results never carry an authInfo; contact
-redaction is the caller's job (`model.disclosure.public_view`)."""
+Each use case reads one consistent snapshot: a read-only transaction, or for the domain
+and host lookups (one SQL statement each) that statement's own snapshot. Its `now` is
+the record's `as_of` (the "last update of RDAP/WHOIS database" time). Results never
+carry an authInfo; contact redaction is the caller's job (`model.disclosure.public_view`)."""
 
 from __future__ import annotations
 
