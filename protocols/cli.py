@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.config import Config, ConfigError, load_config
+from protocols.lifecycle_cli import add_lifecycle_parser, add_registrar_pricing_commands, add_tld_pricing_commands
 from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -212,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(handler=cmd_certs)
 
     sub.add_parser("demo", help="create the demo TLD and registrars").set_defaults(handler=cmd_demo)
+    add_lifecycle_parser(sub)
     _epp_parser(sub)
     return parser
 
@@ -233,6 +235,7 @@ def _tld_parser(sub: Any) -> None:
     show = tld_sub.add_parser("show")
     show.add_argument("name")
     show.set_defaults(handler=cmd_tld)
+    add_tld_pricing_commands(tld_sub)
 
 
 def _registrar_parser(sub: Any) -> None:
@@ -266,6 +269,7 @@ def _registrar_parser(sub: Any) -> None:
             p.add_argument("--csv", action="store_true")
     for p in rs.choices.values():
         p.set_defaults(handler=cmd_registrar)
+    add_registrar_pricing_commands(rs)
 
 
 def _epp_parser(sub: Any) -> None:

@@ -131,20 +131,6 @@ def add_lifecycle_parser(subparsers: Any) -> None:
     run.add_argument("--at", type=_when, help="act as if it were TIME (ISO 8601; default now)")
     run.add_argument("--batch", type=int, default=500, help="candidates read at a time")
     run.set_defaults(handler=cmd_lifecycle_run)
-    add_tld_pricing_commands(_sub_commands(subparsers, "tld", "tld_command", "top-level domains"))
-    add_registrar_pricing_commands(_sub_commands(subparsers, "registrar", "registrar_command",
-                                                 "registrar accounts"))
-
-
-def _sub_commands(subparsers: Any, name: str, dest: str, help_text: str) -> Any:
-    """The sub-command set of the existing `name` parser, or of a new one."""
-    parser = subparsers.choices.get(name)
-    if parser is None:
-        return subparsers.add_parser(name, help=help_text).add_subparsers(dest=dest, required=True)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(dest=dest, required=True)
 
 
 def add_tld_pricing_commands(tld_sub: Any) -> None:

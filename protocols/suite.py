@@ -13,7 +13,7 @@ from protocols.config import Config
 from protocols.epp.server import EppServer
 from protocols.runtime import open_core
 from registry_core.context import Core
-from registry_core.services import transfers
+from registry_core.services.lifecycle import run_lifecycle_forever
 
 _log = logging.getLogger("registry.suite")
 
@@ -42,16 +42,6 @@ async def start_servers(config: Config, core: Core) -> list[tuple[str, Server]]:
     return started
 
 
-async def periodic_jobs(core: Core, interval: float) -> None:
-    """Transfer auto-approval (and the lifecycle runner) on a schedule."""
-    while True:
-        try:
-            approved = await transfers.approve_due_transfers(core)
-            if approved:
-                _log.info("server-approved %d transfers", approved)
-        except Exception:
-            _log.exception("periodic job failed")
-        await asyncio.sleep(interval)
 
 
 async def serve(config: Config) -> int:
@@ -63,7 +53,7 @@ async def serve(config: Config) -> int:
         servers = await start_servers(config, core)
         for label, _server in servers:
             print(f"serving {label}", flush=True)
-        jobs = asyncio.create_task(periodic_jobs(core, config.registry.lifecycle_interval_seconds))
+        jobs = asyncio.create_task(run_lifecycle_forever(core, config.registry.lifecycle_interval_seconds))
         await stop.wait()
         print("stopping: draining sessions", flush=True)
         jobs.cancel()

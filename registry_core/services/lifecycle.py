@@ -25,7 +25,7 @@ from registry_core.context import Core
 from registry_core.db.repo import lifecycle as repo
 from registry_core.db.repo import tlds
 from registry_core.db.tx import Database, Tx
-from registry_core.errors import CoreError, InsufficientFunds
+from registry_core.errors import InsufficientFunds
 from registry_core.model import lifecycle as lc
 from registry_core.model.common import Actor
 from registry_core.model.lifecycle import LifecycleReport
@@ -127,6 +127,6 @@ async def run_lifecycle_forever(core: Core, interval: float = 60.0, batch: int =
     while True:
         try:
             await run_lifecycle(core, batch=batch)
-        except (CoreError, OSError):  # keep the schedule; the next pass retries
-            _log.exception("lifecycle pass failed")
+        except Exception:  # noqa: BLE001 - a scheduler must outlive any one failed pass (database down, bug)
+            _log.exception("lifecycle pass failed; retrying in %.0f s", interval)
         await asyncio.sleep(interval)
