@@ -108,7 +108,7 @@ def write_config(dsn: str, key: str, certs: DevCerts, port: int) -> Path:
     path.write_text(
         f'[database]\nurl = "{dsn}"\npool_max = 20\n[registry]\nauth_info_key = "{key}"\n'
         f'[epp]\nport = {port}\ncert = "{certs.server.cert}"\nkey = "{certs.server.key}"\n'
-        f'ca = "{certs.ca_cert}"\n[whois]\nenabled = false\n[rdap]\nenabled = false\n')
+        f'ca = "{certs.ca_cert}"\nmax_sessions_per_registrar = 64\n[whois]\nenabled = false\n[rdap]\nenabled = false\n')
     return path
 
 
@@ -162,7 +162,9 @@ def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, fl
 
 
 async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
-    """The create transaction our core runs, as plain SQL through asyncpg."""
+    """The create transaction our core runs (TLD policy comes from its cache), as plain SQL
+    through asyncpg: reserved check, price lookup, id, domain row, balance, ledger, grace
+    period, history."""
     pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
     assert pool is not None
     latencies: list[float] = []
@@ -170,9 +172,13 @@ async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
 
     async def one(name: str) -> None:
         async with pool.acquire() as conn, conn.transaction():
-            await conn.fetch("SELECT name FROM tld")
-            await conn.fetchrow("SELECT * FROM tld WHERE name = 'example'")
-            await conn.fetch("SELECT action, amount FROM tld_price WHERE tld = 'example'")
+            await conn.fetch("SELECT name, reason FROM reserved_name WHERE name = ANY($1)", [name])
+            await conn.fetchrow(
+                """SELECT (SELECT coalesce(jsonb_object_agg(p.action, p.amount::text), '{}')
+                           FROM registrar_price_group g JOIN price_group_price p ON p.group_name = g.group_name
+                           WHERE g.registrar_id = 'demo' AND p.tld = 'example') AS groups, n.*
+                   FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM premium_name WHERE name = $1) AS n ON true""",
+                name)
             did = await conn.fetchval("SELECT nextval('domain_id_seq')")
             await conn.execute(
                 """INSERT INTO domain (id, roid, name, tld, sponsor_id, creator_id, created_at, expires_at,
@@ -184,6 +190,10 @@ async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
                 """INSERT INTO ledger (registrar_id, at, amount, currency, balance_after, action, object_type,
                    object_id, object_name, period_years, sv_trid) VALUES ('demo', now(), -8, 'USD', $1, 'create',
                    'domain', $2, $3, 1, 'CEIL')""", balance, did, name)
+            await conn.execute(
+                """INSERT INTO grace_period (domain_id, kind, registrar_id, starts_at, ends_at, amount, currency,
+                   period_years, sv_trid) VALUES ($1, 'addPeriod', 'demo', now(), now() + interval '5 days', 8,
+                   'USD', 1, 'CEIL')""", did)
             await conn.execute(
                 """INSERT INTO history (object_type, object_id, object_name, action, registrar_id, sv_trid, at,
                    after) VALUES ('domain', $1, $2, 'create', 'demo', 'CEIL', now(), '{}')""", did, name)

@@ -160,6 +160,8 @@ def check_ds(name: str, records: list[DsData]) -> None:
 
 
 async def resolve_contacts(tx: Tx, handles: list[str]) -> dict[str, int]:
+    if not handles:
+        return {}
     found = await contact_repo.fetch_contact_ids_by_handles(tx.conn, sorted(set(handles)))
     for handle in handles:
         if handle not in found:
@@ -169,6 +171,8 @@ async def resolve_contacts(tx: Tx, handles: list[str]) -> dict[str, int]:
 
 async def resolve_hosts(tx: Tx, host_names: list[str]) -> dict[str, int]:
     normalized = [normalize_or_invalid(h, "host") for h in host_names]
+    if not normalized:
+        return {}
     found = await host_repo.fetch_host_ids_by_names(tx.conn, sorted(set(normalized)))
     for host in normalized:
         if host not in found:
