@@ -12,7 +12,6 @@ from registry_core.db.repo import domains as repo
 from registry_core.db.repo import hosts as host_repo
 from registry_core.db.repo import lifecycle as lifecycle_repo
 from registry_core.db.repo import objects, tlds
-from registry_core.db.repo import pricing as price_repo
 from registry_core.db.tx import Tx
 from registry_core.errors import (
     ContactPolicyViolation,
@@ -84,14 +83,9 @@ async def check_domains(core: Core, actor: Actor, raw_names: list[str], *,
 async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool) -> dict[str, str]:
     """{name: reason} for names that cannot be created now: taken, reserved, or premium
     when the client did not ask for fees."""
-    blocked: dict[str, str] = {}
-    if not fee_check:
-        premium = await price_repo.fetch_premium_prices(tx.conn, wanted)
-        blocked.update({n: "Premium name; check it with the fee extension" for n, p in premium.items()
-                        if p.create is not None})
-    blocked.update(await price_repo.fetch_reserved(tx.conn, wanted))
-    blocked.update(dict.fromkeys(await repo.fetch_live_domain_names(tx.conn, wanted), "In use"))
-    return blocked
+    if not wanted:
+        return {}
+    return await repo.fetch_blocked_names(tx.conn, wanted, premium_blocks=not fee_check)
 
 
 async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with_secret: bool) -> DomainInfo:

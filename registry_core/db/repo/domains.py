@@ -158,3 +158,18 @@ async def fetch_domain_details(conn: Any, domain_id: int) -> dict[str, Any]:
             "nameservers": list(row["nameservers"]), "subordinates": list(row["subordinates"]),
             "pending_transfer": row["pending_transfer"],
             "graces": list(zip(row["grace_kinds"], row["grace_ends"], strict=True))}
+
+
+PREMIUM_REASON = "Premium name; check it with the fee extension"
+
+
+async def fetch_blocked_names(conn: Any, names: list[str], *, premium_blocks: bool) -> dict[str, str]:
+    """{name: reason} in one round trip for names that cannot be created now: taken, else
+    reserved, else (when `premium_blocks`) premium."""
+    rows = await conn.fetch(
+        """SELECT name, 'In use' AS reason, 1 AS rank FROM domain WHERE name = ANY($1) AND deleted_at IS NULL
+           UNION ALL SELECT name, reason, 2 FROM reserved_name WHERE name = ANY($1)
+           UNION ALL SELECT name, $3, 3 FROM premium_name
+                     WHERE $2 AND name = ANY($1) AND create_price IS NOT NULL
+           ORDER BY rank DESC""", names, premium_blocks, PREMIUM_REASON)
+    return {r["name"]: r["reason"] for r in rows}  # lower ranks come last and win
