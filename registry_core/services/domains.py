@@ -219,11 +219,13 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
         await repo.insert_contact_links(tx.conn, did, [(r, contact_ids[h]) for r, h in req.contacts])
         await repo.insert_host_links(tx.conn, did, sorted(set(host_ids.values())))
         await repo.insert_ds(tx.conn, did, list(req.ds))
-        await pricing.charge_quote(tx, actor, actor.registrar_id, quote, ("domain", did, name))
         await grace.open_grace(tx, did, "addPeriod", actor.registrar_id, actor.sv_trid, tld.add_grace, quote)
         await objects.insert_history(tx.conn, actor, tx.now, "domain", did, name, "create", None,
                                      snapshot(values, list(req.contacts), sorted(host_ids), req.registrant,
                                               list(req.ds)))
+        # last: the registrar's balance row stays locked from here to commit, which serializes
+        # every paying command of that registrar, so hold it as briefly as possible
+        await pricing.charge_quote(tx, actor, actor.registrar_id, quote, ("domain", did, name))
         return DomainCreated(name, tx.now, expires, str(quote.total), quote.currency)
     return await core.db.transaction(run)
 
