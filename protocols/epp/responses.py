@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from protocols.epp.codec import EPP_NS, OBJECT_URIS, SECDNS_NS
+from protocols.epp.codec import EPP_NS, FEE_NS, OBJECT_URIS, RGP_NS, SECDNS_NS
 from protocols.epp.request import Element, Reply, epp_datetime, sub
 
 SERVER_ID = "Registry Suite EPP"
 # The extensions this server implements and announces (RFC 5730 2.4 <svcExtension>).
-OFFERED_EXTENSIONS: tuple[str, ...] = (SECDNS_NS,)
+OFFERED_EXTENSIONS: tuple[str, ...] = (SECDNS_NS, RGP_NS, FEE_NS)
 _NSMAP = {None: EPP_NS}
 
 

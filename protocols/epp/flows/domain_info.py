@@ -1,10 +1,11 @@
-"""<domain:info> (RFC 5731 3.1.2) with secDNS infData (RFC 5910 5.1.2)."""
+"""<domain:info> (RFC 5731 3.1.2) with secDNS infData (RFC 5910 5.1.2) and rgp infData
+(RFC 3915 3.1.2), each for a client that announced the extension at login."""
 
 from __future__ import annotations
 
-from protocols.epp.codec import DOMAIN_NS, SECDNS_NS
+from protocols.epp.codec import DOMAIN_NS, RGP_NS, SECDNS_NS
 from protocols.epp.domain_read import auth_info, d, name_of
-from protocols.epp.extensions import secdns
+from protocols.epp.extensions import rgp, secdns
 from protocols.epp.request import Element, Reply, Request, element, epp_datetime, sub
 from registry_core.model.domain import DomainInfo
 from registry_core.services import domains
@@ -49,4 +50,6 @@ async def run(req: Request) -> Reply:
     reply = Reply(res_data=inf_data(info, hosts))
     if info.ds and SECDNS_NS in req.session.ext_uris:
         reply.extensions.append(secdns.info(info.ds))
+    if info.rgp_statuses and RGP_NS in req.session.ext_uris:
+        reply.extensions.append(rgp.info(info.rgp_statuses))
     return reply
