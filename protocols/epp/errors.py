@@ -55,7 +55,7 @@ def code_for(error: core.CoreError) -> ResultCode | None:
 
 def _fee_offending(error: core.FeeError) -> Element | None:
     """The client's <fee:currency>, or its fee as one <fee:fee> (the sum when it sent several
-    fee and credit lines); nothing for a fee it did not send (RFC 8748 4)."""
+    fee and credit lines); None for a fee it did not send (the domain is named instead)."""
     if not error.value or error.field not in ("fee", "currency"):
         return None
     el = etree.Element(f"{{{FEE_NS}}}{error.field}", nsmap={"fee": FEE_NS})
@@ -74,8 +74,8 @@ def _offending(error: core.CoreError, default_ns: str) -> Element | None:
     """The element a client sent (or the object it named) that the rule refused."""
     if error.object_type == "message" and error.value:
         return etree.Element(f"{{{EPP_NS}}}poll", {"op": "ack", "msgID": error.value}, nsmap={None: EPP_NS})
-    if isinstance(error, core.FeeError):
-        return _fee_offending(error)
+    if isinstance(error, core.FeeError) and (sent := _fee_offending(error)) is not None:
+        return sent
     if (restore := _restore_offending(error)) is not None:
         return restore
     if error.object_type not in _NAMESPACES:

@@ -9,13 +9,15 @@ not yet produce (a server bug, reported) are marked xfail in KNOWN_BUGS."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from protocols.epp.codec import FEE_NS, RGP_NS, SECDNS_NS
 from registry_core.context import Core
 from registry_core.model.domain import DomainCreate, DomainUpdate, DsData
-from registry_core.services import domain_update, domains, registrars, transfers
+from registry_core.services import domain_update, domains, price_lists, registrars, restore, transfers
 from tests.conftest import actor
 from tests.core.helpers import make_contact, make_domain, make_host
 from tests.epp.golden import DATA, GOLDEN_NOW, assert_golden, canonical, request_bytes
@@ -24,6 +26,9 @@ Setup = Callable[[Core], Awaitable[None]]
 LOCKS = frozenset({"clientDeleteProhibited", "clientTransferProhibited", "clientRenewProhibited",
                    "clientUpdateProhibited"})
 DS = DsData(12345, 3, 1, "49FD46E6C4B45C55D4AC")
+DAY = timedelta(days=1)
+# premium1.example: its own create and renew prices; transfer and restore at the standard price
+PREMIUM_CSV = "name,create,renew\npremium1,100.00,40.00\n"
 
 
 async def nothing(core: Core) -> None:
@@ -98,6 +103,50 @@ async def pending_transfer_to_alpha(core: Core) -> None:
     await transfers.request_transfer(core, actor("alpha"), "domain", "example1.example", "2fooBAR")
 
 
+def freeze(core: Core, at: datetime) -> None:
+    """Move the injected test clock (the `clock` fixture) for one step of a setup."""
+    core.db.clock.frozen = at  # type: ignore[attr-defined]
+
+
+async def prices(core: Core) -> None:
+    """premium1.example is premium (PREMIUM_CSV); reserved1.example is reserved."""
+    await price_lists.import_premium_csv(core, "example", PREMIUM_CSV)
+    await price_lists.reserve_names(core, "example", ["reserved1"], "Reserved for the registry")
+
+
+async def contact_and_prices(core: Core) -> None:
+    await contact(core)
+    await prices(core)
+
+
+async def domain_and_prices(core: Core) -> None:
+    await domain(core)
+    await prices(core)
+
+
+async def domain_ten_days_old(core: Core) -> None:
+    """`domain`, created ten days before GOLDEN_NOW: its add grace period (5 days) is over."""
+    freeze(core, GOLDEN_NOW - 10 * DAY)
+    await domain(core)
+    freeze(core, GOLDEN_NOW)
+
+
+async def domain_in_redemption(core: Core) -> None:
+    """`domain_ten_days_old`, deleted three days before GOLDEN_NOW: in redemptionPeriod."""
+    await domain_ten_days_old(core)
+    freeze(core, GOLDEN_NOW - 3 * DAY)
+    await domains.delete_domain(core, actor(), "example1.example")
+    freeze(core, GOLDEN_NOW)
+
+
+async def domain_pending_restore(core: Core) -> None:
+    """`domain_in_redemption`, its restore requested a day before GOLDEN_NOW: pendingRestore."""
+    await domain_in_redemption(core)
+    freeze(core, GOLDEN_NOW - DAY)
+    await restore.restore_request(core, actor(), "example1.example")
+    freeze(core, GOLDEN_NOW)
+
+
 async def contact_pending_transfer_to_beta(core: Core) -> None:
     await contact(core)
     await transfers.request_transfer(core, actor("beta"), "contact", "sh8013", "2fooBAR")
@@ -130,6 +179,8 @@ PRIOR: dict[str, tuple[str, ...]] = {
 LOGIN_OPTIONS: dict[str, dict[str, object]] = {
     "domain_create_secdns_unannounced": {"ext_uris": []},
     "domain_info_secdns_unannounced": {"ext_uris": []},
+    "domain_renew_fee_unannounced": {"ext_uris": [SECDNS_NS, RGP_NS]},  # no fee:renData
+    "domain_info_rgp_unannounced": {"ext_uris": [SECDNS_NS, FEE_NS]},  # no rgp:infData
 }
 
 # (request stem, setup, registrar who sends it), after that registrar's login.
@@ -156,6 +207,13 @@ CASES: list[tuple[str, Setup, str]] = [
     ("domain_info_secdns", domain_with_ds, "alpha"),
     ("domain_info_secdns_unannounced", domain_with_ds, "alpha"),  # no secDNS:infData for a client without it
     ("domain_transfer_query", pending_transfer_to_alpha, "alpha"),
+    ("domain_info_redemption", domain_in_redemption, "alpha"),  # pendingDelete + rgp redemptionPeriod
+    ("domain_info_rgp_unannounced", domain_in_redemption, "alpha"),
+    # domain: check with fees (RFC 8748 5.1.1), premium and reserved names
+    ("domain_check_fee", domain_and_prices, "alpha"),
+    ("domain_check_fee_currency", nothing, "alpha"),
+    ("domain_check_fee_period", nothing, "alpha"),
+    ("domain_check_premium", prices, "alpha"),  # without fee:check a premium name is avail="0"
     # domain: create
     ("domain_create", contact_and_hosts, "alpha"),
     ("domain_create_secdns", contact_and_hosts, "alpha"),
@@ -170,6 +228,13 @@ CASES: list[tuple[str, Setup, str]] = [
     ("domain_create_strict_contacts", contact_and_hosts, "alpha"),
     ("domain_create_not_served", contact_and_hosts, "alpha"),
     ("domain_create_invalid_name", contact_and_hosts, "alpha"),
+    ("domain_create_fee", contact, "alpha"),
+    ("domain_create_fee_too_low", contact, "alpha"),  # 2004
+    ("domain_create_fee_currency", contact, "alpha"),  # 2004
+    ("domain_create_fee_misplaced", contact, "alpha"),  # <fee:renew> on a create: 2103
+    ("domain_create_premium", contact_and_prices, "alpha"),
+    ("domain_create_premium_no_fee", contact_and_prices, "alpha"),  # 2003 (RFC 8748 section 4)
+    ("domain_create_reserved", contact_and_prices, "alpha"),  # 2306
     # domain: update
     ("domain_update", domain, "alpha"),
     ("domain_update_non_sponsor", domain, "beta"),
@@ -179,16 +244,28 @@ CASES: list[tuple[str, Setup, str]] = [
     ("domain_update_secdns_add", domain_with_ds, "alpha"),
     ("domain_update_secdns_rem", domain_with_ds, "alpha"),
     ("domain_update_secdns_rem_all", domain_with_ds, "alpha"),
+    # domain: RGP restore (RFC 3915 4.2.5)
+    ("domain_update_restore_request", domain_in_redemption, "alpha"),
+    ("domain_update_restore_request_fee", domain_in_redemption, "alpha"),
+    ("domain_update_restore_request_fee_too_low", domain_in_redemption, "alpha"),
+    ("domain_update_restore_request_not_deleted", domain, "alpha"),  # 2304
+    ("domain_update_restore_request_with_changes", domain_in_redemption, "alpha"),  # 2306
+    ("domain_update_restore_report", domain_pending_restore, "alpha"),
+    ("domain_update_restore_report_not_requested", domain_in_redemption, "alpha"),  # 2304
+    ("domain_update_restore_report_missing", domain_pending_restore, "alpha"),  # 2003
     # domain: delete
     ("domain_delete", domain, "alpha"),
     ("domain_delete_subordinate", domain_with_subordinate, "alpha"),
     ("domain_delete_prohibited", domain_locked, "alpha"),
     ("domain_delete_non_sponsor", domain, "beta"),
+    ("domain_delete_redemption", domain_ten_days_old, "alpha"),  # outside add grace: 1001
     # domain: renew
     ("domain_renew", domain, "alpha"),
     ("domain_renew_stale", domain, "alpha"),
     ("domain_renew_prohibited", domain_locked, "alpha"),
     ("domain_renew_too_long", domain, "alpha"),
+    ("domain_renew_fee", domain, "alpha"),
+    ("domain_renew_fee_unannounced", domain, "alpha"),
     # domain: transfer
     ("domain_transfer_request", domain_of_beta, "alpha"),
     ("domain_transfer_approve", pending_transfer_to_beta, "alpha"),
@@ -199,6 +276,7 @@ CASES: list[tuple[str, Setup, str]] = [
     ("domain_transfer_request_own", domain, "alpha"),
     ("domain_transfer_request_wrong_auth", domain_of_beta, "alpha"),
     ("domain_transfer_request_prohibited", domain_of_beta_locked, "alpha"),
+    ("domain_transfer_request_fee", domain_of_beta, "alpha"),
     # contact
     ("contact_check", contact, "alpha"),
     ("contact_info", domain, "alpha"),

@@ -11,6 +11,19 @@ from registry_core.services import domains, pricing
 
 EXTENSIONS = frozenset({FEE_NS})
 MAX_NAMES = 100
+MAX_REASON = 32  # domain:reasonBaseType
+
+
+def _reason(text: str) -> str:
+    """A reason that fits: the whole text, else its first clause, else cut at a word."""
+    if len(text) <= MAX_REASON:
+        return text
+    clause = text.split(";", 1)[0].strip()
+    if len(clause) <= MAX_REASON:
+        return clause
+    head = text[:MAX_REASON + 1]
+    cut = head.rsplit(" ", 1)[0].rstrip(" ,.;") if " " in head else ""
+    return cut or text[:MAX_REASON]
 
 
 async def _fees(req: Request, names: list[str], check: fee.FeeCheck) -> Element:
@@ -39,7 +52,7 @@ async def run(req: Request) -> Reply:
         cd = sub(data, DOMAIN_NS, "cd")
         sub(cd, DOMAIN_NS, "name", result.name, avail="1" if result.available else "0")
         if result.reason:
-            sub(cd, DOMAIN_NS, "reason", result.reason[:32])  # reasonBaseType: 32 chars at most
+            sub(cd, DOMAIN_NS, "reason", _reason(result.reason))
     reply = Reply(res_data=data)
     if check is not None:
         reply.extensions.append(await _fees(req, names, check))
