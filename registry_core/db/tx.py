@@ -3,11 +3,19 @@
 `Database.transaction(fn)` runs `fn(tx)` inside a READ COMMITTED transaction (rows are
 locked explicitly with FOR UPDATE where races matter) and retries on serialization
 failures and deadlocks. Nothing leaves the database before commit.
+
+Database faults (the server restarts, a connection drops, the server cannot be reached)
+are retried here too, but only while nothing can have been committed: an attempt that
+broke before COMMIT was sent was rolled back by the server, so running it again is safe.
+A connection that breaks during COMMIT leaves the outcome unknown; that is never retried
+and surfaces as `CommitOutcomeUnknown`. Every other fault that outlives the retries
+surfaces as `DatabaseUnavailable`, which protocols answer with 2400 / 503 / "try later".
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,8 +27,31 @@ import asyncpg
 from registry_core.clock import Clock
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
+# The server is gone, going, not yet accepting, or the connection to it broke. OSError covers
+# refused and reset connections, missing Unix sockets and (Python 3.11) TimeoutError.
+_BROKEN = (OSError, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+           asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
 MAX_ATTEMPTS = 5
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or the connection broke; nothing was committed."""
+
+
+class CommitOutcomeUnknown(DatabaseUnavailable):
+    """The connection broke while COMMIT was in flight: the command may or may not have
+    taken effect. Never retried; the client must look before trying again."""
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database is unreachable or the connection broke (as opposed
+    to a refusal or a bug). Protocols use it to answer 503 / "try later" instead of 500."""
+    if isinstance(exc, (DatabaseUnavailable, *_BROKEN)):
+        return True
+    # asyncpg reports use of a connection that has just closed as a bare InterfaceError
+    return isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
 
 
 @dataclass
@@ -32,26 +63,53 @@ class Tx:
     now: datetime
 
 
+@dataclass
+class _Attempt:
+    committing: bool = False  # set once `fn` returned: a fault from here on has an unknown outcome
+
+
 class Database:
     def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
         self.pool = pool
         self.clock = clock
 
     async def transaction(self, fn: Callable[[Tx], Awaitable[T]], *, readonly: bool = False) -> T:
-        if readonly:
-            # At READ COMMITTED every statement takes its own snapshot whether or not it runs
-            # inside BEGIN/COMMIT, so a read-only command gains nothing from them but two round trips.
-            async with self.pool.acquire() as conn:
-                return await fn(Tx(conn, self.clock.now()))
         for attempt in range(1, MAX_ATTEMPTS + 1):
+            state = _Attempt()
             try:
-                async with self.pool.acquire() as conn, conn.transaction(readonly=readonly):
-                    return await fn(Tx(conn, self.clock.now()))
+                if readonly:
+                    return await self._read(fn)
+                return await self._write(fn, state)
             except _RETRYABLE:
                 if attempt == MAX_ATTEMPTS:
                     raise
-                await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+            except Exception as exc:
+                if not database_unavailable(exc) or isinstance(exc, DatabaseUnavailable):
+                    raise
+                _fault(exc, state, last=attempt == MAX_ATTEMPTS)
+            await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
         raise AssertionError("unreachable")
+
+    async def _read(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        # At READ COMMITTED every statement takes its own snapshot whether or not it runs
+        # inside BEGIN/COMMIT, so a read-only command gains nothing from them but two round trips.
+        async with self.pool.acquire() as conn:
+            return await fn(Tx(conn, self.clock.now()))
+
+    async def _write(self, fn: Callable[[Tx], Awaitable[T]], state: _Attempt) -> T:
+        async with self.pool.acquire() as conn, conn.transaction():
+            result = await fn(Tx(conn, self.clock.now()))
+            state.committing = True
+        return result
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+def _fault(exc: Exception, state: _Attempt, *, last: bool) -> None:
+    """Decide about an attempt the database broke: raise, or return to retry it."""
+    if state.committing:
+        _log.error("connection lost during COMMIT; outcome unknown: %r", exc)
+        raise CommitOutcomeUnknown(f"connection lost during COMMIT: {exc}") from exc
+    if last or isinstance(exc, TimeoutError):  # a statement that timed out is not run again
+        raise DatabaseUnavailable(f"database unavailable: {exc}") from exc
