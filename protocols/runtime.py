@@ -1,5 +1,9 @@
 """Opening the registry core from configuration: database (embedded or external),
-migrations, pool and the authInfo key. Used by the CLI and the server suite."""
+migrations, pool and the authInfo key. Used by the CLI and the server suite.
+
+`open_cores` adds a read core for the public services (RDAP, WHOIS): on the replica DSN
+when one is configured, else the primary core itself. Migrations and the embedded cluster
+only ever concern the primary."""
 
 from __future__ import annotations
 
@@ -86,3 +90,20 @@ async def open_core(config: Config, clock: Clock | None = None) -> AsyncIterator
         yield core
     finally:
         await pool.close()
+
+
+@contextlib.asynccontextmanager
+async def open_cores(config: Config, clock: Clock | None = None) -> AsyncIterator[tuple[Core, Core]]:
+    """(core, read_core): the primary core for EPP and jobs, and the one RDAP and WHOIS read
+    from. The replica pool is read-only at the server (default_transaction_read_only), so a
+    write on the read path fails loudly instead of reaching a database it should not."""
+    async with open_core(config, clock) as core:
+        if not config.database.replica_url:
+            yield core, core
+            return
+        pool = await open_pool(config.database.replica_url, min_size=config.database.pool_min,
+                               max_size=config.database.pool_max, readonly=True)
+        try:
+            yield core, Core(Database(pool, core.db.clock), core.settings)
+        finally:
+            await pool.close()
