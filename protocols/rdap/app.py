@@ -21,7 +21,14 @@ from aiohttp import web
 from protocols.config import Config
 from protocols.limits import IpLimits, LimitPolicy
 from protocols.rdap import routes
-from protocols.rdap.errors import RdapError, error_body, status_for
+from protocols.rdap.errors import (
+    UNAVAILABLE_DESCRIPTION,
+    UNAVAILABLE_RETRY_AFTER,
+    RdapError,
+    error_body,
+    failure_status,
+    status_for,
+)
 from protocols.rdap.handlers import HANDLERS, Query
 from protocols.rdap.view import RDAP_JSON, RdapSettings, View
 from registry_core.context import Core
@@ -126,7 +133,11 @@ class RdapApp:
                 _log.error("unmapped core error for %s: %r", url[:200], exc)
                 return await self._error(request, status, "internal error", hint)
             return await self._error(request, status, exc.detail or type(exc).__name__, hint)
-        except Exception:
+        except Exception as exc:
+            if failure_status(exc) == 503:
+                _log.warning("RDAP query failed, database unavailable: %s: %s", url[:200], exc)
+                return await self._error(request, 503, UNAVAILABLE_DESCRIPTION, None,
+                                         {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}, profile=False)
             _log.exception("RDAP query failed: %s", url[:200])
             return await self._error(request, 500, "internal error", None, profile=False)
 

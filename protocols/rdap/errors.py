@@ -1,6 +1,7 @@
 """The one table mapping core errors to RDAP answers, and RDAP error bodies
 (RFC 7480 section 5, RFC 9082 section 4.1, RFC 9083 section 6). Anything unmapped is
-a 500, which the app logs once; nothing a client can send ends there."""
+a 500, which the app logs once; nothing a client can send ends there. A database that is
+unreachable or restarting is a 503 with Retry-After (RFC 9110 sections 15.6.4, 10.2.3)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from protocols.rdap import notices
 from protocols.rdap.view import View
+from registry_core.db.tx import database_unavailable
 from registry_core.errors import (
     CoreError,
     InvalidValue,
@@ -26,7 +28,10 @@ STATUS_BY_ERROR: tuple[tuple[type[CoreError], int], ...] = (
 )
 
 TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity",
-          429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented"}
+          429: "Too Many Requests", 500: "Internal Server Error", 501: "Not Implemented",
+          503: "Service Unavailable"}
+UNAVAILABLE_RETRY_AFTER = 2  # seconds: a restarting PostgreSQL is usually back within a few
+UNAVAILABLE_DESCRIPTION = "the registry database is temporarily unavailable; retry later"
 
 
 class RdapError(Exception):
@@ -43,6 +48,12 @@ def status_for(exc: CoreError) -> int:
         if isinstance(exc, kind):
             return status
     return 500
+
+
+def failure_status(exc: Exception) -> int:
+    """The answer to a query that failed outside the core's rules: 503 when the database is
+    unavailable (the query may succeed on retry), else 500."""
+    return 503 if database_unavailable(exc) else 500
 
 
 def error_body(status: int, description: str, view: View) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from protocols.limits import IpLimits, LimitPolicy
 from protocols.whois import render
 from protocols.whois.query import QueryError, WhoisQuery, parse_query
 from registry_core.context import Core
+from registry_core.db.tx import database_unavailable
 from registry_core.errors import CoreError, InvalidValue, ObjectNotFound, PolicyViolation, ValueOutOfRange
 from registry_core.model.lookup import TldFlags
 from registry_core.services import lookup
@@ -60,14 +61,21 @@ class WhoisAnswers:
         except QueryError as exc:
             return render.refusal(str(exc))
         try:
+            return await self._found_or_missing(query)
+        except CoreError as exc:
+            return refusal_for(exc)
+        except Exception as exc:
+            if database_unavailable(exc):
+                _log.warning("WHOIS query failed, database unavailable: %r: %s", query.text[:100], exc)
+                return render.refusal("service temporarily unavailable; try again later")
+            _log.exception("WHOIS query failed: %r", query.text[:100])
+            return render.refusal("internal error; try again later")
+
+    async def _found_or_missing(self, query: WhoisQuery) -> bytes:
+        try:
             return await self._lookup(query)
         except ObjectNotFound:
             return await self._missing(query)
-        except CoreError as exc:
-            return refusal_for(exc)
-        except Exception:
-            _log.exception("WHOIS query failed: %r", query.text[:100])
-            return render.refusal("internal error; try again later")
 
     def _not_served(self, tld: str, name: str) -> bytes:
         where = f": {self.rdap_base}domain/{name}" if self.rdap_base else ""
