@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from protocols.config import Config
 from protocols.epp.server import EppServer
-from protocols.runtime import open_core
+from protocols.runtime import open_cores
 from registry_core.context import Core
 from registry_core.services.lifecycle import run_lifecycle_forever
 
@@ -22,7 +22,7 @@ class Server(Protocol):
     async def stop(self, grace: float) -> None: ...
 
 
-async def start_servers(config: Config, core: Core) -> list[tuple[str, Server]]:
+async def start_servers(config: Config, core: Core, *, read_core: Core | None = None) -> list[tuple[str, Server]]:
     """Start every enabled listener; the caller stops them in reverse order."""
     started: list[tuple[str, Server]] = []
     if config.epp.enabled:
@@ -32,12 +32,12 @@ async def start_servers(config: Config, core: Core) -> list[tuple[str, Server]]:
     if config.whois.enabled:
         from protocols.whois.server import start_whois
 
-        whois: Any = await start_whois(config, core)
+        whois: Any = await start_whois(config, read_core or core)
         started.append((f"WHOIS {config.whois.host}:{whois.port}", whois))
     if config.rdap.enabled:
         from protocols.rdap.app import start_rdap
 
-        rdap: Any = await start_rdap(config, core)
+        rdap: Any = await start_rdap(config, read_core or core)
         started.append((f"RDAP http://{config.rdap.host}:{rdap.port}/", rdap))
     return started
 
@@ -49,8 +49,8 @@ async def serve(config: Config) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with open_core(config) as core:
-        servers = await start_servers(config, core)
+    async with open_cores(config) as (core, read_core):
+        servers = await start_servers(config, core, read_core=read_core)
         for label, _server in servers:
             print(f"serving {label}", flush=True)
         jobs = asyncio.create_task(run_lifecycle_forever(core, config.registry.lifecycle_interval_seconds))
