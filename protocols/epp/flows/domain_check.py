@@ -34,8 +34,8 @@ async def _fees(req: Request, names: list[str], check: fee.FeeCheck) -> Element:
     rows = [(name, [quotes[i] for quotes in per_command]) for i, name in enumerate(names)]
     served = await fee.served_tlds(req.core)
     charged_in = [q.currency for quotes in per_command for q in quotes if q.available]
-    currency = check.currency or next(iter(charged_in), None) or min(served.values(), key=lambda t: t.name).currency
-    return fee.check_data(currency, rows, served)
+    fallback = [tld.currency for _, tld in sorted(served.items())] + ["XXX"]  # ISO 4217: no currency
+    return fee.check_data(check.currency or next(iter(charged_in), fallback[0]), rows, served)
 
 
 async def run(req: Request) -> Reply:
