@@ -53,6 +53,12 @@ class EppConfig:
     max_failed_logins: int = 3
     max_sessions_per_registrar: int = 20
     shutdown_grace: float = 10.0
+    # Limits below are per worker process (RFC 5730 leaves rates and caps to server policy).
+    max_connections_per_ip: int = 0  # concurrent TLS connections from one address (IPv6: one /64); 0 = no cap
+    command_rate: float = 0.0  # commands per second per registrar (token bucket); 0 = unlimited
+    command_burst: int = 50  # commands a registrar may send at once before the rate applies
+    command_rate_action: str = "delay"  # "delay": hold the command until a token is due; "refuse": 2400
+    command_rate_max_delay: float = 5.0  # "delay" answers 2400 rather than hold a command longer than this
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,25 @@ class RdapConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    """The operators' listener: Prometheus metrics, /healthz and /readyz (plain HTTP; keep it private)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 9464
+    path: str = "/metrics"
+    readiness_timeout: float = 2.0  # /readyz answers 503 when the database does not answer within this
+
+
+@dataclass(frozen=True)
+class WorkersConfig:
+    count: int = 0  # worker processes; 0 = one per CPU core (`registry serve --workers N` overrides)
+    reuse_port: bool = True  # one SO_REUSEPORT listener per worker where the OS has it, else one shared socket
+    restart_delay_max: float = 30.0  # a worker that keeps dying is restarted after at most this long
+    stop_timeout: float = 30.0  # after SIGTERM, workers still running this long later are killed
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -100,6 +125,8 @@ class Config:
     epp: EppConfig = field(default_factory=EppConfig)
     whois: WhoisConfig = field(default_factory=WhoisConfig)
     rdap: RdapConfig = field(default_factory=RdapConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    workers: WorkersConfig = field(default_factory=WorkersConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
@@ -129,12 +156,40 @@ def _coerce(section: str, f: dataclasses.Field, value: Any) -> Any:
     return result
 
 
+# keys whose value is one of a few words
+CHOICES: dict[str, tuple[str, ...]] = {"epp.command_rate_action": ("delay", "refuse")}
+
+
+def _checked(name: str, value: Any) -> Any:
+    allowed = CHOICES.get(name)
+    if allowed is not None and value not in allowed:
+        raise ConfigError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
+    if name == "metrics.path" and not str(value).startswith("/"):
+        raise ConfigError(f"{name}: must start with '/', got {value!r}")
+    return value
+
+
 def _section(name: str, cls: type, values: Mapping[str, Any]) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = set(values) - set(fields)
     if unknown:
         raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(sorted(unknown))}")
-    return cls(**{k: _coerce(name, fields[k], v) for k, v in values.items()})
+    return cls(**{k: _checked(f"{name}.{k}", _coerce(name, fields[k], v)) for k, v in values.items()})
+
+
+def config_from_mapping(raw: Mapping[str, Mapping[str, Any]]) -> Config:
+    """Build and validate a Config from {section: {key: value}} (TOML or `config_as_mapping`)."""
+    sections: dict[str, Any] = {f.name: f.default_factory for f in dataclasses.fields(Config)}
+    unknown = set(raw) - set(sections)
+    if unknown:
+        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
+    built = {name: _section(name, type(factory()), raw.get(name, {})) for name, factory in sections.items()}
+    return Config(**built)
+
+
+def config_as_mapping(config: Config) -> dict[str, dict[str, Any]]:
+    """The loaded config as plain data (JSON-safe), so a worker process gets exactly it."""
+    return dataclasses.asdict(config)
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -147,14 +202,9 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raw = tomllib.loads(path.read_text("utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
-    sections: dict[str, Any] = {f.name: f.default_factory for f in dataclasses.fields(Config)}
-    unknown = set(raw) - set(sections)
-    if unknown:
-        raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
-    for section in sections:
+    for section in (f.name for f in dataclasses.fields(Config)):
         prefix = f"REGISTRY_{section.upper()}_"
         for key, value in env.items():
             if key.startswith(prefix):
                 raw.setdefault(section, {})[key[len(prefix):].lower()] = value
-    built = {name: _section(name, type(factory()), raw.get(name, {})) for name, factory in sections.items()}
-    return Config(**built)
+    return config_from_mapping(raw)

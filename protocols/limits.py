@@ -1,6 +1,8 @@
-"""Per-IP limits for the public listeners (WHOIS port 43 and RDAP), so that one scraper
-cannot starve the rest: a token bucket per client for the request rate, and a cap on
-concurrent connections per client. Addresses in the allowlist bypass both.
+"""Per-IP limits for the listeners (WHOIS port 43, RDAP, EPP connections), so that one
+scraper cannot starve the rest: a token bucket per client for the request rate, and a cap
+on concurrent connections per client. Addresses in the allowlist bypass both. And the EPP
+command rate per registrar (`CommandPacer`): a token bucket that holds a command until its
+token is due, or refuses it.
 
 A client is one IPv4 address, or one IPv6 /64 (a single host usually owns a whole /64, so
 counting its addresses one by one would give it 2**64 budgets). A rate of 0 or a cap of
@@ -9,6 +11,7 @@ known, the idle ones (full bucket, no connection) are forgotten."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
 from collections.abc import Callable
@@ -115,3 +118,57 @@ class IpLimits:
         client = self._clients.get(client_key(ip))
         if client is not None and client.connections > 0:
             client.connections -= 1
+
+
+class RateBuckets:
+    """One token bucket per key: `rate` tokens a second, at most `burst` saved up. A rate of
+    0 switches it off. Keys with a full bucket are forgotten past `max_tracked` keys."""
+
+    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic,
+                 max_tracked: int = 10_000) -> None:
+        self.rate, self.burst = rate, float(max(1, burst))
+        self._clock = clock
+        self._max_tracked = max_tracked
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, stamp)
+
+    def reserve(self, key: str, max_wait: float) -> tuple[bool, float]:
+        """Take the next token of `key`: (True, seconds until it is due; 0.0 when it is there
+        now), or (False, seconds until one is due) when that is longer than `max_wait`, and
+        nothing is taken. Tokens reserved ahead make later callers wait behind them."""
+        if self.rate <= 0:
+            return True, 0.0
+        now = self._clock()
+        tokens, stamp = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
+        wait = max(0.0, (1.0 - tokens) / self.rate)
+        if wait > max_wait:
+            self._store(key, tokens, now)
+            return False, wait
+        self._store(key, tokens - 1.0, now)
+        return True, wait
+
+    def _store(self, key: str, tokens: float, now: float) -> None:
+        if key not in self._buckets and len(self._buckets) >= self._max_tracked:
+            self._buckets = {k: (t, s) for k, (t, s) in self._buckets.items()
+                             if t + (now - s) * self.rate < self.burst}
+        self._buckets[key] = (tokens, now)
+
+
+class CommandPacer:
+    """The EPP command rate per registrar. "delay" holds a command until its token is due
+    (at most `max_delay` seconds, else it is refused); "refuse" answers at once."""
+
+    def __init__(self, rate: float, burst: int, action: str = "delay", max_delay: float = 5.0, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.buckets = RateBuckets(rate, burst, clock=clock)
+        self.max_wait = max_delay if action == "delay" else 0.0
+
+    async def admit(self, registrar_id: str) -> float:
+        """0.0 once the command may run (after waiting for its token when delaying); else
+        the seconds after which the registrar may try again."""
+        admitted, wait = self.buckets.reserve(registrar_id, self.max_wait)
+        if not admitted:
+            return wait
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return 0.0

@@ -122,11 +122,17 @@ class _Pass:
         return self.tlds[name]
 
 
-async def run_lifecycle_forever(core: Core, interval: float = 60.0, batch: int = 500) -> None:
-    """Run a pass every `interval` seconds until cancelled (for `registry serve`)."""
+async def run_lifecycle_forever(core: Core, interval: float = 60.0, batch: int = 500,
+                                on_pass: Callable[[bool], None] | None = None) -> None:
+    """Run a pass every `interval` seconds until cancelled (for `registry serve`);
+    `on_pass(ok)` is told after each pass (the server's metrics)."""
     while True:
+        ok = False
         try:
             await run_lifecycle(core, batch=batch)
+            ok = True
         except Exception:  # noqa: BLE001 - a scheduler must outlive any one failed pass (database down, bug)
             _log.exception("lifecycle pass failed; retrying in %.0f s", interval)
+        if on_pass is not None:
+            on_pass(ok)
         await asyncio.sleep(interval)
