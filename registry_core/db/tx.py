@@ -31,8 +31,10 @@ _log = logging.getLogger(__name__)
 _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 # The server is gone, going, not yet accepting, or the connection to it broke. OSError covers
 # refused and reset connections, missing Unix sockets and (Python 3.11) TimeoutError.
+# InternalClientError: a pooled connection the server has just terminated (its FATAL arrived,
+# its end of stream not yet) refuses the next statement before sending it.
 _BROKEN = (OSError, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
-           asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError)
+           asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError, asyncpg.InternalClientError)
 MAX_ATTEMPTS = 5
 
 
