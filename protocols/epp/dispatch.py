@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import time
 from collections import Counter
@@ -14,6 +15,7 @@ from types import ModuleType
 
 from lxml import etree
 
+from protocols import metrics
 from protocols.epp import codec
 from protocols.epp.codec import CONTACT_NS, DOMAIN_NS, EPP_NS, HOST_NS
 from protocols.epp.errors import reply_for
@@ -44,6 +46,7 @@ from protocols.epp.request import Element, Reply, Request
 from protocols.epp.responses import greeting, response
 from protocols.epp.results import ResultCode
 from protocols.epp.session import Session
+from protocols.limits import CommandPacer
 from registry_core.context import Core
 from registry_core.errors import CoreError
 
@@ -86,8 +89,10 @@ class Outcome:
 
 class Dispatcher:
     def __init__(self, core: Core, schema: codec.EppSchema, extension_uris: tuple[str, ...],
-                 max_failed_logins: int, max_sessions_per_registrar: int = 20) -> None:
+                 max_failed_logins: int, max_sessions_per_registrar: int = 20, *,
+                 pacer: CommandPacer | None = None) -> None:
         self.core = core
+        self.pacer = pacer  # the command rate per registrar (this process)
         self.schema = schema
         self.extension_uris = extension_uris
         self.max_failed_logins = max_failed_logins
@@ -123,19 +128,24 @@ class Dispatcher:
         started = time.perf_counter()
         sv_trid = self.next_sv_trid()
         root, reply, cl_trid = self._parse(data)
-        what = "invalid object=-"
+        command, obj = "invalid", "-"
+        registrar = session.registrar_id or "-"
         if root is not None and reply is None:
             child = root[0]
             if etree.QName(child).localname == "hello":
-                _log.info("registrar=%s command=hello", session.registrar_id or "-")
+                _log.info("registrar=%s command=hello", registrar, extra={"registrar": registrar, "command": "hello"})
                 return Outcome(self.greeting(), None)
-            reply, what, cl_trid = await self._command(child, session, sv_trid)
+            reply, (command, obj), cl_trid = await self._command(child, session, sv_trid)
         assert reply is not None
         close = reply.code.closes_session
-        _log.info("registrar=%s command=%s code=%d ms=%.1f svTRID=%s clTRID=%s",
-                  session.registrar_id or "-", what, reply.code, (time.perf_counter() - started) * 1000,
-                  sv_trid, cl_trid or "-")
-        return Outcome(codec.render(response(reply, cl_trid, sv_trid)), reply.code, close)
+        ms = (time.perf_counter() - started) * 1000
+        metrics.observe("epp", command, int(reply.code), ms / 1000)
+        registrar = session.registrar_id or registrar  # after a login, the one who logged in
+        _log.info("registrar=%s command=%s object=%s code=%d ms=%.1f svTRID=%s clTRID=%s",
+                  registrar, command, obj, reply.code, ms, sv_trid, cl_trid or "-",
+                  extra={"registrar": registrar, "command": command, "object": obj, "code": int(reply.code),
+                         "ms": round(ms, 2), "sv_trid": sv_trid, "cl_trid": cl_trid})
+        return Outcome(response(reply, cl_trid, sv_trid), reply.code, close)
 
     def _parse(self, data: bytes) -> tuple[Element | None, Reply | None, str | None]:
         try:
@@ -152,7 +162,8 @@ class Dispatcher:
             return root, Reply(ResultCode.COMMAND_USE_ERROR, message="Only hello and command are accepted"), None
         return root, None, cl_trid
 
-    async def _command(self, command: Element, session: Session, sv_trid: str) -> tuple[Reply, str, str | None]:
+    async def _command(self, command: Element, session: Session,
+                       sv_trid: str) -> tuple[Reply, tuple[str, str], str | None]:
         cl_trid = command.findtext(f"{{{EPP_NS}}}clTRID")
         verb_el = command[0]
         verb = etree.QName(verb_el).localname
@@ -160,11 +171,10 @@ class Dispatcher:
         namespace = etree.QName(body).namespace if body is not verb_el else EPP_NS
         ext_el = command.find(f"{{{EPP_NS}}}extension")
         extensions = list(ext_el) if ext_el is not None else []
-        if namespace == EPP_NS:
-            what = f"{verb} object=-"
-        else:
-            what = f"{codec_prefix(namespace)}:{verb} object={_object_name(body)}"
+        what = (verb, "-") if namespace == EPP_NS else (f"{codec_prefix(namespace)}:{verb}", _object_name(body))
         gate = self._gate(session, verb, namespace, extensions)
+        if gate is None:
+            gate = await self._pace(session, verb)
         if gate is not None:
             return gate, what, cl_trid
         request = Request(self.core, session, verb, body, extensions, cl_trid, sv_trid)
@@ -177,6 +187,16 @@ class Dispatcher:
             if session.failed_logins >= self.max_failed_logins:
                 reply.code = ResultCode.AUTHENTICATION_ERROR_SERVER_CLOSING_CONNECTION
         return reply, what, cl_trid
+
+    async def _pace(self, session: Session, verb: str) -> Reply | None:
+        """The registrar's command rate (epp.command_rate; RFC 5730 leaves rates to server
+        policy): wait for a token, or 2400 when that would take too long. Never holds a logout."""
+        if self.pacer is None or session.registrar_id is None or verb == "logout":
+            return None
+        retry = await self.pacer.admit(session.registrar_id)
+        if retry <= 0:
+            return None
+        return Reply(ResultCode.COMMAND_FAILED, message=f"Command rate exceeded; retry in {math.ceil(retry)} s")
 
     def _gate(self, session: Session, verb: str, namespace: str, extensions: list[Element]) -> Reply | None:
         if not session.logged_in and verb != "login":

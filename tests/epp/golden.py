@@ -27,7 +27,10 @@ def canonical(raw: bytes) -> str:
         local = etree.QName(el).localname
         if local in MASKED:
             el.text = "*"
-    return etree.tostring(root, pretty_print=True, encoding="unicode")
+    # canonical XML drops namespace declarations an ancestor already made, so that the same
+    # document written by a tree serializer or by text templates compares equal
+    canonical_root = etree.fromstring(etree.tostring(root, method="c14n"), etree.XMLParser(remove_blank_text=True))
+    return etree.tostring(canonical_root, pretty_print=True, encoding="unicode")
 
 
 def request_bytes(stem: str) -> bytes:
