@@ -156,11 +156,11 @@ class FeeError(ValueOutOfRange):
 
 
 class FeeTooLow(FeeError):
-    """The client agreed to less than the price (RFC 8748 section 3.8: 2004)."""
+    """The client agreed to less than the price (RFC 8748 section 4: 2004)."""
 
 
 class PremiumFeeNotAcknowledged(FeeError):
-    """A premium-priced command came without a fee element (RFC 8748: refused, 2004)."""
+    """A premium-priced command came without a fee element (RFC 8748 section 4: a required fee was not sent, 2003)."""
 
 
 class FeeCurrencyMismatch(FeeError):
