@@ -53,6 +53,9 @@ class EppConfig:
     max_failed_logins: int = 3
     max_sessions_per_registrar: int = 20
     shutdown_grace: float = 10.0
+    # PROXY protocol v1/v2 (HAProxy) before the TLS handshake: the header names the client's address;
+    # it must arrive within handshake_timeout. Reachable by the proxy only: the header is trusted.
+    proxy_protocol: bool = False
     # Limits below are per worker process (RFC 5730 leaves rates and caps to server policy).
     max_connections_per_ip: int = 0  # concurrent TLS connections from one address (IPv6: one /64); 0 = no cap
     command_rate: float = 0.0  # commands per second per registrar (token bucket); 0 = unlimited
@@ -74,6 +77,8 @@ class WhoisConfig:
     allowlist: tuple[str, ...] = ()
     # RFC 3912 sets no limits; a server answers and closes. We bound concurrent answers too.
     max_connections: int = 512
+    # PROXY protocol v1/v2 (HAProxy) header first, within read_timeout; trusted, so proxy-only.
+    proxy_protocol: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ class RdapConfig:
     terms_url: str = ""  # terms of service; "" points at <base_url>help
     contact_uri: str = ""  # web form offered when a contact's e-mail is withheld
     idle_timeout: float = 30.0  # keep-alive connections idle longer than this are closed
+    # PROXY protocol v1/v2 (HAProxy, TCP or HTTP mode) header first, within idle_timeout; proxy-only.
+    proxy_protocol: bool = False
 
 
 @dataclass(frozen=True)

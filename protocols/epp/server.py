@@ -15,6 +15,7 @@ from protocols.epp.connection import Connection
 from protocols.epp.dispatch import Dispatcher
 from protocols.epp.responses import OFFERED_EXTENSIONS
 from protocols.epp.session import Session
+from protocols.proxy_protocol import ProxiedTlsServer, start_proxied_tls_server
 from protocols.tls import peer_fingerprint, server_context
 from registry_core.context import Core
 
@@ -30,7 +31,7 @@ class EppServer:
         self.dispatcher = Dispatcher(core, schema or codec.EppSchema(), OFFERED_EXTENSIONS, epp.max_failed_logins,
                                      epp.max_sessions_per_registrar)
         self.connections: dict[asyncio.Task, Connection] = {}
-        self._server: asyncio.Server | None = None
+        self._server: asyncio.Server | ProxiedTlsServer | None = None
 
     @property
     def port(self) -> int:
@@ -38,14 +39,24 @@ class EppServer:
         return int(self._server.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._serve, self.config.host, self.config.port, ssl=self.ssl_context,
-            ssl_handshake_timeout=self.config.handshake_timeout, limit=self.config.max_frame_bytes + 8)
+        if self.config.proxy_protocol:  # behind a TCP proxy: the PROXY header, then the TLS handshake
+            self._server = await start_proxied_tls_server(
+                self._serve_as, self.config.host, self.config.port, self.ssl_context,
+                header_timeout=self.config.handshake_timeout, handshake_timeout=self.config.handshake_timeout,
+                limit=self.config.max_frame_bytes + 8)
+        else:
+            self._server = await asyncio.start_server(
+                self._serve, self.config.host, self.config.port, ssl=self.ssl_context,
+                ssl_handshake_timeout=self.config.handshake_timeout, limit=self.config.max_frame_bytes + 8)
         _log.info("EPP listening on %s:%d", self.config.host, self.port)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
-        session = Session(peer[0] if peer else None, peer_fingerprint(writer.get_extra_info("ssl_object")))
+        await self._serve_as(reader, writer, peer[0] if peer else None)
+
+    async def _serve_as(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer_ip: str | None) -> None:
+        """One session; `peer_ip` is the client's address (behind a proxy: from the PROXY header)."""
+        session = Session(peer_ip, peer_fingerprint(writer.get_extra_info("ssl_object")))
         connection = Connection(reader, writer, session, self.dispatcher, self.config)
         task = asyncio.current_task()
         assert task is not None

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from protocols.config import Config
 from protocols.limits import IpLimits, LimitPolicy
+from protocols.proxy_protocol import ProxyHeaderProtocol
 from protocols.rdap import routes
 from protocols.rdap.errors import (
     UNAVAILABLE_DESCRIPTION,
@@ -62,14 +63,24 @@ def peer_ip(transport: asyncio.BaseTransport) -> str:
 
 
 class _PublicServer(web.Server):
-    """Counts connections per client and refuses those over the cap."""
+    """Counts connections per client and refuses those over the cap. With a PROXY header
+    timeout (behind HAProxy, TCP or HTTP mode), each connection starts with a PROXY header and
+    the handler, the caps and `request.remote` see the address it names."""
 
     refusal = _refusal_bytes()
 
-    def __init__(self, handler: Any, limits: IpLimits, **kwargs: Any) -> None:
+    def __init__(self, handler: Any, limits: IpLimits, *, proxy_header_timeout: float | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self._limits = limits
         self._counted: dict[web.RequestHandler, str] = {}
+        self._proxy_header_timeout = proxy_header_timeout
+
+    def __call__(self) -> asyncio.Protocol:  # type: ignore[override]
+        handler = super().__call__()
+        if self._proxy_header_timeout is None:
+            return handler
+        return ProxyHeaderProtocol(handler, self._proxy_header_timeout)
 
     def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)
@@ -183,7 +194,8 @@ async def start_rdap(config: Config, core: Core) -> RdapServer:
     settings = RdapSettings.from_config(config)
     limits = IpLimits(LimitPolicy(rdap.rate_per_second, rdap.burst, rdap.max_connections_per_ip, rdap.allowlist))
     app = RdapApp(core, settings, limits)
-    server = _PublicServer(app.handle, limits, keepalive_timeout=rdap.idle_timeout, access_log=None)
+    server = _PublicServer(app.handle, limits, keepalive_timeout=rdap.idle_timeout, access_log=None,
+                           proxy_header_timeout=rdap.idle_timeout if rdap.proxy_protocol else None)
     runner = web.ServerRunner(server)
     await runner.setup()
     sock = _listen(rdap.host, rdap.port)

@@ -14,6 +14,7 @@ import math
 
 from protocols.config import Config, WhoisConfig
 from protocols.limits import IpLimits, LimitPolicy
+from protocols.proxy_protocol import ProxyHeaderError, read_proxy_header
 from protocols.whois import render
 from protocols.whois.query import QueryError, WhoisQuery, parse_query
 from registry_core.context import Core
@@ -147,6 +148,8 @@ class WhoisServer:
         try:
             if len(self._tasks) > self._settings.max_connections > 0:
                 return await self._send(writer, render.refusal("server busy; try again later"))
+            if self._settings.proxy_protocol:  # behind a proxy: the client is the one the PROXY header names
+                ip = (await read_proxy_header(reader, self._settings.read_timeout)).client_ip(ip) or ""
             counted = self._limits.connect(ip)
             if not counted:
                 return await self._send(writer, render.refusal("too many connections from your address"))
@@ -157,6 +160,8 @@ class WhoisServer:
             await self._send(writer, await self._answer_line(reader))
         except (ConnectionError, TimeoutError):
             pass
+        except ProxyHeaderError as exc:
+            _log.info("closing a connection from %s: %s", ip, exc)
         finally:
             if counted:
                 self._limits.disconnect(ip)
