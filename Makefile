@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench venv clean
+.PHONY: run test test-deps lint bench venv clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -24,7 +24,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: lint
+# System packages the tests use: haproxy (Debian package; tests/ops/test_haproxy.py skips without it).
+# Idempotent, and never fails the build: without root or apt-get it only prints a warning.
+test-deps:
+	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy; } || \
+		echo "warning: could not install haproxy (needs root and apt-get); the haproxy tests will be skipped" >&2
+
+test: lint test-deps
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
