@@ -275,6 +275,9 @@ class ProxiedTlsServer:
             _log.info("closing a connection from %s before the session: %s", socket_ip, exc)
             conn.close()
             return
+        except asyncio.CancelledError:  # the listener is closing
+            conn.close()
+            raise
         finally:
             self._opening.discard(task)
         await self._handler(reader, writer, header.client_ip(socket_ip))

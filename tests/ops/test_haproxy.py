@@ -311,6 +311,18 @@ async def test_epp_without_a_header_gets_no_session(epp, dev_certs):  # noqa: F8
         await client.login("alpha", PASSWORDS["alpha"], ext_uris=())
 
 
+async def test_epp_stop_drops_connections_still_waiting_for_their_header(core, dev_certs):  # noqa: F811
+    server = EppServer(epp_config(dev_certs, proxy_protocol=True, handshake_timeout=30.0), core)
+    await server.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"PROXY TCP4 192.0.2.")
+    await asyncio.sleep(0.1)
+    async with asyncio.timeout(3):
+        await server.stop(1.0)
+        assert await reader.read() == b""
+    writer.close()
+
+
 async def test_whois_counts_the_address_the_header_names(whois):
     for _ in range(BURST):
         assert (await whois_ask(whois.port, "nothing.example", CLIENT, preamble=v1("192.0.2.1"))).startswith(b"No")
