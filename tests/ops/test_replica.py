@@ -107,11 +107,19 @@ async def test_epp_create_on_primary_visible_through_rdap_and_whois_on_replica(
             await epp.stop(1.0)
 
 
-async def test_read_core_refuses_writes(pair: tuple[Cluster, Cluster], certs: DevCerts) -> None:
-    """The read path cannot write: the standby refuses, and so does the read pool by its
+@pytest.fixture
+def single() -> Iterator[Cluster]:
+    with pg_cluster.cluster_root() as root:
+        primary = pg_cluster.init_primary(root)
+        primary.start()
+        yield primary
+    tld_repo.invalidate_cache()
+
+
+async def test_read_core_refuses_writes(single: Cluster, certs: DevCerts) -> None:
+    """The read path cannot write: a standby refuses, and so does the read pool by its
     session default (default_transaction_read_only), whatever server it points at."""
-    primary, _standby = pair
-    url = await pg_cluster.create_database(primary)
+    url = await pg_cluster.create_database(single)
     config = pg_cluster.registry_config(certs, url, url)  # "replica" = the primary: the pool must still refuse
     async with open_cores(config) as (core, read_core):
         await pg_cluster.seed_registry(core, certs)
