@@ -182,9 +182,20 @@ async def cmd_demo(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    from protocols.suite import serve
+    from protocols import workers
 
-    return await serve(config)
+    if args.worker:  # started by the supervisor: the plan (and the config) arrive on stdin
+        return await workers.run_worker()
+    flags = ["-v"] if args.verbose else []
+    if getattr(args, "log_format", None):
+        flags += ["--log-format", args.log_format]
+    return await workers.supervise(config, args.workers, workers.worker_command(flags))
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 # --- parser ------------------------------------------------------------------------------
@@ -195,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run EPP, WHOIS and RDAP in the foreground until SIGINT/SIGTERM")
+    serve.add_argument("--workers", type=_positive, metavar="N",
+                       help="worker processes (default: workers.count, or one per CPU core)")
+    serve.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a supervisor's child
     serve.set_defaults(handler=cmd_serve)
 
     db = sub.add_parser("db", help="database maintenance")

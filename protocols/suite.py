@@ -1,64 +1,88 @@
-"""Composition root: load config once, open the core, start the protocol servers on one
-event loop, run the periodic jobs, wait for a signal, drain, stop in reverse order."""
+"""Composition root of one serving process: open the core, start EPP, WHOIS and RDAP on
+this process's event loop (on the listening sockets the supervisor hands down), run the
+periodic jobs, wait for the stop signal, drain, stop in reverse order.
+
+`registry serve` runs a supervisor (protocols.workers) that starts N of these processes;
+one of them also runs the lifecycle runner (it is safe to run twice, but once is enough)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import signal
+import socket
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from protocols.config import Config
 from protocols.epp.server import EppServer
+from protocols.metrics import LifecycleWatch, Sampler
 from protocols.runtime import open_cores
 from registry_core.context import Core
 from registry_core.services.lifecycle import run_lifecycle_forever
 
 _log = logging.getLogger("registry.suite")
+Listening = Mapping[str, socket.socket]  # service name ("epp", "whois", "rdap") -> listening socket
 
 
 class Server(Protocol):
     async def stop(self, grace: float) -> None: ...
 
 
-async def start_servers(config: Config, core: Core, *, read_core: Core | None = None) -> list[tuple[str, Server]]:
-    """Start every enabled listener; the caller stops them in reverse order."""
+async def start_servers(config: Config, core: Core, listening: Listening | None = None, *,
+                        read_core: Core | None = None) -> list[tuple[str, Server]]:
+    """Start every enabled listener (on the given sockets, else binding their own);
+    the caller stops them in reverse order."""
+    sockets = listening or {}
     started: list[tuple[str, Server]] = []
     if config.epp.enabled:
         epp = EppServer(config, core)
-        await epp.start()
+        await epp.start(sockets.get("epp"))
         started.append((f"EPP {config.epp.host}:{epp.port} (TLS)", epp))
     if config.whois.enabled:
         from protocols.whois.server import start_whois
 
-        whois: Any = await start_whois(config, read_core or core)
+        whois: Any = await start_whois(config, read_core or core, sockets.get("whois"))
         started.append((f"WHOIS {config.whois.host}:{whois.port}", whois))
     if config.rdap.enabled:
         from protocols.rdap.app import start_rdap
 
-        rdap: Any = await start_rdap(config, read_core or core)
+        rdap: Any = await start_rdap(config, read_core or core, sockets.get("rdap"))
         started.append((f"RDAP http://{config.rdap.host}:{rdap.port}/", rdap))
     return started
 
 
+def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Server]],
+          lifecycle: bool) -> list[asyncio.Task]:
+    """The process's background tasks: the gauge sampler and (if asked) the lifecycle runner."""
+    core, read_core = cores
+    epp = next((server for _label, server in servers if isinstance(server, EppServer)), None)
+    watch = LifecycleWatch() if lifecycle else None
+    pools = {"primary": core.db.pool, **({"replica": read_core.db.pool} if read_core is not core else {})}
+    sampler = Sampler((lambda: len(epp.connections)) if epp is not None else None, pools, watch)
+    jobs = [asyncio.create_task(sampler.run_forever())]
+    if watch is not None:
+        jobs.append(asyncio.create_task(run_lifecycle_forever(core, config.registry.lifecycle_interval_seconds,
+                                                              on_pass=watch.passed)))
+    return jobs
 
 
-async def serve(config: Config) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+async def serve_process(config: Config, listening: Listening | None, stop: asyncio.Event, *,
+                        lifecycle: bool = True, ready: Callable[[list[str]], None] | None = None) -> int:
+    """Serve until `stop` is set, then drain: stop accepting, let commands in flight finish
+    (within epp.shutdown_grace), close the pool last. `ready` gets the listener labels."""
     async with open_cores(config) as (core, read_core):
-        servers = await start_servers(config, core, read_core=read_core)
-        for label, _server in servers:
-            print(f"serving {label}", flush=True)
-        jobs = asyncio.create_task(run_lifecycle_forever(core, config.registry.lifecycle_interval_seconds))
+        servers = await start_servers(config, core, listening, read_core=read_core)
+        jobs = _jobs(config, (core, read_core), servers, lifecycle)
+        if ready is not None:
+            ready([label for label, _server in servers])
         await stop.wait()
-        print("stopping: draining sessions", flush=True)
-        jobs.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await jobs
+        _log.info("stopping: draining sessions")
+        for job in jobs:
+            job.cancel()
+        for job in jobs:
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
         for _label, server in reversed(servers):
             await server.stop(config.epp.shutdown_grace)
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import ssl
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from protocols.epp.connection import Connection
 from protocols.epp.dispatch import Dispatcher
 from protocols.epp.responses import OFFERED_EXTENSIONS
 from protocols.epp.session import Session
+from protocols.limits import CommandPacer, IpLimits, LimitPolicy
 from protocols.proxy_protocol import ProxiedTlsServer, start_proxied_tls_server
 from protocols.tls import peer_fingerprint, server_context
 from registry_core.context import Core
@@ -28,8 +30,10 @@ class EppServer:
         self.config = config.epp
         epp = config.epp
         self.ssl_context = ssl_context or server_context(Path(epp.cert), Path(epp.key), Path(epp.ca))
+        pacer = CommandPacer(epp.command_rate, epp.command_burst, epp.command_rate_action, epp.command_rate_max_delay)
         self.dispatcher = Dispatcher(core, schema or codec.EppSchema(), OFFERED_EXTENSIONS, epp.max_failed_logins,
-                                     epp.max_sessions_per_registrar)
+                                     epp.max_sessions_per_registrar, pacer=pacer)
+        self.ip_limits = IpLimits(LimitPolicy(0.0, 0, epp.max_connections_per_ip))
         self.connections: dict[asyncio.Task, Connection] = {}
         self._server: asyncio.Server | ProxiedTlsServer | None = None
 
@@ -38,15 +42,17 @@ class EppServer:
         assert self._server is not None
         return int(self._server.sockets[0].getsockname()[1])
 
-    async def start(self) -> None:
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Listen on `sock` (already listening: inherited from the supervisor) or bind host:port."""
         if self.config.proxy_protocol:  # behind a TCP proxy: the PROXY header, then the TLS handshake
             self._server = await start_proxied_tls_server(
                 self._serve_as, self.config.host, self.config.port, self.ssl_context,
                 header_timeout=self.config.handshake_timeout, handshake_timeout=self.config.handshake_timeout,
-                limit=self.config.max_frame_bytes + 8)
+                limit=self.config.max_frame_bytes + 8, sock=sock)
         else:
+            host, port = (None, None) if sock is not None else (self.config.host, self.config.port)
             self._server = await asyncio.start_server(
-                self._serve, self.config.host, self.config.port, ssl=self.ssl_context,
+                self._serve, host, port, sock=sock, ssl=self.ssl_context,
                 ssl_handshake_timeout=self.config.handshake_timeout, limit=self.config.max_frame_bytes + 8)
         _log.info("EPP listening on %s:%d", self.config.host, self.port)
 
@@ -56,6 +62,8 @@ class EppServer:
 
     async def _serve_as(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer_ip: str | None) -> None:
         """One session; `peer_ip` is the client's address (behind a proxy: from the PROXY header)."""
+        if not self.ip_limits.connect(peer_ip or ""):
+            return await self._refuse(writer, peer_ip)
         session = Session(peer_ip, peer_fingerprint(writer.get_extra_info("ssl_object")))
         connection = Connection(reader, writer, session, self.dispatcher, self.config)
         task = asyncio.current_task()
@@ -66,9 +74,18 @@ class EppServer:
         finally:
             self.connections.pop(task, None)
             self.dispatcher.session_closed(session)
+            self.ip_limits.disconnect(peer_ip or "")
             writer.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(writer.wait_closed(), 2)
+
+    @staticmethod
+    async def _refuse(writer: asyncio.StreamWriter, peer_ip: str | None) -> None:
+        """Over epp.max_connections_per_ip: close before the greeting."""
+        _log.warning("connection limit per address reached peer=%s", peer_ip)
+        writer.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(writer.wait_closed(), 2)
 
     async def stop(self, grace: float) -> None:
         """Stop accepting; idle sessions close now, busy ones after their current command;

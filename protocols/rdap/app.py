@@ -189,7 +189,8 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def start_rdap(config: Config, core: Core) -> RdapServer:
+async def start_rdap(config: Config, core: Core, sock: socket.socket | None = None) -> RdapServer:
+    """Serve on `sock` (already listening: inherited from the supervisor) or bind host:port."""
     rdap = config.rdap
     settings = RdapSettings.from_config(config)
     limits = IpLimits(LimitPolicy(rdap.rate_per_second, rdap.burst, rdap.max_connections_per_ip, rdap.allowlist))
@@ -198,7 +199,7 @@ async def start_rdap(config: Config, core: Core) -> RdapServer:
                            proxy_header_timeout=rdap.idle_timeout if rdap.proxy_protocol else None)
     runner = web.ServerRunner(server)
     await runner.setup()
-    sock = _listen(rdap.host, rdap.port)
+    sock = sock or _listen(rdap.host, rdap.port)
     site = web.SockSite(runner, sock, backlog=1024)
     await site.start()
     port = sock.getsockname()[1]

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import socket
 
 from protocols.config import Config, WhoisConfig
 from protocols.limits import IpLimits, LimitPolicy
@@ -118,10 +119,12 @@ class WhoisServer:
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
-    async def start(self) -> None:
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Listen on `sock` (already listening: inherited from the supervisor) or bind host:port."""
         s = self._settings
-        self._server = await asyncio.start_server(self._connection, s.host, s.port, limit=s.max_query_bytes + 2,
-                                                  backlog=1024)
+        host, port = (None, None) if sock is not None else (s.host, s.port)
+        self._server = await asyncio.start_server(self._connection, host, port, sock=sock,
+                                                  limit=s.max_query_bytes + 2, backlog=1024)
         self.port = self._server.sockets[0].getsockname()[1]
         _log.info("WHOIS listening on %s:%d", s.host, self.port)
 
@@ -206,7 +209,7 @@ class WhoisServer:
                 await writer.wait_closed()
 
 
-async def start_whois(config: Config, core: Core) -> WhoisServer:
+async def start_whois(config: Config, core: Core, sock: socket.socket | None = None) -> WhoisServer:
     server = WhoisServer(core, config)
-    await server.start()
+    await server.start(sock)
     return server
