@@ -48,6 +48,7 @@ from protocols.epp.results import ResultCode
 from protocols.epp.session import Session
 from protocols.limits import CommandPacer
 from registry_core.context import Core
+from registry_core.db.tx import database_unavailable
 from registry_core.errors import CoreError
 
 _log = logging.getLogger("registry.epp")
@@ -228,8 +229,11 @@ class Dispatcher:
             if reply is not None:
                 return reply
             _log.exception("unmapped core error svTRID=%s", request.sv_trid)
-        except Exception:
-            _log.exception("command failed svTRID=%s", request.sv_trid)
+        except Exception as exc:
+            if database_unavailable(exc):  # an outage, not a bug: one line, not a traceback per command
+                _log.warning("database unavailable svTRID=%s: %s", request.sv_trid, exc.__class__.__name__)
+            else:
+                _log.exception("command failed svTRID=%s", request.sv_trid)
         return Reply(ResultCode.COMMAND_FAILED)
 
 

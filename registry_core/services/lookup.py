@@ -145,14 +145,8 @@ def _tld_flags(row: dict[str, Any]) -> TldFlags | None:
 
 
 async def _read(core: Core, fn: Callable[[Tx], Awaitable[Any]]) -> Any:
+    """Read-only: no BEGIN/COMMIT, and the retry a broken connection deserves (db/tx.py)."""
     return await core.db.transaction(fn, readonly=True)
-
-
-async def _read_statement(core: Core, fn: Callable[[Tx], Awaitable[Any]]) -> Any:
-    """A read that is ONE statement: its own snapshot is already consistent, so it runs
-    without BEGIN/COMMIT (two round trips saved on the hottest public path)."""
-    async with core.db.pool.acquire() as conn:
-        return await fn(Tx(conn, core.db.clock.now()))
 
 
 async def lookup_domain(core: Core, name: str) -> DomainRecord:
@@ -164,7 +158,7 @@ async def lookup_domain(core: Core, name: str) -> DomainRecord:
         if row is None:
             raise not_found("domain", domain_name)
         return _domain_record(row, tx.now)
-    result: DomainRecord = await _read_statement(core, run)
+    result: DomainRecord = await _read(core, run)
     return result
 
 
@@ -176,7 +170,7 @@ async def lookup_host(core: Core, name: str) -> HostRecord:
         if row is None:
             raise not_found("host", host_name)
         return HostRecord(_host(row, row["linked"]), _registrar(row), _tld_flags(row), row["any_icann"], tx.now)
-    result: HostRecord = await _read_statement(core, run)
+    result: HostRecord = await _read(core, run)
     return result
 
 
