@@ -15,7 +15,7 @@ import asyncpg
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from protocols.config import MetricsConfig
+from protocols.config import ConfigError, MetricsConfig
 from protocols.listeners import bind_listener
 from registry_core.db.migrate import pending_migrations
 
@@ -60,7 +60,11 @@ class OpsListener:
     async def start(self) -> None:
         self._runner = web.AppRunner(self._app(), access_log=None)
         await self._runner.setup()
-        sock = bind_listener(self.config.host, self.config.port)
+        try:
+            sock = bind_listener(self.config.host, self.config.port)
+        except OSError as exc:
+            raise ConfigError(f"metrics: cannot listen on {self.config.host}:{self.config.port}: "
+                              f"{exc.strerror or exc}") from exc
         await web.SockSite(self._runner, sock).start()
         self.port = int(sock.getsockname()[1])
         _log.info("metrics and health on http://%s:%d", self.config.host, self.port)

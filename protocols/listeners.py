@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 
-from protocols.config import Config
+from protocols.config import Config, ConfigError
 
 BACKLOG = 1024
 SERVICES = ("epp", "whois", "rdap")
@@ -77,12 +77,19 @@ def open_listeners(config: Config, workers: int, reuse_port: bool) -> Listeners:
             section = getattr(config, name)
             if not section.enabled:
                 continue
-            first = bind_listener(section.host, section.port, reuse_port=reuse)
+            first = _bind(name, section.host, section.port, reuse)
             opened.sockets[name] = [first]
             port = first.getsockname()[1]
             for _ in range(workers - 1 if reuse else 0):
-                opened.sockets[name].append(bind_listener(section.host, port, reuse_port=True))
+                opened.sockets[name].append(_bind(name, section.host, port, True))
     except BaseException:
         opened.close()
         raise
     return opened
+
+
+def _bind(name: str, host: str, port: int, reuse_port: bool) -> socket.socket:
+    try:
+        return bind_listener(host, port, reuse_port=reuse_port)
+    except OSError as exc:  # in use, not an address of this host, a privileged port ...
+        raise ConfigError(f"{name}: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc

@@ -124,21 +124,30 @@ class Supervisor:
     async def _keep(self, slot: Slot) -> None:
         """Run the slot's worker; replace it whenever it dies, until the supervisor stops."""
         while not self.stopping.is_set():
-            process, ready_fd = await self._spawn(slot)
-            ready = await self._await_ready(slot, ready_fd)
+            ready = await self._run_once(slot)
             if not slot.first.done():
                 slot.first.set_result(ready)
-            code = await process.wait()
-            self._exited(slot, process, code)
             if self.stopping.is_set() or not slot.first.result():
                 return
             delay = self._restart_delay(slot)
-            _log.warning("worker %d (pid %d) exited with %s; starting a new one in %.1f s",
-                         slot.index, process.pid, code, delay)
+            _log.warning("worker %d is gone; starting a new one in %.1f s", slot.index, delay)
             if self.exposition is not None:
                 self.exposition.restarts.inc()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), delay)
+
+    async def _run_once(self, slot: Slot) -> bool:
+        """One worker process from start to exit; whether it ever got ready."""
+        try:
+            process, ready_fd = await self._spawn(slot)
+        except OSError:  # out of processes or descriptors: try again later
+            _log.exception("could not start worker %d", slot.index)
+            slot.started = time.monotonic()
+            return False
+        ready = await self._await_ready(slot, ready_fd)
+        code = await process.wait()
+        self._exited(slot, process, code)
+        return ready
 
     async def _spawn(self, slot: Slot) -> tuple[asyncio.subprocess.Process, int]:
         read_fd, write_fd = os.pipe()
@@ -173,9 +182,8 @@ class Supervisor:
         self._count_running()
         if self.exposition is not None:
             self.exposition.worker_gone(process.pid)
-        if not self.stopping.is_set():
-            return
-        _log.info("worker %d (pid %d) stopped with %s", slot.index, process.pid, code)
+        level = logging.INFO if self.stopping.is_set() else logging.WARNING
+        _log.log(level, "worker %d (pid %d) exited with %s", slot.index, process.pid, code)
 
     def _count_running(self) -> None:
         if self.exposition is not None:
