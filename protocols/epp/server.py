@@ -58,7 +58,10 @@ class EppServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
-        await self._serve_as(reader, writer, peer[0] if peer else None)
+        # stop() cancels idle sessions; ending quietly keeps Python 3.11's start_server callback
+        # (task.exception() without a cancelled() check) from logging each one as an error
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._serve_as(reader, writer, peer[0] if peer else None)
 
     async def _serve_as(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer_ip: str | None) -> None:
         """One session; `peer_ip` is the client's address (behind a proxy: from the PROXY header)."""
