@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from protocols.bulk_cli import add_bulk_parser
 from protocols.config import Config, ConfigError, load_config
 from protocols.lifecycle_cli import add_lifecycle_parser, add_registrar_pricing_commands, add_tld_pricing_commands
 from protocols.logs import setup_logging
@@ -231,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="create the demo TLD and registrars").set_defaults(handler=cmd_demo)
     add_lifecycle_parser(sub)
+    add_bulk_parser(sub)
     _epp_parser(sub)
     return parser
 
