@@ -217,6 +217,13 @@ async def test_a_dead_worker_is_replaced_and_the_other_sessions_live_on(served: 
 
 
 async def test_metrics_add_up_over_workers(served: Served) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{served.ports['rdap']}/help") as resp:
+        assert resp.status == 200
+    _reader, writer = await asyncio.open_connection("127.0.0.1", served.ports["whois"])
+    writer.write(b"help\r\n")
+    await _reader.read()
+    writer.close()
+
     async def sessions_sampled() -> bool:  # gauges are sampled once a second per worker
         samples = await served.metrics()
         return value(samples, "registry_open_sessions", protocol="epp") == len(served.sessions)
@@ -226,6 +233,10 @@ async def test_metrics_add_up_over_workers(served: Served) -> None:
     for command, count in served.answered.items():  # the killed worker's counts are in the sums
         assert value(samples, "registry_requests_total", protocol="epp", command=command, code="1000") == count
         assert value(samples, "registry_request_duration_seconds_count", protocol="epp", command=command) == count
+    assert value(samples, "registry_requests_total", protocol="rdap", command="help", code="200") == 1
+    whois = [v for (name, labels), v in samples.items()
+             if name == "registry_requests_total" and ("protocol", "whois") in labels]
+    assert sum(whois) == 1
     assert value(samples, "registry_workers_running") == WORKERS
     assert value(samples, "registry_worker_restarts_total") == 1
     assert value(samples, "registry_db_pool_connections", pool="primary", state="max") == WORKERS * POOL_MAX
