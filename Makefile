@@ -37,6 +37,7 @@ test: lint test-deps
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_public
+	$(BIN)/python -m tests.bench_scale
 
 clean:
 	rm -rf $(VENV) var *.egg-info
