@@ -35,7 +35,8 @@ test: lint test-deps
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench
+	BENCH_WORKERS=1 $(BIN)/python -m tests.bench
+	BENCH_WORKERS=2 $(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_public
 	$(BIN)/python -m tests.bench_scale
 

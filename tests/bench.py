@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))  # EPP server processes (registry serve --workers)
-LEVELS = (1, 8, 32)
+LEVELS = tuple(int(n) for n in os.environ.get("BENCH_LEVELS", "1,8,32,128").split(","))
+POOL_MAX = 20  # database connections per server process, for ours and for the create ceiling
 SEED_DOMAINS = 20_000
 EPP = 'xmlns="urn:ietf:params:xml:ns:epp-1.0"'
 XD = 'xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"'
@@ -109,9 +110,9 @@ async def seed(dsn: str, key: str, certs: DevCerts) -> None:
 def write_config(dsn: str, key: str, certs: DevCerts, port: int) -> Path:
     path = OUT / "registry.toml"
     path.write_text(
-        f'[database]\nurl = "{dsn}"\npool_max = 20\n[registry]\nauth_info_key = "{key}"\n'
+        f'[database]\nurl = "{dsn}"\npool_max = {POOL_MAX}\n[registry]\nauth_info_key = "{key}"\n'
         f'[epp]\nport = {port}\ncert = "{certs.server.cert}"\nkey = "{certs.server.key}"\n'
-        f'ca = "{certs.ca_cert}"\nmax_sessions_per_registrar = 64\n[whois]\nenabled = false\n[rdap]\nenabled = false\n'
+        f'ca = "{certs.ca_cert}"\nmax_sessions_per_registrar = 256\n[whois]\nenabled = false\n[rdap]\nenabled = false\n'
         '[metrics]\nenabled = false\n')
     return path
 
@@ -175,7 +176,8 @@ async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
     """The create transaction our core runs (TLD policy comes from its cache), as plain SQL
     through asyncpg: reserved check, price lookup, id, domain row, grace period, history,
     then balance and ledger (the row lock is taken last, as the core does)."""
-    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    size = min(concurrency, POOL_MAX)
+    pool = await asyncpg.create_pool(dsn, min_size=size, max_size=size)
     assert pool is not None
     latencies: list[float] = []
     deadline = time.perf_counter() + SECONDS
