@@ -14,12 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -34,10 +31,10 @@ from registry_core.clock import SystemClock
 from registry_core.context import Core, CoreSettings
 from registry_core.crypto import AuthInfoCipher
 from registry_core.db.embedded import embedded_dsn, start_embedded
-from registry_core.db.migrate import migrate
 from registry_core.db.pool import open_pool
 from registry_core.db.tx import Database
 from registry_core.services import registrars, tlds
+from tests.bench_support import drive, free_port, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
@@ -48,12 +45,6 @@ POOL_MAX = 20  # database connections per server process, for ours and for the c
 SEED_DOMAINS = 20_000
 EPP = 'xmlns="urn:ietf:params:xml:ns:epp-1.0"'
 XD = 'xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def check_xml(name: str) -> bytes:
@@ -77,16 +68,7 @@ def create_xml(name: str) -> bytes:
 
 # --- set-up ---------------------------------------------------------------------------------
 async def prepare_database(admin_dsn: str) -> str:
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute('DROP DATABASE IF EXISTS "registry_bench" WITH (FORCE)')
-    await conn.execute('CREATE DATABASE "registry_bench"')
-    await conn.close()
-    head, _, tail = admin_dsn.partition("?")
-    dsn = f"{head.rsplit('/', 1)[0]}/registry_bench?{tail}"
-    conn = await asyncpg.connect(dsn)
-    await migrate(conn)
-    await conn.close()
-    return dsn
+    return await fresh_database(admin_dsn, "registry_bench")
 
 
 async def seed(dsn: str, key: str, certs: DevCerts) -> None:
@@ -146,30 +128,11 @@ async def sessions(certs: DevCerts, port: int, count: int, login: bool) -> list[
     return clients
 
 
-async def drive(clients: list[EppClient], make: Callable[[int, int], bytes], expect: bytes) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + SECONDS
-
-    async def loop(index: int) -> None:
-        nonlocal errors
-        i = 0
-        while time.perf_counter() < deadline:
-            request = make(index, i)
-            started = time.perf_counter()
-            response = await clients[index].send_raw(request)
-            latencies.append(time.perf_counter() - started)
-            errors += expect not in response
-            i += 1
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(i) for i in range(len(clients))))
-    return summary(latencies, time.perf_counter() - started, errors)
-
-
-def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, float]:
-    ordered = sorted(latencies)
-    return {"per_second": len(ordered) / elapsed, "p50_ms": statistics.median(ordered) * 1000,
-            "p99_ms": ordered[int(len(ordered) * 0.99) - 1] * 1000, "count": len(ordered), "errors": errors}
+async def drive_sessions(clients: list[EppClient], make: Callable[[int, int], bytes],
+                         expect: bytes) -> dict[str, float]:
+    async def one(session: int, i: int) -> bool:
+        return expect in await clients[session].send_raw(make(session, i))
+    return await drive(len(clients), one, SECONDS)
 
 
 async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
@@ -179,9 +142,6 @@ async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
     size = min(concurrency, POOL_MAX)
     pool = await asyncpg.create_pool(dsn, min_size=size, max_size=size)
     assert pool is not None
-    latencies: list[float] = []
-    deadline = time.perf_counter() + SECONDS
-
     async def one(name: str) -> None:
         async with pool.acquire() as conn, conn.transaction():
             await conn.fetch("SELECT name, reason FROM reserved_name WHERE name = ANY($1)", [name])
@@ -210,18 +170,13 @@ async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
                    object_id, object_name, period_years, sv_trid) VALUES ('demo', now(), -8, 'USD', $1, 'create',
                    'domain', $2, $3, 1, 'CEIL')""", balance, did, name)
 
-    async def loop(index: int) -> None:
-        i = 0
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            await one(f"ceil-{concurrency}-{index}-{i}.example")
-            latencies.append(time.perf_counter() - started)
-            i += 1
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(i) for i in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    await pool.close()
-    return summary(latencies, elapsed, 0)
+    async def attempt(index: int, i: int) -> bool:
+        await one(f"ceil-{concurrency}-{index}-{i}.example")
+        return True
+    try:
+        return await drive(concurrency, attempt, SECONDS)
+    finally:
+        await pool.close()
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -237,10 +192,10 @@ async def measure(certs: DevCerts, port: int, bare_port: int, dsn: str) -> dict[
         ours = await sessions(certs, port, level, login=True)
         bare = await sessions(certs, bare_port, level, login=False)
         cell: dict[str, Any] = {}
-        cell["check"] = await drive(ours, ops["check"][0], ops["check"][1])
-        cell["check_bare_ceiling"] = await drive(bare, ops["check"][0], b'code="1000"')
-        cell["info"] = await drive(ours, ops["info"][0], ops["info"][1])
-        cell["create"] = await drive(ours, *ops[f"create@{level}"])
+        cell["check"] = await drive_sessions(ours, ops["check"][0], ops["check"][1])
+        cell["check_bare_ceiling"] = await drive_sessions(bare, ops["check"][0], b'code="1000"')
+        cell["info"] = await drive_sessions(ours, ops["info"][0], ops["info"][1])
+        cell["create"] = await drive_sessions(ours, *ops[f"create@{level}"])
         cell["create_db_ceiling"] = await db_create_ceiling(dsn, level)
         for client in ours + bare:
             await client.close()

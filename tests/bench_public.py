@@ -18,18 +18,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
-import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
+
+from tests.bench_support import drive, free_port, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
@@ -39,11 +37,6 @@ DOMAINS = 20_000
 BARE_SQL = "SELECT name, roid, expires_at FROM domain WHERE name = $1 AND deleted_at IS NULL"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def domain(i: int) -> str:
     return f"pub{(i * 7919) % DOMAINS + 1}.example"
@@ -51,18 +44,7 @@ def domain(i: int) -> str:
 
 # --- set-up ---------------------------------------------------------------------------------
 async def prepare_database(admin_dsn: str) -> str:
-    from registry_core.db.migrate import migrate
-
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute('DROP DATABASE IF EXISTS "registry_bench_public" WITH (FORCE)')
-    await conn.execute('CREATE DATABASE "registry_bench_public"')
-    await conn.close()
-    head, _, tail = admin_dsn.partition("?")
-    dsn = f"{head.rsplit('/', 1)[0]}/registry_bench_public?{tail}"
-    conn = await asyncpg.connect(dsn)
-    await migrate(conn)
-    await conn.close()
-    return dsn
+    return await fresh_database(admin_dsn, "registry_bench_public")
 
 
 SEED_SQL = [
@@ -165,33 +147,6 @@ async def serve_bare(dsn: str, http_port: int, line_port: int) -> None:
 
 
 # --- load -------------------------------------------------------------------------------------
-def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, float]:
-    ordered = sorted(latencies) or [0.0]
-    return {"per_second": len(latencies) / elapsed, "p50_ms": statistics.median(ordered) * 1000,
-            "p99_ms": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, "count": len(latencies),
-            "errors": errors}
-
-
-async def drive(concurrency: int, one: Callable[[int, int], Awaitable[bool]],
-                seconds: float = SECONDS) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def loop(worker: int) -> None:
-        nonlocal errors
-        i = 0
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            ok = await one(worker, i)
-            latencies.append(time.perf_counter() - started)
-            errors += not ok
-            i += 1
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(w) for w in range(concurrency)))
-    return summary(latencies, time.perf_counter() - started, errors)
-
-
 async def http_cell(port: int, concurrency: int, seconds: float = SECONDS) -> dict[str, float]:
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:

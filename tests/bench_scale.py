@@ -22,17 +22,15 @@ import asyncio
 import json
 import os
 import random
-import socket
-import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
+
+from tests.bench_support import drive, fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
@@ -51,11 +49,6 @@ EPP = 'xmlns="urn:ietf:params:xml:ns:epp-1.0"'
 XD = 'xmlns:domain="urn:ietf:params:xml:ns:domain-1.0"'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 def epp_xml(verb: str, name: str) -> bytes:
     return (f'<?xml version="1.0" encoding="UTF-8"?><epp {EPP}><command><{verb}><domain:{verb} {XD}>'
@@ -65,18 +58,7 @@ def epp_xml(verb: str, name: str) -> bytes:
 
 # --- set-up ---------------------------------------------------------------------------------
 async def prepare_database(admin_dsn: str) -> str:
-    from registry_core.db.migrate import migrate
-
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    await conn.close()
-    head, _, tail = admin_dsn.partition("?")
-    dsn = f"{head.rsplit('/', 1)[0]}/{DATABASE}?{tail}"
-    conn = await asyncpg.connect(dsn)
-    await migrate(conn)
-    await conn.close()
-    return dsn
+    return await fresh_database(admin_dsn, DATABASE)
 
 
 async def drop_database(admin_dsn: str) -> None:
@@ -159,33 +141,6 @@ async def serve(dsn: str, key: str, certs_dir: str) -> None:
 
 
 # --- load -------------------------------------------------------------------------------------
-def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, float]:
-    ordered = sorted(latencies) or [0.0]
-    return {"per_second": round(len(latencies) / elapsed, 1), "p50_ms": round(statistics.median(ordered) * 1000, 3),
-            "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 3), "count": len(latencies),
-            "errors": errors}
-
-
-async def drive(concurrency: int, one: Callable[[int, int], Awaitable[bool]],
-                seconds: float = SECONDS) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def loop(worker: int) -> None:
-        nonlocal errors
-        i = 0
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            ok = await one(worker, i)
-            latencies.append(time.perf_counter() - started)
-            errors += not ok
-            i += 1
-    started = time.perf_counter()
-    await asyncio.gather(*(loop(w) for w in range(concurrency)))
-    return summary(latencies, time.perf_counter() - started, errors)
-
-
 class Load:
     """The clients: EPP sessions of the registrar, an HTTP session, a bare asyncpg pool."""
 
