@@ -46,3 +46,7 @@ class Tld:
     redemption_period: timedelta = timedelta(days=30)
     pending_delete_period: timedelta = timedelta(days=5)
     pending_restore_period: timedelta = timedelta(days=7)
+    # whether the TLD has any reserved / premium names (cached with the policy; a domain
+    # check skips the lookups a TLD without such lists cannot need)
+    has_reserved: bool = True
+    has_premium: bool = True

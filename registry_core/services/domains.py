@@ -62,30 +62,37 @@ async def check_domains(core: Core, actor: Actor, raw_names: list[str], *,
     async def run(tx: Tx) -> list[CheckResult]:
         served = await tlds.fetch_tld_names(tx.conn)
         verdicts: dict[str, str | CheckResult] = {}
+        tld_names: set[str] = set()
         for raw in raw_names:
             try:
                 name = names.normalize_name(raw)
             except InvalidValue as exc:
                 verdicts[raw] = CheckResult(raw, False, exc.detail)
                 continue
-            if names.split_registrable(name, served) is None:
+            split = names.split_registrable(name, served)
+            if split is None:
                 verdicts[raw] = CheckResult(raw, False, "Not in a TLD served here")
             else:
                 verdicts[raw] = name
+                tld_names.add(split[1])
         wanted = [v for v in verdicts.values() if isinstance(v, str)]
-        blocked = await _blocked_names(tx, wanted, fee_check)
+        blocked = await _blocked_names(tx, wanted, fee_check, tld_names)
         return [v if isinstance(v, CheckResult) else
                 CheckResult(raw, False, blocked[v]) if v in blocked else CheckResult(raw, True)
                 for raw, v in verdicts.items()]
     return await core.db.transaction(run, readonly=True)
 
 
-async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool) -> dict[str, str]:
+async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool, tld_names: set[str]) -> dict[str, str]:
     """{name: reason} for names that cannot be created now: taken, reserved, or premium
-    when the client did not ask for fees."""
+    when the client did not ask for fees. TLDs without reserved or premium lists (known from
+    the cached TLD policy) skip those lookups."""
     if not wanted:
         return {}
-    return await repo.fetch_blocked_names(tx.conn, wanted, premium_blocks=not fee_check)
+    served = [tld for tld in [await tlds.fetch_tld_by_name(tx.conn, n) for n in tld_names] if tld]
+    return await repo.fetch_blocked_names(
+        tx.conn, wanted, reserved=any(t.has_reserved for t in served),
+        premium_blocks=not fee_check and any(t.has_premium for t in served))
 
 
 async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with_secret: bool) -> DomainInfo:

@@ -95,7 +95,10 @@ async def import_premium_csv(core: Core, tld: str, text: str, *, replace: bool =
         await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "premium-import", None,
                                      {"names": len(prices), "replace": replace}, sv_trid="admin")
         return len(prices)
-    return await core.db.transaction(run)
+    try:
+        return await core.db.transaction(run)
+    finally:
+        tlds.invalidate_cache()
 
 
 async def list_premium(core: Core, tld: str) -> list[PremiumPrice]:
@@ -113,7 +116,10 @@ async def reserve_names(core: Core, tld: str, raw_names: list[str], reason: str 
         await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "reserve", None,
                                      {"names": reserved, "reason": reason}, sv_trid="admin")
         return reserved
-    return await core.db.transaction(run)
+    try:
+        return await core.db.transaction(run)
+    finally:
+        tlds.invalidate_cache()
 
 
 async def release_names(core: Core, tld: str, raw_names: list[str]) -> int:
@@ -124,7 +130,10 @@ async def release_names(core: Core, tld: str, raw_names: list[str]) -> int:
         await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "release", None,
                                      {"names": released}, sv_trid="admin")
         return count
-    return await core.db.transaction(run)
+    try:
+        return await core.db.transaction(run)
+    finally:
+        tlds.invalidate_cache()
 
 
 async def list_reserved(core: Core, tld: str) -> list[tuple[str, str]]:

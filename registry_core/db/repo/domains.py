@@ -163,13 +163,15 @@ async def fetch_domain_details(conn: Any, domain_id: int) -> dict[str, Any]:
 PREMIUM_REASON = "Premium name; check it with the fee extension"
 
 
-async def fetch_blocked_names(conn: Any, names: list[str], *, premium_blocks: bool) -> dict[str, str]:
+async def fetch_blocked_names(conn: Any, names: list[str], *, reserved: bool = True,
+                              premium_blocks: bool) -> dict[str, str]:
     """{name: reason} in one round trip for names that cannot be created now: taken, else
-    reserved, else (when `premium_blocks`) premium."""
+    reserved (when `reserved`), else premium (when `premium_blocks`). A false flag turns its
+    branch into a constant-false filter: no index is touched."""
     rows = await conn.fetch(
         """SELECT name, 'In use' AS reason, 1 AS rank FROM domain WHERE name = ANY($1) AND deleted_at IS NULL
-           UNION ALL SELECT name, reason, 2 FROM reserved_name WHERE name = ANY($1)
+           UNION ALL SELECT name, reason, 2 FROM reserved_name WHERE $4 AND name = ANY($1)
            UNION ALL SELECT name, $3, 3 FROM premium_name
                      WHERE $2 AND name = ANY($1) AND create_price IS NOT NULL
-           ORDER BY rank DESC""", names, premium_blocks, PREMIUM_REASON)
+           ORDER BY rank DESC""", names, premium_blocks, PREMIUM_REASON, reserved)
     return {r["name"]: r["reason"] for r in rows}  # lower ranks come last and win

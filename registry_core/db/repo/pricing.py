@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from registry_core.db.repo.tlds import invalidate_cache
 from registry_core.model.pricing import PremiumPrice
 
 _PREMIUM_COLUMNS = "name, create_price, renew_price, transfer_price, restore_price"
@@ -27,11 +28,13 @@ async def fetch_premium_list(conn: Any, tld: str) -> list[PremiumPrice]:
 
 
 async def delete_premium_list(conn: Any, tld: str) -> int:
+    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
     status = await conn.execute("DELETE FROM premium_name WHERE tld = $1", tld)
     return int(status.split()[-1])
 
 
 async def upsert_premium_prices(conn: Any, tld: str, prices: list[PremiumPrice], now: datetime) -> None:
+    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
     await conn.executemany(
         f"""INSERT INTO premium_name (tld, {_PREMIUM_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (name) DO UPDATE SET create_price = EXCLUDED.create_price,
@@ -52,6 +55,7 @@ async def fetch_reserved_list(conn: Any, tld: str) -> list[tuple[str, str]]:
 
 
 async def upsert_reserved(conn: Any, tld: str, names: list[str], reason: str, now: datetime) -> None:
+    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
     await conn.executemany(
         """INSERT INTO reserved_name (name, tld, reason, created_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (name) DO UPDATE SET reason = EXCLUDED.reason""",
@@ -59,6 +63,7 @@ async def upsert_reserved(conn: Any, tld: str, names: list[str], reason: str, no
 
 
 async def delete_reserved(conn: Any, names: list[str]) -> int:
+    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
     status = await conn.execute("DELETE FROM reserved_name WHERE name = ANY($1)", names)
     return int(status.split()[-1])
 

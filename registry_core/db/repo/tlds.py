@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from decimal import Decimal
 from typing import Any
@@ -41,11 +42,17 @@ async def _all_tlds(conn: Any) -> dict[str, Tld]:
     now = time.monotonic()
     if _cache is not None and now - _cache[0] < CACHE_SECONDS:
         return _cache[1]
-    rows = await conn.fetch(f"SELECT {_TLD_COLUMNS} FROM tld ORDER BY name")
+    rows = await conn.fetch(
+        f"""SELECT {_TLD_COLUMNS},
+                   EXISTS (SELECT 1 FROM reserved_name r WHERE r.tld = tld.name) AS has_reserved,
+                   EXISTS (SELECT 1 FROM premium_name p WHERE p.tld = tld.name) AS has_premium
+            FROM tld ORDER BY name""")
     prices: dict[str, dict[str, Decimal]] = {}
     for price in await conn.fetch("SELECT tld, action, amount FROM tld_price"):
         prices.setdefault(price["tld"], {})[price["action"]] = price["amount"]
-    result = {row["name"]: _tld(row, prices.get(row["name"], {})) for row in rows}
+    result = {row["name"]: dataclasses.replace(_tld(row, prices.get(row["name"], {})),
+                                               has_reserved=row["has_reserved"], has_premium=row["has_premium"])
+              for row in rows}
     _cache = (now, result)
     return result
 
