@@ -191,6 +191,8 @@ async def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     flags = ["-v"] if args.verbose else []
     if getattr(args, "log_format", None):
         flags += ["--log-format", args.log_format]
+    if getattr(args, "log_level", None):
+        flags += ["--log-level", args.log_level]
     return await workers.supervise(config, args.workers, workers.worker_command(flags))
 
 
@@ -207,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--log-format", choices=["auto", "json", "text"], default="auto",
                         help="log lines: JSON objects, readable text, or (auto) JSON unless on a terminal")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"],
+                        help="default: info for serve (a line per command), warning otherwise")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run EPP, WHOIS and RDAP in the foreground until SIGINT/SIGTERM")
@@ -299,11 +303,17 @@ def _epp_parser(sub: Any) -> None:
     add_epp_parser(sub)
 
 
+def _log_level(args: argparse.Namespace) -> int:
+    if args.log_level:
+        return int(getattr(logging, args.log_level.upper()))
+    return logging.INFO if args.verbose or args.command == "serve" else logging.WARNING
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # servers log to stdout (one line per command); other commands keep stdout for their output
     setup_logging(args.verbose, {"json": True, "text": False}.get(args.log_format),
-                  level=logging.INFO if args.verbose or args.command == "serve" else logging.WARNING,
+                  level=_log_level(args),
                   stream=sys.stdout if args.command == "serve" else sys.stderr)
     try:
         config = load_config(args.config)
