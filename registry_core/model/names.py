@@ -80,10 +80,6 @@ def split_registrable(name: str, tlds: set[str] | frozenset[str]) -> tuple[str, 
     return None
 
 
-def is_subordinate(host: str, domain: str) -> bool:
-    return host.endswith("." + domain)
-
-
 def parent_candidates(host: str) -> list[str]:
     """Every proper suffix of a host name with at least two labels, longest first."""
     labels = host.split(".")

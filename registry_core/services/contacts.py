@@ -118,16 +118,6 @@ async def info_contact(core: Core, actor: Actor, handle: str, auth_info: str | N
     return await core.db.transaction(run, readonly=True)
 
 
-async def fetch_contact_public(core: Core, handle: str) -> ContactInfo | None:
-    """For RDAP/WHOIS: the contact without its authInfo (redaction is the caller's job)."""
-    async def run(tx: Tx) -> ContactInfo | None:
-        row = await repo.fetch_contact_by_handle(tx.conn, handle)
-        if row is None:
-            return None
-        return _info(row, await repo.contact_is_linked(tx.conn, row["id"]), None)
-    return await core.db.transaction(run, readonly=True)
-
-
 def snapshot(row: dict[str, Any]) -> dict[str, Any]:
     keys = ("handle", "roid", "statuses", "postal_int", "postal_loc", "voice", "voice_ext", "fax",
             "fax_ext", "email", "disclose", "sponsor_id")

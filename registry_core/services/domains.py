@@ -124,14 +124,6 @@ async def info_domain(core: Core, actor: Actor, name: str, auth_info: str | None
     return await core.db.transaction(run, readonly=True)
 
 
-async def fetch_domain_public(core: Core, name: str) -> DomainInfo | None:
-    """For RDAP/WHOIS: the domain without its authInfo."""
-    async def run(tx: Tx) -> DomainInfo | None:
-        row = await repo.fetch_domain_by_name(tx.conn, name)
-        return None if row is None else await load_info(core, tx, row, full=True, with_secret=False)
-    return await core.db.transaction(run, readonly=True)
-
-
 def check_period(tld: Tld, years: int, name: str) -> None:
     if not tld.min_period_years <= years <= tld.max_period_years:
         raise ValueOutOfRange(f"period must be {tld.min_period_years}-{tld.max_period_years} years",

@@ -96,10 +96,6 @@ async def fetch_live_contact_ids(conn: Any, handles: list[str]) -> dict[str, int
     return {r["handle"]: int(r["id"]) for r in rows}
 
 
-async def count_live_domains(conn: Any, tld: str) -> int:
-    return int(await conn.fetchval("SELECT count(*) FROM domain WHERE tld = $1 AND deleted_at IS NULL", tld))
-
-
 async def analyze(conn: Any, tables: Sequence[str] = LOADED_TABLES) -> None:
     for table in tables:
         if table not in LOADED_TABLES:

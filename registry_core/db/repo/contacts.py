@@ -26,11 +26,6 @@ async def fetch_contact_by_handle(conn: Any, handle: str, *, lock: bool = False)
     return None if row is None else dict(row)
 
 
-async def fetch_contact_by_id(conn: Any, contact_id: int, *, lock: bool = False) -> dict[str, Any]:
-    suffix = " FOR UPDATE" if lock else ""
-    return dict(await conn.fetchrow(f"SELECT * FROM contact WHERE id = $1{suffix}", contact_id))
-
-
 async def fetch_contact_ids_by_handles(conn: Any, handles: list[str]) -> dict[str, int]:
     """Live contacts among `handles`, locked FOR SHARE so they cannot be deleted under us."""
     rows = await conn.fetch(
@@ -58,8 +53,3 @@ async def update_contact(conn: Any, contact_id: int, values: dict[str, Any]) -> 
 
 async def mark_contact_deleted(conn: Any, contact_id: int, now: datetime) -> None:
     await conn.execute("UPDATE contact SET deleted_at = $2 WHERE id = $1", contact_id, now)
-
-
-async def fetch_contact_handles_by_ids(conn: Any, ids: list[int]) -> dict[int, str]:
-    rows = await conn.fetch("SELECT id, handle FROM contact WHERE id = ANY($1)", ids)
-    return {r["id"]: r["handle"] for r in rows}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from registry_core.db.repo.errors import unique_as_exists
@@ -29,11 +28,6 @@ async def fetch_domain_by_name(conn: Any, name: str, *, lock: bool = False) -> d
 async def fetch_domain_by_id(conn: Any, domain_id: int, *, lock: bool = False) -> dict[str, Any]:
     suffix = " FOR UPDATE" if lock else ""
     return dict(await conn.fetchrow(f"SELECT * FROM domain WHERE id = $1{suffix}", domain_id))
-
-
-async def fetch_live_domain_names(conn: Any, names: list[str]) -> set[str]:
-    rows = await conn.fetch("SELECT name FROM domain WHERE name = ANY($1) AND deleted_at IS NULL", names)
-    return {r["name"] for r in rows}
 
 
 async def fetch_domain_links(conn: Any, domain_id: int) -> dict[str, Any]:
@@ -123,10 +117,6 @@ async def fetch_superordinate_candidate(conn: Any, names: list[str]) -> dict[str
     row = await conn.fetchrow(
         "SELECT * FROM domain WHERE name = ANY($1) AND deleted_at IS NULL FOR SHARE", names)
     return None if row is None else dict(row)
-
-
-async def mark_domain_deleted(conn: Any, domain_id: int, now: datetime) -> None:
-    await conn.execute("UPDATE domain SET deleted_at = $2 WHERE id = $1", domain_id, now)
 
 
 _DETAILS = """

@@ -91,10 +91,3 @@ async def close_transfer(conn: Any, transfer_id: int, status: str, now: datetime
                                     THEN coalesce($4, expires_at) END
            WHERE id = $1 RETURNING *""", transfer_id, status, now, expires_at)
     return _transfer(row)
-
-
-async def fetch_due_transfers(conn: Any, now: datetime, limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
-        """SELECT * FROM transfer WHERE status = 'pending' AND action_due <= $1
-           ORDER BY action_due LIMIT $2 FOR UPDATE SKIP LOCKED""", now, limit)
-    return [dict(r) for r in rows]

@@ -17,11 +17,6 @@ def _premium(row: Any) -> PremiumPrice:
                         row["restore_price"])
 
 
-async def fetch_premium_prices(conn: Any, names: list[str]) -> dict[str, PremiumPrice]:
-    rows = await conn.fetch(f"SELECT {_PREMIUM_COLUMNS} FROM premium_name WHERE name = ANY($1)", names)
-    return {r["name"]: _premium(r) for r in rows}
-
-
 async def fetch_premium_list(conn: Any, tld: str) -> list[PremiumPrice]:
     rows = await conn.fetch(f"SELECT {_PREMIUM_COLUMNS} FROM premium_name WHERE tld = $1 ORDER BY name", tld)
     return [_premium(r) for r in rows]
@@ -66,15 +61,6 @@ async def delete_reserved(conn: Any, names: list[str]) -> int:
     invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
     status = await conn.execute("DELETE FROM reserved_name WHERE name = ANY($1)", names)
     return int(status.split()[-1])
-
-
-async def fetch_group_prices(conn: Any, registrar_id: str, tld: str) -> dict[str, Decimal]:
-    """The standard prices of the registrar's price group for one TLD (empty without a group)."""
-    rows = await conn.fetch(
-        """SELECT p.action, p.amount FROM registrar_price_group g
-           JOIN price_group_price p ON p.group_name = g.group_name
-           WHERE g.registrar_id = $1 AND p.tld = $2""", registrar_id, tld)
-    return {r["action"]: r["amount"] for r in rows}
 
 
 async def fetch_name_prices(conn: Any, registrar_id: str, tld: str,

@@ -27,11 +27,6 @@ async def fetch_registrar_by_id(conn: Any, registrar_id: str) -> Registrar | Non
     return None if row is None else _registrar(row)
 
 
-async def fetch_registrar_by_iana_id(conn: Any, iana_id: int) -> Registrar | None:
-    row = await conn.fetchrow(f"SELECT {_COLUMNS} FROM registrar r WHERE r.iana_id = $1", iana_id)
-    return None if row is None else _registrar(row)
-
-
 async def fetch_registrars(conn: Any) -> list[Registrar]:
     return [_registrar(r) for r in await conn.fetch(f"SELECT {_COLUMNS} FROM registrar r ORDER BY r.id")]
 
