@@ -71,17 +71,16 @@ async def update_domain(core: Core, actor: Actor, req: DomainUpdate) -> None:
         row, tld = await lock_domain(tx, req.name)
         name = row["name"]
         require_sponsor(actor, row, "domain", name)
-        pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"]) is not None
-        update_allowed(row["statuses"], req.rem_statuses, "domain", name, pending_transfer=pending)
+        links = await repo.fetch_domain_details(tx.conn, row["id"])  # one round trip for links and state
+        update_allowed(row["statuses"], req.rem_statuses, "domain", name, pending_transfer=links["pending_transfer"])
         statuses = check_status_change("domain", req.add_statuses, req.rem_statuses, row["statuses"], name)
-        links = await repo.fetch_domain_links(tx.conn, row["id"])
         add_hosts = await resolve_hosts(tx, list(req.add_nameservers))
         rem_hosts = await resolve_hosts(tx, list(req.rem_nameservers))
         nameservers = _change_nameservers(name, links["nameservers"], add_hosts, rem_hosts)
         contacts = _change_contacts(name, links["contacts"], list(req.add_contacts), list(req.rem_contacts))
         handles = [h for _, h in req.add_contacts + req.rem_contacts] + ([req.registrant] if req.registrant else [])
         contact_ids = await resolve_contacts(tx, handles)
-        old_registrant = await repo.fetch_registrant_handle(tx.conn, row["registrant_id"])
+        old_registrant = links["registrant"]
         registrant = old_registrant if req.registrant is None else (req.registrant or None)
         _check_policy(tld, name, registrant, contacts, req)
         ds_before = await repo.fetch_ds(tx.conn, row["id"])

@@ -30,24 +30,6 @@ async def fetch_domain_by_id(conn: Any, domain_id: int, *, lock: bool = False) -
     return dict(await conn.fetchrow(f"SELECT * FROM domain WHERE id = $1{suffix}", domain_id))
 
 
-async def fetch_domain_links(conn: Any, domain_id: int) -> dict[str, Any]:
-    """Contacts (role, handle), name servers and the registrant handle of one domain."""
-    contacts = await conn.fetch(
-        """SELECT dc.role, c.handle FROM domain_contact dc JOIN contact c ON c.id = dc.contact_id
-           WHERE dc.domain_id = $1 ORDER BY dc.role, c.handle""", domain_id)
-    hosts = await conn.fetch(
-        """SELECT h.name FROM domain_host dh JOIN host h ON h.id = dh.host_id
-           WHERE dh.domain_id = $1 ORDER BY h.name""", domain_id)
-    return {"contacts": [(r["role"], r["handle"]) for r in contacts], "nameservers": [r["name"] for r in hosts]}
-
-
-async def fetch_registrant_handle(conn: Any, contact_id: int | None) -> str | None:
-    if contact_id is None:
-        return None
-    value = await conn.fetchval("SELECT handle FROM contact WHERE id = $1", contact_id)
-    return None if value is None else str(value)
-
-
 async def insert_contact_links(conn: Any, domain_id: int, links: list[tuple[str, int]]) -> None:
     if links:
         await conn.executemany(
