@@ -24,9 +24,9 @@ from typing import Any
 
 import asyncpg
 
-from protocols.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.epp.client import EppClient
-from protocols.tls import client_context
+from protocols.net.tls import client_context
 from registry_core.clock import SystemClock
 from registry_core.context import Core, CoreSettings
 from registry_core.crypto import AuthInfoCipher

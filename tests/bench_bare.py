@@ -14,7 +14,7 @@ import uvloop
 from lxml import etree
 
 from protocols.epp.framing import encode_frame, read_frame
-from protocols.tls import server_context
+from protocols.net.tls import server_context
 
 DOMAIN = "{urn:ietf:params:xml:ns:domain-1.0}"
 EPP = "urn:ietf:params:xml:ns:epp-1.0"

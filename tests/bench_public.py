@@ -105,7 +105,7 @@ async def serve_ours(dsn: str, key: str, rdap_port: int, whois_port: int) -> Non
     """Our RDAP and WHOIS servers on one loop, as the suite runs them."""
     from protocols.config import Config, DatabaseConfig, RdapConfig, RegistryConfig, WhoisConfig
     from protocols.rdap.app import start_rdap
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from protocols.whois.server import start_whois
 
     trusted = ("127.0.0.0/8",)

@@ -117,8 +117,8 @@ async def serve(dsn: str, key: str, certs_dir: str) -> None:
 
     from protocols.config import Config, DatabaseConfig, EppConfig, RdapConfig, RegistryConfig
     from protocols.epp.server import EppServer
-    from protocols.logs import setup_logging
     from protocols.rdap.app import start_rdap
+    from protocols.serve.logs import setup_logging
     from registry_core.clock import SystemClock
     from registry_core.context import Core, CoreSettings
     from registry_core.db.pool import open_pool
@@ -190,7 +190,7 @@ class Load:
 
 async def epp_sessions(certs: Any, port: int, count: int) -> list[Any]:
     from protocols.epp.client import EppClient
-    from protocols.tls import client_context
+    from protocols.net.tls import client_context
 
     issued = certs.registrars[REGISTRAR]
     ctx = client_context(certs.ca_cert, issued.cert, issued.key, check_hostname=False)
@@ -256,7 +256,7 @@ def print_table(report: dict[str, Any]) -> None:
 
 
 async def main() -> int:
-    from protocols.certs import init_dev_certs
+    from protocols.cli.certs import init_dev_certs
     from registry_core.crypto import AuthInfoCipher
     from registry_core.db.embedded import embedded_dsn, start_embedded
 

@@ -15,7 +15,6 @@ from types import ModuleType
 
 from lxml import etree
 
-from protocols import metrics
 from protocols.epp import codec
 from protocols.epp.codec import CONTACT_NS, DOMAIN_NS, EPP_NS, HOST_NS
 from protocols.epp.errors import reply_for
@@ -46,7 +45,8 @@ from protocols.epp.request import Element, Reply, Request
 from protocols.epp.responses import greeting, response
 from protocols.epp.results import ResultCode
 from protocols.epp.session import Session
-from protocols.limits import CommandPacer
+from protocols.net.limits import CommandPacer
+from protocols.serve import metrics
 from registry_core.context import Core
 from registry_core.db.tx import database_unavailable
 from registry_core.errors import CoreError

@@ -16,9 +16,9 @@ from protocols.epp.connection import Connection
 from protocols.epp.dispatch import Dispatcher
 from protocols.epp.responses import OFFERED_EXTENSIONS
 from protocols.epp.session import Session
-from protocols.limits import CommandPacer, IpLimits, LimitPolicy
-from protocols.proxy_protocol import ProxiedTlsServer, start_proxied_tls_server
-from protocols.tls import peer_fingerprint, server_context
+from protocols.net.limits import CommandPacer, IpLimits, LimitPolicy
+from protocols.net.proxy_protocol import ProxiedTlsServer, start_proxied_tls_server
+from protocols.net.tls import peer_fingerprint, server_context
 from registry_core.context import Core
 
 _log = logging.getLogger("registry.epp")

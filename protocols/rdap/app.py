@@ -2,7 +2,7 @@
 
 Every answer is `application/rdap+json` with `Access-Control-Allow-Origin: *`
 (RFC 7480 section 5.6), whatever the Accept header; HEAD answers like GET without a body.
-Per client (protocols.limits): a token bucket turns excess requests into 429 with
+Per client (protocols.net.limits): a token bucket turns excess requests into 429 with
 Retry-After (RFC 6585 section 4), and a connection over the per-IP cap gets a 429 and is
 closed before any request is read."""
 
@@ -19,10 +19,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from protocols import metrics
 from protocols.config import Config
-from protocols.limits import IpLimits, LimitPolicy
-from protocols.proxy_protocol import ProxyHeaderProtocol
+from protocols.net.limits import IpLimits, LimitPolicy
+from protocols.net.proxy_protocol import ProxyHeaderProtocol
 from protocols.rdap import routes
 from protocols.rdap.errors import (
     UNAVAILABLE_DESCRIPTION,
@@ -34,6 +33,7 @@ from protocols.rdap.errors import (
 )
 from protocols.rdap.handlers import HANDLERS, Query
 from protocols.rdap.view import RDAP_JSON, RdapSettings, View
+from protocols.serve import metrics
 from registry_core.context import Core
 from registry_core.errors import CoreError
 from registry_core.services.lookup import icann_profile_for

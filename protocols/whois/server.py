@@ -1,7 +1,7 @@
 """The WHOIS server (RFC 3912): read one line, answer, close.
 
 The line is bounded (`max_query_bytes`) and must arrive within `read_timeout`; RFC 3912
-sets neither limit, so these are server policy. Per client (protocols.limits) the
+sets neither limit, so these are server policy. Per client (protocols.net.limits) the
 request rate and the concurrent connections are limited, and the whole server holds at
 most `max_connections` at once; a refused client gets one "%" line and the close."""
 
@@ -14,10 +14,10 @@ import math
 import socket
 import time
 
-from protocols import metrics
 from protocols.config import Config, WhoisConfig
-from protocols.limits import IpLimits, LimitPolicy
-from protocols.proxy_protocol import ProxyHeaderError, read_proxy_header
+from protocols.net.limits import IpLimits, LimitPolicy
+from protocols.net.proxy_protocol import ProxyHeaderError, read_proxy_header
+from protocols.serve import metrics
 from protocols.whois import render
 from protocols.whois.query import QueryError, WhoisQuery, parse_query
 from registry_core.context import Core

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from protocols.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.config import Config, EppConfig
 from protocols.epp.client import EppClient
 from protocols.epp.server import EppServer
-from protocols.tls import client_context
+from protocols.net.tls import client_context
 from registry_core.context import Core
 from registry_core.services import registrars
 

@@ -13,7 +13,7 @@ import pytest
 
 from protocols.epp.framing import encode_frame, read_frame
 from protocols.epp.results import ResultCode
-from protocols.tls import client_context
+from protocols.net.tls import client_context
 from tests.epp.conftest import PASSWORDS
 
 EPP = 'xmlns="urn:ietf:params:xml:ns:epp-1.0"'

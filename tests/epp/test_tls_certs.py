@@ -18,7 +18,7 @@ from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from lxml import etree
 
-from protocols.certs import DevCertError, DevCerts, init_dev_certs, issue_client_cert
+from protocols.cli.certs import DevCertError, DevCerts, init_dev_certs, issue_client_cert
 from protocols.epp import framing
 from protocols.epp.client import (
     EPP_NS,
@@ -28,7 +28,7 @@ from protocols.epp.client import (
     EppTimeout,
     Response,
 )
-from protocols.tls import TLS12_CIPHERS, certificate_fingerprint, client_context, peer_fingerprint, server_context
+from protocols.net.tls import TLS12_CIPHERS, certificate_fingerprint, client_context, peer_fingerprint, server_context
 
 REGISTRARS = ["demo", "rival"]
 # A refused handshake surfaces as a TLS alert or, when the server just drops it, a reset.

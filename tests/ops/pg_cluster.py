@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 import asyncpg
 
-from protocols.certs import DevCerts
+from protocols.cli.certs import DevCerts
 from protocols.config import Config, DatabaseConfig, EppConfig, RdapConfig, RegistryConfig, WhoisConfig
 from protocols.epp.client import EppClient
-from protocols.tls import client_context
+from protocols.net.tls import client_context
 from registry_core.context import Core
 from registry_core.db.repo import tlds as tld_repo
 from registry_core.services import registrars, tlds

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from protocols import cli
+from protocols.cli import main as cli
 from registry_core.context import Core
 from registry_core.errors import InvalidValue
 from registry_core.model.domain import DomainCreate

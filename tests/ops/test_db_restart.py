@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import aiohttp
 import pytest
 
-from protocols.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.epp.client import EppClient
 from protocols.epp.server import EppServer
 from protocols.rdap.app import start_rdap
-from protocols.runtime import open_cores
+from protocols.serve.runtime import open_cores
 from protocols.whois.server import start_whois
 from registry_core.context import Core
 from registry_core.db.repo import tlds as tld_repo

@@ -10,12 +10,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from protocols.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.config import Config, EppConfig
 from protocols.epp.client import EppClient, EppError
 from protocols.epp.server import EppServer
-from protocols.limits import RateBuckets
-from protocols.tls import client_context
+from protocols.net.limits import RateBuckets
+from protocols.net.tls import client_context
 from registry_core.context import Core
 from registry_core.services import registrars
 

@@ -20,14 +20,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from protocols.certs import DevCerts
+from protocols.cli.certs import DevCerts
 from protocols.epp.client import OBJ_URIS, CommandBuilder, EppError, Response
 from protocols.epp.framing import encode_frame, read_frame
 from protocols.epp.results import ResultCode
 from protocols.epp.server import EppServer
-from protocols.proxy_protocol import V2_SIGNATURE
+from protocols.net.proxy_protocol import V2_SIGNATURE
+from protocols.net.tls import client_context
 from protocols.rdap.app import RdapServer, start_rdap
-from protocols.tls import client_context
 from protocols.whois.server import WhoisServer, start_whois
 from registry_core.context import Core
 from registry_core.services import registrars

@@ -16,13 +16,13 @@ from typing import Any
 import aiohttp
 import pytest
 
-from protocols.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.config import Config, EppConfig
 from protocols.epp.client import EppClient
 from protocols.epp.server import EppServer
-from protocols.logs import JsonFormatter, LineWriter, ReadableFormatter, setup_logging, utc_timestamp
+from protocols.net.tls import client_context
 from protocols.rdap.app import start_rdap
-from protocols.tls import client_context
+from protocols.serve.logs import JsonFormatter, LineWriter, ReadableFormatter, setup_logging, utc_timestamp
 from protocols.whois.server import start_whois
 from registry_core.context import Core
 from registry_core.services import registrars

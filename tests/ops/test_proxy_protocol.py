@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from protocols.proxy_protocol import (
+from protocols.net.proxy_protocol import (
     V1_MAX_BYTES,
     V2_SIGNATURE,
     ProxyHeader,

@@ -14,10 +14,10 @@ import aiohttp
 import asyncpg
 import pytest
 
-from protocols.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.epp.server import EppServer
 from protocols.rdap.app import start_rdap
-from protocols.runtime import open_cores
+from protocols.serve.runtime import open_cores
 from protocols.whois.server import start_whois
 from registry_core.db.repo import tlds as tld_repo
 from registry_core.services import registrars

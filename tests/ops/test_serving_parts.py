@@ -20,8 +20,8 @@ from protocols.config import (
     config_from_mapping,
     load_config,
 )
-from protocols.listeners import open_listeners, reuse_port_available
-from protocols.metrics import prepare_multiproc_dir
+from protocols.serve.listeners import open_listeners, reuse_port_available
+from protocols.serve.metrics import prepare_multiproc_dir
 
 
 def local_config(port: int = 0) -> Config:

@@ -27,9 +27,9 @@ import asyncpg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from protocols.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.epp.client import EppClient, EppError
-from protocols.tls import client_context
+from protocols.net.tls import client_context
 from registry_core.context import Core
 from registry_core.services import registrars, tlds
 from tests.conftest import ROOT, TEST_KEY, reset

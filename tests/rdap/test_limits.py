@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from protocols.limits import IpLimits, LimitPolicy, client_key
+from protocols.net.limits import IpLimits, LimitPolicy, client_key
 from tests.rdap.conftest import running_rdap
 from tests.rdap.rfc9083 import check_error
 

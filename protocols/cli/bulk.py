@@ -7,7 +7,7 @@ It fills a TLD (created when missing) with N domains written by COPY, with regis
 `lt-r001`..., contacts `lt-c1`... and the name servers `ns1/ns2.dns-<k>.net` (see
 registry_core/services/bulk.py for what the data looks like), and prints how long each
 phase took. `add_bulk_parser(subparsers)` adds it to the top-level sub-commands of
-protocols/cli.py.
+protocols/cli/main.py.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _progress(total: int) -> Any:
 
 
 async def cmd_load_test_data(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services.bulk import LoadSpec, load_test_data
 
     spec = LoadSpec(domains=args.domains, tld=args.tld, registrars=args.registrars, contacts=args.contacts,

@@ -10,7 +10,7 @@ from typing import Any
 
 from protocols.config import Config
 from protocols.epp.client import EppClient, Response
-from protocols.tls import client_context
+from protocols.net.tls import client_context
 
 
 def add_epp_parser(sub: Any) -> None:

@@ -14,10 +14,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from protocols.bulk_cli import add_bulk_parser
+from protocols.cli.bulk import add_bulk_parser
+from protocols.cli.lifecycle import add_lifecycle_parser, add_registrar_pricing_commands, add_tld_pricing_commands
 from protocols.config import Config, ConfigError, load_config
-from protocols.lifecycle_cli import add_lifecycle_parser, add_registrar_pricing_commands, add_tld_pricing_commands
-from protocols.logs import setup_logging
+from protocols.serve.logs import setup_logging
 from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
@@ -63,7 +63,7 @@ def _parse_setting_value(value: str) -> Any:
 
 # --- handlers ----------------------------------------------------------------------------
 async def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
 
     async with open_core(config):
         print("database schema is up to date")
@@ -71,7 +71,7 @@ async def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_tld(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services import tlds
 
     async with open_core(config) as core:
@@ -109,8 +109,8 @@ def _password(args: argparse.Namespace) -> str:
 
 
 async def cmd_registrar(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
-    from protocols.tls import certificate_fingerprint
+    from protocols.net.tls import certificate_fingerprint
+    from protocols.serve.runtime import open_core
     from registry_core.services import registrars
 
     async with open_core(config) as core:
@@ -163,7 +163,7 @@ def _print_statement(rows: list[dict[str, Any]], as_csv: bool) -> None:
 
 
 async def cmd_certs(config: Config, args: argparse.Namespace) -> int:
-    from protocols.certs import init_dev_certs
+    from protocols.cli.certs import init_dev_certs
 
     issued = init_dev_certs(Path(args.dir or config.paths.certs), args.registrar or ["demo", "rival"],
                             force=args.force)
@@ -174,8 +174,8 @@ async def cmd_certs(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_demo(config: Config, args: argparse.Namespace) -> int:
-    from protocols.demo import create_demo
-    from protocols.runtime import open_core
+    from protocols.cli.demo import create_demo
+    from protocols.serve.runtime import open_core
 
     async with open_core(config) as core:
         done = await create_demo(core, Path(config.paths.certs))
@@ -184,16 +184,16 @@ async def cmd_demo(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    from protocols import workers
+    from protocols.serve import supervisor, worker
 
     if args.worker:  # started by the supervisor: the plan (and the config) arrive on stdin
-        return await workers.run_worker()
+        return await worker.run_worker()
     flags = ["-v"] if args.verbose else []
     if getattr(args, "log_format", None):
         flags += ["--log-format", args.log_format]
     if getattr(args, "log_level", None):
         flags += ["--log-level", args.log_level]
-    return await workers.supervise(config, args.workers, workers.worker_command(flags))
+    return await supervisor.supervise(config, args.workers, worker.worker_command(flags))
 
 
 def _positive(text: str) -> int:
@@ -297,7 +297,7 @@ def _registrar_parser(sub: Any) -> None:
 
 def _epp_parser(sub: Any) -> None:
     try:
-        from protocols.epp.cli import add_epp_parser
+        from protocols.cli.epp import add_epp_parser
     except ImportError:
         return
     add_epp_parser(sub)

@@ -2,7 +2,7 @@
 this process's event loop (on the listening sockets the supervisor hands down), run the
 periodic jobs, wait for the stop signal, drain, stop in reverse order.
 
-`registry serve` runs a supervisor (protocols.workers) that starts N of these processes;
+`registry serve` runs a supervisor (protocols.serve.supervisor) that starts N of these processes;
 one of them also runs the lifecycle runner (it is safe to run twice, but once is enough)."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Protocol
 
 from protocols.config import Config
 from protocols.epp.server import EppServer
-from protocols.metrics import LifecycleWatch, Sampler
-from protocols.runtime import open_cores
+from protocols.serve.metrics import LifecycleWatch, Sampler
+from protocols.serve.runtime import open_cores
 from registry_core.context import Core
 from registry_core.services.lifecycle import run_lifecycle_forever
 

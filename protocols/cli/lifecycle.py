@@ -8,7 +8,7 @@
     registry registrar price-group ID [GROUP | --none]
 
 `add_lifecycle_parser(subparsers)` adds them to the top-level sub-command set of
-protocols/cli.py; call it after the `tld` and `registrar` parsers exist (it adds to them,
+protocols/cli/main.py; call it after the `tld` and `registrar` parsers exist (it adds to them,
 or creates them when missing).
 """
 
@@ -48,7 +48,7 @@ def _read_text(path: str) -> str:
 
 # --- handlers ----------------------------------------------------------------------------
 async def cmd_lifecycle_run(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services.lifecycle import run_lifecycle
 
     async with open_core(config) as core:
@@ -59,7 +59,7 @@ async def cmd_lifecycle_run(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_premium_import(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services import price_lists
 
     text = _read_text(args.file)
@@ -70,7 +70,7 @@ async def cmd_premium_import(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_premium_list(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services import price_lists
 
     async with open_core(config) as core:
@@ -83,7 +83,7 @@ async def cmd_premium_list(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_reserve(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services import price_lists
 
     async with open_core(config) as core:
@@ -99,7 +99,7 @@ async def cmd_reserve(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_group_price(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services import price_lists
 
     async with open_core(config) as core:
@@ -109,7 +109,7 @@ async def cmd_group_price(config: Config, args: argparse.Namespace) -> int:
 
 
 async def cmd_price_group(config: Config, args: argparse.Namespace) -> int:
-    from protocols.runtime import open_core
+    from protocols.serve.runtime import open_core
     from registry_core.services import price_lists
 
     group = None if args.none else args.group

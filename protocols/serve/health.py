@@ -16,7 +16,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from protocols.config import ConfigError, MetricsConfig
-from protocols.listeners import bind_listener
+from protocols.serve.listeners import bind_listener
 from registry_core.db.migrate import pending_migrations
 
 _log = logging.getLogger("registry.health")

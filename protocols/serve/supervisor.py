@@ -2,7 +2,7 @@
 
 The supervisor prepares what must happen once (starts the embedded PostgreSQL if no DSN is
 configured, creates the database, applies migrations, creates the authInfo key file),
-binds the listening sockets (protocols.listeners), prepares the metrics directory, and
+binds the listening sockets (protocols.serve.listeners), prepares the metrics directory, and
 starts the workers: `python -m protocols.cli serve --worker`, each with its own event loop
 (uvloop) and database pool. A worker gets its plan as one JSON line on stdin (the loaded
 config with the resolved DSN, its socket descriptors, whether it runs the lifecycle
@@ -16,7 +16,7 @@ during start-up is a configuration problem: the supervisor stops and exits 1. SI
 SIGINT: close the supervisor's listening sockets, SIGTERM every worker (each stops
 accepting, lets commands in flight finish, closes its pool), SIGKILL whatever is still
 running after workers.stop_timeout. The supervisor also serves metrics and health
-(protocols.health) for all workers."""
+(protocols.serve.health) for all workers."""
 
 from __future__ import annotations
 
@@ -27,21 +27,19 @@ import json
 import logging
 import os
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from protocols.config import Config, config_as_mapping, config_from_mapping
-from protocols.health import OpsListener, database_problem
-from protocols.listeners import Listeners, adopt, open_listeners
-from protocols.metrics import MULTIPROC_ENV, Exposition, prepare_multiproc_dir
-from protocols.runtime import database_url, open_core
-from protocols.suite import serve_process
+from protocols.config import Config, config_as_mapping
+from protocols.serve.health import OpsListener, database_problem
+from protocols.serve.listeners import Listeners, open_listeners
+from protocols.serve.metrics import MULTIPROC_ENV, Exposition, prepare_multiproc_dir
+from protocols.serve.runtime import database_url, open_core
+from protocols.serve.worker import READY
 
 _log = logging.getLogger("registry.workers")
-READY = b"ready"
 YOUNG_SECONDS = 10.0  # a worker that dies younger than this is restarted after a growing delay
 KILL_WAIT = 5.0
 
@@ -247,51 +245,3 @@ async def _read_line(fd: int) -> bytes:
 async def supervise(config: Config, workers: int | None, worker_command: list[str]) -> int:
     count = workers or config.workers.count or default_worker_count()
     return await Supervisor(config, count, worker_command).run()
-
-
-# --- the worker's side -----------------------------------------------------------------
-class _ParentWatch(asyncio.Protocol):
-    """Calls `gone` when the supervisor's end of our stdin closes (it exited or died)."""
-
-    def __init__(self, gone: Any) -> None:
-        self.gone = gone
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.gone()
-
-
-def _read_plan() -> dict[str, Any]:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = os.read(0, 65536)
-        if not chunk:
-            raise SystemExit("registry worker: no plan on stdin (it is started by `registry serve`)")
-        data += chunk
-    plan: dict[str, Any] = json.loads(data)
-    return plan
-
-
-async def run_worker() -> int:
-    """A worker process: read the plan from stdin, serve until SIGTERM/SIGINT or until the
-    supervisor is gone, then drain."""
-    plan = _read_plan()
-    config = config_from_mapping(plan["config"])
-    listening = {name: adopt(int(fd)) for name, fd in plan["fds"].items()}
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    await loop.connect_read_pipe(lambda: _ParentWatch(stop.set), os.fdopen(0, "rb", buffering=0))
-    ready_fd = int(plan["ready_fd"])
-
-    def ready(labels: list[str]) -> None:
-        os.write(ready_fd, READY + json.dumps(labels).encode() + b"\n")
-        os.close(ready_fd)
-
-    _log.info("worker %d (pid %d) starting", plan["index"], os.getpid())
-    return await serve_process(config, listening, stop, lifecycle=bool(plan["lifecycle"]), ready=ready)
-
-
-def worker_command(flags: list[str]) -> list[str]:
-    """How the supervisor starts a worker: this interpreter, the CLI, the same global flags."""
-    return [sys.executable, "-m", "protocols.cli", *flags, "serve", "--worker"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-from protocols.certs import init_dev_certs
+from protocols.cli.certs import init_dev_certs
 from registry_core.context import Core
 from registry_core.errors import ObjectExists
 from registry_core.services import registrars, tlds

@@ -1,0 +1,1 @@
+"""The operator CLI, `registry`: one module per command group, joined by `protocols.cli.main`."""

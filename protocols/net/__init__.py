@@ -1,0 +1,1 @@
+"""What every listener uses: TLS contexts, per-IP and per-registrar limits, the PROXY protocol."""

@@ -1,0 +1,2 @@
+"""`registry serve`: the supervisor and its workers, listeners, the per-process composition
+root (runtime, suite), health, metrics and logs."""

@@ -1,0 +1,1 @@
+"""Web consoles and the JSON API (coming): the admin and registrar applications."""
