@@ -1,17 +1,24 @@
 """Secrets at rest. authInfo values are encrypted with AES-256-GCM (they must be
-readable again: the sponsor may ask for them); registrar passwords are hashed with scrypt."""
+readable again: the sponsor may ask for them); registrar passwords are hashed with scrypt,
+off the event loop (`PasswordHasher`)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _NONCE = 12
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}  # about 60 ms and 16 MiB per hash
+T = TypeVar("T")
 
 
 class AuthInfoCipher:
@@ -61,3 +68,49 @@ def verify_password(password: str, stored: str) -> bool:
     actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), dklen=32,
                             n=int(n), r=int(r), p=int(p))
     return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+# Verified when the registrar is unknown, so that an unknown id costs the same scrypt as a
+# wrong password. Its digest is no password's (all zero bytes), so it never matches.
+DUMMY_HASH = "scrypt${n}${r}${p}${salt}${digest}".format(
+    **_SCRYPT, salt=base64.b64encode(bytes(16)).decode(), digest=base64.b64encode(bytes(32)).decode())
+
+
+class PasswordHasher:
+    """Runs scrypt on a small thread pool of its own, never on the event loop. hashlib.scrypt
+    releases the GIL while it works, so the loop keeps serving on its core; `threads` stays
+    small (one by default) so that a burst of logins cannot take every core of the machine.
+    At most `threads + queued` hashes are handed to the pool at once; further callers wait
+    their turn here (a cancelled caller leaves the queue), so a flood of logins builds no
+    unbounded backlog of work that must run even after its clients have gone."""
+
+    def __init__(self, threads: int = 1, queued: int = 1) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="scrypt")
+        self._slots = asyncio.Semaphore(threads + queued)
+
+    async def hash(self, password: str) -> str:
+        return await self._run(hash_password, password)
+
+    async def verify(self, password: str, stored: str) -> bool:
+        return await self._run(verify_password, password, stored)
+
+    async def _run(self, fn: Callable[..., T], *args: str) -> T:
+        await self._slots.acquire()
+        loop = asyncio.get_running_loop()
+        try:
+            work = self._executor.submit(fn, *args)
+        except BaseException:
+            self._slots.release()
+            raise
+        # the slot is free when the thread is done, not when an impatient caller gives up
+        work.add_done_callback(lambda _work: _call_soon(loop, self._slots.release))
+        return await asyncio.wrap_future(work)
+
+    def close(self) -> None:
+        """Drop hashes not yet started; one in progress finishes in its thread."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _call_soon(loop: asyncio.AbstractEventLoop, fn: Callable[[], object]) -> None:
+    with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
+        loop.call_soon_threadsafe(fn)

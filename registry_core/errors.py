@@ -165,3 +165,14 @@ class PremiumFeeNotAcknowledged(FeeError):
 
 class FeeCurrencyMismatch(FeeError):
     """The client named a currency the TLD does not charge in."""
+
+
+# --- outages ---------------------------------------------------------------
+class DatabaseUnavailable(CoreError):
+    """The database could not be reached or the connection to it broke, and the command did
+    not take effect (db/tx.py retried while that was safe). Trying again later may succeed."""
+
+
+class CommitOutcomeUnknown(DatabaseUnavailable):
+    """The connection broke while COMMIT was in flight: the command may or may not have
+    taken effect. Never retried; the client must look before trying again."""

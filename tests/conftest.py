@@ -93,8 +93,9 @@ def clock() -> TestClock:
 @pytest.fixture(scope="session")
 async def session_core(test_dsn: str, clock: TestClock) -> AsyncIterator[Core]:
     pool = await open_pool(test_dsn, min_size=2, max_size=30)
-    yield Core(Database(pool, clock), CoreSettings(TEST_KEY, "TEST"))
-    await pool.close()
+    core = Core(Database(pool, clock), CoreSettings(TEST_KEY, "TEST"))
+    yield core
+    await core.close()
 
 
 TABLES = ("ledger", "history", "poll_message", "transfer", "ds_record", "domain_contact", "domain_host",

@@ -48,8 +48,7 @@ from protocols.epp.session import Session
 from protocols.net.limits import CommandPacer
 from protocols.serve import metrics
 from registry_core.context import Core
-from registry_core.db.tx import database_unavailable
-from registry_core.errors import CoreError
+from registry_core.errors import CoreError, DatabaseUnavailable
 
 _log = logging.getLogger("registry.epp")
 Flow = Callable[[Request], Awaitable[Reply]]
@@ -225,15 +224,15 @@ class Dispatcher:
         try:
             return await flow(request)
         except CoreError as exc:
+            if isinstance(exc, DatabaseUnavailable):  # an outage, not a bug: one line, not a traceback
+                _log.warning("database unavailable svTRID=%s: %s: %s", request.sv_trid, exc.__class__.__name__,
+                             exc.detail)
             reply = reply_for(exc, namespace)
             if reply is not None:
                 return reply
             _log.exception("unmapped core error svTRID=%s", request.sv_trid)
-        except Exception as exc:
-            if database_unavailable(exc):  # an outage, not a bug: one line, not a traceback per command
-                _log.warning("database unavailable svTRID=%s: %s", request.sv_trid, exc.__class__.__name__)
-            else:
-                _log.exception("command failed svTRID=%s", request.sv_trid)
+        except Exception:
+            _log.exception("command failed svTRID=%s", request.sv_trid)
         return Reply(ResultCode.COMMAND_FAILED)
 
 

@@ -34,6 +34,15 @@ ERROR_CODES: tuple[tuple[type[core.CoreError], ResultCode], ...] = (
     (core.SubordinateHostNeedsAddress, ResultCode.REQUIRED_PARAMETER_MISSING),
     (core.UnsupportedOption, ResultCode.UNIMPLEMENTED_OPTION),
     (core.PolicyViolation, ResultCode.PARAMETER_VALUE_POLICY_ERROR),
+    # Outages (RFC 5730 section 3: 2400, the server could not complete the command).
+    (core.CommitOutcomeUnknown, ResultCode.COMMAND_FAILED),
+    (core.DatabaseUnavailable, ResultCode.COMMAND_FAILED),
+)
+# The <msg> for errors whose code alone would mislead the client.
+MESSAGES: tuple[tuple[type[core.CoreError], str], ...] = (
+    (core.CommitOutcomeUnknown, "Command failed; its outcome is unknown: check the object with an info "
+                                "command before you retry"),
+    (core.DatabaseUnavailable, "Command failed; the registry database is temporarily unavailable: retry later"),
 )
 _NAMESPACES = {"domain": DOMAIN_NS, "contact": CONTACT_NS, "host": HOST_NS, "secDNS": SECDNS_NS, "fee": FEE_NS}
 _PREFIX = {DOMAIN_NS: "domain", CONTACT_NS: "contact", HOST_NS: "host", SECDNS_NS: "secDNS", FEE_NS: "fee"}
@@ -50,6 +59,13 @@ def code_for(error: core.CoreError) -> ResultCode | None:
     for kind, code in ERROR_CODES:
         if isinstance(error, kind):
             return code
+    return None
+
+
+def message_for(error: core.CoreError) -> str | None:
+    for kind, message in MESSAGES:
+        if isinstance(error, kind):
+            return message
     return None
 
 
@@ -100,7 +116,7 @@ def reply_for(error: core.CoreError, default_ns: str) -> Reply | None:
     code = code_for(error)
     if code is None:
         return None
-    reply = Reply(code)
+    reply = Reply(code, message=message_for(error))
     if code >= 2000 and code not in (ResultCode.AUTHENTICATION_ERROR,):
         offending = _offending(error, default_ns)
         if offending is not None:

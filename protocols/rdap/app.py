@@ -25,10 +25,9 @@ from protocols.net.proxy_protocol import ProxyHeaderProtocol
 from protocols.rdap import routes
 from protocols.rdap.errors import (
     UNAVAILABLE_DESCRIPTION,
-    UNAVAILABLE_RETRY_AFTER,
     RdapError,
     error_body,
-    failure_status,
+    retry_after,
     status_for,
 )
 from protocols.rdap.handlers import HANDLERS, Query
@@ -158,18 +157,23 @@ class RdapApp:
         except RdapError as exc:
             return await self._error(request, exc.status, exc.description, hint)
         except CoreError as exc:
-            status = status_for(exc)
-            if status == 500:
-                _log.error("unmapped core error for %s: %r", url[:200], exc)
-                return await self._error(request, status, "internal error", hint)
-            return await self._error(request, status, exc.detail or type(exc).__name__, hint)
-        except Exception as exc:
-            if failure_status(exc) == 503:
-                _log.warning("RDAP query failed, database unavailable: %s: %s", url[:200], exc)
-                return await self._error(request, 503, UNAVAILABLE_DESCRIPTION, None,
-                                         {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}, profile=False)
+            return await self._refusal(request, url, hint, exc)
+        except Exception:
             _log.exception("RDAP query failed: %s", url[:200])
             return await self._error(request, 500, "internal error", None, profile=False)
+
+    async def _refusal(self, request: web.BaseRequest, url: str, hint: str | None,
+                       exc: CoreError) -> web.Response:
+        """The answer to a core error, from the one table."""
+        status = status_for(exc)
+        if status == 500:
+            _log.error("unmapped core error for %s: %r", url[:200], exc)
+            return await self._error(request, status, "internal error", hint)
+        if status == 503:  # the database is unavailable: asking it for the profile would wait again
+            _log.warning("RDAP query failed, database unavailable: %s: %s", url[:200], exc.detail)
+            return await self._error(request, status, UNAVAILABLE_DESCRIPTION, None, retry_after(status),
+                                     profile=False)
+        return await self._error(request, status, exc.detail or type(exc).__name__, hint)
 
     async def _error(self, request: web.BaseRequest, status: int, description: str, hint: str | None,
                      headers: dict[str, str] | None = None, *, profile: bool = True) -> web.Response:

@@ -1,7 +1,8 @@
 """The one table mapping core errors to RDAP answers, and RDAP error bodies
 (RFC 7480 section 5, RFC 9082 section 4.1, RFC 9083 section 6). Anything unmapped is
 a 500, which the app logs once; nothing a client can send ends there. A database that is
-unreachable or restarting is a 503 with Retry-After (RFC 9110 sections 15.6.4, 10.2.3)."""
+unreachable or restarting (DatabaseUnavailable) is a 503 with Retry-After (RFC 9110
+sections 15.6.4, 10.2.3)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 
 from protocols.rdap import notices
 from protocols.rdap.view import View
-from registry_core.db.tx import database_unavailable
 from registry_core.errors import (
     CoreError,
+    DatabaseUnavailable,
     InvalidValue,
     ObjectNotFound,
     PolicyViolation,
@@ -25,6 +26,7 @@ STATUS_BY_ERROR: tuple[tuple[type[CoreError], int], ...] = (
     (ValueOutOfRange, 400),
     (PolicyViolation, 400),
     (UnsupportedOption, 422),  # RFC 9082 section 4.1: a search style the server does not support
+    (DatabaseUnavailable, 503),  # CommitOutcomeUnknown too (RDAP never writes)
 )
 
 TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 422: "Unprocessable Entity",
@@ -50,10 +52,9 @@ def status_for(exc: CoreError) -> int:
     return 500
 
 
-def failure_status(exc: Exception) -> int:
-    """The answer to a query that failed outside the core's rules: 503 when the database is
-    unavailable (the query may succeed on retry), else 500."""
-    return 503 if database_unavailable(exc) else 500
+def retry_after(status: int) -> dict[str, str]:
+    """The Retry-After header an answer with `status` carries (a 503 only)."""
+    return {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)} if status == 503 else {}
 
 
 def error_body(status: int, description: str, view: View) -> dict[str, Any]:

@@ -11,13 +11,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from protocols.config import ConfigError, MetricsConfig
 from protocols.serve.listeners import bind_listener
-from registry_core.db.migrate import pending_migrations
+from registry_core.bootstrap import pending_migrations
+from registry_core.errors import DatabaseUnavailable
 
 _log = logging.getLogger("registry.health")
 Readiness = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
@@ -28,15 +28,11 @@ async def database_problem(dsn: str, within: float) -> str | None:
     applied; otherwise what is wrong, in a few words."""
     try:
         async with asyncio.timeout(within):
-            conn = await asyncpg.connect(dsn)
-            try:
-                pending = await pending_migrations(conn)
-            finally:
-                await conn.close()
+            pending = await pending_migrations(dsn)
     except TimeoutError:
         return f"database did not answer within {within:g} s"
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        return f"database unreachable: {exc.__class__.__name__}"
+    except DatabaseUnavailable as exc:
+        return f"database unreachable: {exc.detail}"
     if pending:
         return f"migrations pending: {', '.join(pending)}"
     return None

@@ -14,16 +14,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from protocols.config import Config, ConfigError
-from registry_core.clock import Clock, SystemClock
+from registry_core import bootstrap
+from registry_core.clock import Clock
 from registry_core.context import Core, CoreSettings
 from registry_core.crypto import AuthInfoCipher
-from registry_core.db.embedded import embedded_dsn, start_embedded
-from registry_core.db.migrate import migrate
-from registry_core.db.pool import open_pool
-from registry_core.db.tx import Database
 
 _log = logging.getLogger(__name__)
 EMBEDDED_DATABASE = "registry"
@@ -36,23 +31,8 @@ def database_url(config: Config) -> str:
     if config.database.url:
         return config.database.url
     if _embedded_server is None:
-        _embedded_server = start_embedded(Path(config.paths.var).resolve() / "pgdata")
-    return embedded_dsn(_embedded_server, EMBEDDED_DATABASE)
-
-
-async def ensure_database(dsn: str) -> None:
-    """Create the embedded database on first use (external databases are the operator's)."""
-    try:
-        conn = await asyncpg.connect(dsn)
-    except asyncpg.InvalidCatalogNameError:
-        admin = await asyncpg.connect(dsn.replace(f"/{EMBEDDED_DATABASE}?", "/postgres?", 1))
-        try:
-            with contextlib.suppress(asyncpg.DuplicateDatabaseError):
-                await admin.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
-        finally:
-            await admin.close()
-        return
-    await conn.close()
+        _embedded_server = bootstrap.start_embedded_cluster(Path(config.paths.var).resolve() / "pgdata")
+    return bootstrap.embedded_cluster_dsn(_embedded_server, EMBEDDED_DATABASE)
 
 
 def auth_info_key(config: Config) -> str:
@@ -74,22 +54,15 @@ def auth_info_key(config: Config) -> str:
 @contextlib.asynccontextmanager
 async def open_core(config: Config, clock: Clock | None = None) -> AsyncIterator[Core]:
     dsn = database_url(config)
-    if not config.database.url:
-        await ensure_database(dsn)
-    conn = await asyncpg.connect(dsn)
-    try:
-        applied = await migrate(conn)
-        if applied:
-            _log.info("applied migrations: %s", ", ".join(applied))
-    finally:
-        await conn.close()
-    pool = await open_pool(dsn, min_size=config.database.pool_min, max_size=config.database.pool_max)
-    core = Core(Database(pool, clock or SystemClock()),
-                CoreSettings(auth_info_key(config), config.registry.roid_suffix))
-    try:
+    if not config.database.url:  # external databases are the operator's to create
+        await bootstrap.ensure_database(dsn, EMBEDDED_DATABASE)
+    applied = await bootstrap.migrate_database(dsn)
+    if applied:
+        _log.info("applied migrations: %s", ", ".join(applied))
+    settings = CoreSettings(auth_info_key(config), config.registry.roid_suffix)
+    async with bootstrap.open_core(dsn, settings, pool_min=config.database.pool_min,
+                                   pool_max=config.database.pool_max, clock=clock) as core:
         yield core
-    finally:
-        await pool.close()
 
 
 @contextlib.asynccontextmanager
@@ -101,9 +74,7 @@ async def open_cores(config: Config, clock: Clock | None = None) -> AsyncIterato
         if not config.database.replica_url:
             yield core, core
             return
-        pool = await open_pool(config.database.replica_url, min_size=config.database.pool_min,
-                               max_size=config.database.pool_max, readonly=True)
-        try:
-            yield core, Core(Database(pool, core.db.clock), core.settings)
-        finally:
-            await pool.close()
+        async with bootstrap.open_core(config.database.replica_url, core.settings,
+                                       pool_min=config.database.pool_min, pool_max=config.database.pool_max,
+                                       clock=core.db.clock, readonly=True) as read_core:
+            yield core, read_core

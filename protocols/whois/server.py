@@ -19,10 +19,10 @@ from protocols.net.limits import IpLimits, LimitPolicy
 from protocols.net.proxy_protocol import ProxyHeaderError, read_proxy_header
 from protocols.serve import metrics
 from protocols.whois import render
+from protocols.whois.errors import INTERNAL_ERROR, refusal_for
 from protocols.whois.query import QueryError, WhoisQuery, parse_query
 from registry_core.context import Core
-from registry_core.db.tx import database_unavailable
-from registry_core.errors import CoreError, InvalidValue, ObjectNotFound, PolicyViolation, ValueOutOfRange
+from registry_core.errors import CoreError, ObjectNotFound
 from registry_core.model.lookup import TldFlags
 from registry_core.services import lookup
 
@@ -33,22 +33,6 @@ WRITE_TIMEOUT = 10.0
 # could destroy the answer in flight.
 LINGER_BYTES = 65536
 LINGER_SECONDS = 1.0
-
-# the one table mapping core errors to WHOIS answers (ObjectNotFound is the "No match" answer)
-REFUSALS: tuple[tuple[type[CoreError], str], ...] = (
-    (InvalidValue, "invalid query"),
-    (ValueOutOfRange, "invalid query"),
-    (PolicyViolation, "invalid query"),
-)
-
-
-def refusal_for(exc: CoreError) -> bytes:
-    for kind, message in REFUSALS:
-        if isinstance(exc, kind):
-            return render.refusal(f"{message}: {exc.detail}" if exc.detail else message)
-    _log.error("unmapped core error in a WHOIS answer: %r", exc)
-    return render.refusal("internal error; try again later")
-
 
 def log_query(raw: bytes, answer: bytes, ms: float, client: str) -> str:
     """One line per answered query: the query text (bounded), the kind of answer, latency,
@@ -78,12 +62,9 @@ class WhoisAnswers:
             return await self._found_or_missing(query)
         except CoreError as exc:
             return refusal_for(exc)
-        except Exception as exc:
-            if database_unavailable(exc):
-                _log.warning("WHOIS query failed, database unavailable: %r: %s", query.text[:100], exc)
-                return render.refusal("service temporarily unavailable; try again later")
+        except Exception:
             _log.exception("WHOIS query failed: %r", query.text[:100])
-            return render.refusal("internal error; try again later")
+            return render.refusal(INTERNAL_ERROR)
 
     async def _found_or_missing(self, query: WhoisQuery) -> bytes:
         try:

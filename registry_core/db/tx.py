@@ -9,7 +9,9 @@ are retried here too, but only while nothing can have been committed: an attempt
 broke before COMMIT was sent was rolled back by the server, so running it again is safe.
 A connection that breaks during COMMIT leaves the outcome unknown; that is never retried
 and surfaces as `CommitOutcomeUnknown`. Every other fault that outlives the retries
-surfaces as `DatabaseUnavailable`, which protocols answer with 2400 / 503 / "try later".
+surfaces as `DatabaseUnavailable`. Both are core errors (registry_core.errors), so each
+protocol maps them in its one error table (2400 / 503 / "try later"); nothing above this
+module sees an asyncpg connection fault.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from registry_core.clock import Clock
+from registry_core.errors import CommitOutcomeUnknown, DatabaseUnavailable
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -38,19 +41,10 @@ _BROKEN = (OSError, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError,
 MAX_ATTEMPTS = 5
 
 
-class DatabaseUnavailable(Exception):
-    """The database could not be reached or the connection broke; nothing was committed."""
-
-
-class CommitOutcomeUnknown(DatabaseUnavailable):
-    """The connection broke while COMMIT was in flight: the command may or may not have
-    taken effect. Never retried; the client must look before trying again."""
-
-
-def database_unavailable(exc: BaseException) -> bool:
+def _broken(exc: BaseException) -> bool:
     """Whether `exc` means the database is unreachable or the connection broke (as opposed
-    to a refusal or a bug). Protocols use it to answer 503 / "try later" instead of 500."""
-    if isinstance(exc, (DatabaseUnavailable, *_BROKEN)):
+    to a refusal or a bug)."""
+    if isinstance(exc, _BROKEN):
         return True
     # asyncpg reports use of a connection that has just closed as a bare InterfaceError
     return isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
@@ -86,7 +80,7 @@ class Database:
                 if attempt == MAX_ATTEMPTS:
                     raise
             except Exception as exc:
-                if not database_unavailable(exc) or isinstance(exc, DatabaseUnavailable):
+                if not _broken(exc):
                     raise
                 _fault(exc, state, last=attempt == MAX_ATTEMPTS)
             await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))

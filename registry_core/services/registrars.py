@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from registry_core.context import Core
-from registry_core.crypto import hash_password, verify_password
+from registry_core.crypto import DUMMY_HASH
 from registry_core.db.repo import objects
 from registry_core.db.repo import registrars as repo
 from registry_core.db.tx import Tx
@@ -64,10 +64,11 @@ async def add_registrar(core: Core, req: NewRegistrar) -> Registrar:
     if not re.fullmatch(r"[A-Za-z0-9._-]{3,16}", req.id):
         raise InvalidValue("registrar id must be 3-16 letters, digits, . _ -", object_type="registrar",
                            field="id", value=req.id)
+    password_hash = await core.passwords.hash(req.password)
 
     async def run(tx: Tx) -> Registrar:
         values: dict[str, Any] = {
-            "id": req.id, "name": req.name, "iana_id": req.iana_id, "password_hash": hash_password(req.password),
+            "id": req.id, "name": req.name, "iana_id": req.iana_id, "password_hash": password_hash,
             "credit_limit": req.credit_limit, "email": req.email, "url": req.url, "whois_server": req.whois_server,
             "abuse_email": req.abuse_email, "abuse_phone": req.abuse_phone,
             "ip_allowlist": _networks(req.ip_allowlist), "low_balance_alert": req.low_balance_alert,
@@ -100,7 +101,7 @@ async def list_registrars(core: Core) -> list[Registrar]:
 async def update_registrar(core: Core, registrar_id: str, **values: Any) -> None:
     if "password" in values:
         check_password_strength(values["password"])
-        values["password_hash"] = hash_password(values.pop("password"))
+        values["password_hash"] = await core.passwords.hash(values.pop("password"))
     if "ip_allowlist" in values:
         values["ip_allowlist"] = _networks(tuple(values["ip_allowlist"]))
 
@@ -169,23 +170,43 @@ async def authenticate(core: Core, registrar_id: str, password: str, *, fingerpr
                        peer_ip: str | None, new_password: str | None = None) -> Registrar:
     """EPP login: the password, the pinned client certificate and the address allowlist must
     all match. Every refusal is the same AuthenticationFailed to the client; `detail` says
-    which check failed, for the log."""
+    which check failed, for the log.
+
+    The account is read without a transaction, the password is verified on the core's hasher
+    (off the event loop, holding no connection), and only then are the certificate and the
+    address checked: every refusal costs one scrypt, so its timing does not tell whether the
+    registrar exists (an unknown one is verified against a dummy hash). A `<newPW>` is
+    hashed the same way and written in its own short transaction."""
     if new_password is not None:
         check_password_strength(new_password)
+    registrar, stored = await _login_record(core, registrar_id)
+    verified = await core.passwords.verify(password, stored or DUMMY_HASH)
+    if registrar is None or stored is None or not verified:
+        raise AuthenticationFailed("unknown registrar or wrong password", name=registrar_id)
+    _check_access(registrar, fingerprint, peer_ip)
+    if new_password is not None:
+        await _store_password(core, registrar_id, await core.passwords.hash(new_password))
+    return registrar
 
-    async def run(tx: Tx) -> Registrar:
-        stored = await repo.fetch_password_hash(tx.conn, registrar_id)
-        registrar = await repo.fetch_registrar_by_id(tx.conn, registrar_id)
-        if stored is None or registrar is None or not verify_password(password, stored):
-            raise AuthenticationFailed("unknown registrar or wrong password", name=registrar_id)
-        if fingerprint is None or fingerprint not in registrar.fingerprints:
-            raise AuthenticationFailed("client certificate is not pinned to this registrar", name=registrar_id)
-        if not _address_allowed(registrar, peer_ip):
-            raise AuthenticationFailed(f"address {peer_ip} is not on the allowlist", name=registrar_id)
-        if registrar.status == "suspended":
-            raise RegistrarNotAllowed("registrar is suspended", object_type="registrar", name=registrar_id)
-        if new_password is not None:
-            await repo.update_registrar(tx.conn, registrar_id, {"password_hash": hash_password(new_password)},
-                                        tx.now)
-        return registrar
-    return await core.db.transaction(run)
+
+async def _login_record(core: Core, registrar_id: str) -> tuple[Registrar | None, str | None]:
+    async def run(tx: Tx) -> tuple[Registrar | None, str | None]:
+        return (await repo.fetch_registrar_by_id(tx.conn, registrar_id),
+                await repo.fetch_password_hash(tx.conn, registrar_id))
+    return await core.db.transaction(run, readonly=True)
+
+
+def _check_access(registrar: Registrar, fingerprint: str | None, peer_ip: str | None) -> None:
+    """After the password: the pinned certificate, the address allowlist, the account's status."""
+    if fingerprint is None or fingerprint not in registrar.fingerprints:
+        raise AuthenticationFailed("client certificate is not pinned to this registrar", name=registrar.id)
+    if not _address_allowed(registrar, peer_ip):
+        raise AuthenticationFailed(f"address {peer_ip} is not on the allowlist", name=registrar.id)
+    if registrar.status == "suspended":
+        raise RegistrarNotAllowed("registrar is suspended", object_type="registrar", name=registrar.id)
+
+
+async def _store_password(core: Core, registrar_id: str, password_hash: str) -> None:
+    async def run(tx: Tx) -> None:
+        await repo.update_registrar(tx.conn, registrar_id, {"password_hash": password_hash}, tx.now)
+    await core.db.transaction(run)
