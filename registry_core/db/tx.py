@@ -17,9 +17,10 @@ module sees an asyncpg connection fault.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -89,14 +90,31 @@ class Database:
     async def _read(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
         # At READ COMMITTED every statement takes its own snapshot whether or not it runs
         # inside BEGIN/COMMIT, so a read-only command gains nothing from them but two round trips.
-        async with self.pool.acquire() as conn:
+        async with self._connection() as conn:
             return await fn(Tx(conn, self.clock.now()))
 
     async def _write(self, fn: Callable[[Tx], Awaitable[T]], state: _Attempt) -> T:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             result = await fn(Tx(conn, self.clock.now()))
             state.committing = True
         return result
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        """A pooled connection. Failing to get one is an outage whatever the cause: a broken
+        connection or an unreachable server is retried by `transaction`; anything else the
+        server or the pool says instead of a connection (the database refuses connections,
+        the pool is closing) is DatabaseUnavailable at once."""
+        try:
+            conn = await self.pool.acquire()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            if _broken(exc):
+                raise
+            raise DatabaseUnavailable(f"no database connection: {exc.__class__.__name__}: {exc}") from exc
+        try:
+            yield conn
+        finally:
+            await self.pool.release(conn)
 
     async def close(self) -> None:
         await self.pool.close()
