@@ -2,8 +2,8 @@
 
 `registry serve --workers 1` runs as a real process on the test database. 50 registrar
 connections are opened over TLS first; then all 50 log in at once (each login costs one
-scrypt, about 60 ms of CPU), while two probe threads query WHOIS (a new TCP connection per
-query, RFC 3912) and RDAP (one keep-alive HTTP connection) of that worker back to back.
+scrypt, about 60 ms of CPU), while a probe process (tests/ops/latency_probe.py) queries
+WHOIS and RDAP of that worker back to back.
 Every latency measured while the burst runs must have a p99 under 50 ms, and every
 login must succeed. Password hashing runs on the core's own thread, so the event loop
 keeps answering; on the loop it would hold every query for the whole burst."""
