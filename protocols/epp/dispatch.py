@@ -179,7 +179,7 @@ class Dispatcher:
         if gate is not None:
             return gate, what, cl_trid
         request = Request(self.core, session, verb, body, extensions, cl_trid, sv_trid)
-        reply = await self._run(request, (verb, namespace), namespace)
+        reply = await self._run(request, (verb, namespace))
         if verb == "login" and reply.code == ResultCode.SUCCESS:
             reply = self._admit(session)
         if verb == "login" and reply.code == ResultCode.AUTHENTICATION_ERROR:
@@ -217,7 +217,7 @@ class Dispatcher:
                              message="Extension not announced at login or not supported on this command")
         return None
 
-    async def _run(self, request: Request, key: tuple[str, str], namespace: str) -> Reply:
+    async def _run(self, request: Request, key: tuple[str, str]) -> Reply:
         module = FLOWS.get(key)
         if module is None:
             return Reply(ResultCode.UNIMPLEMENTED_COMMAND)
@@ -225,7 +225,7 @@ class Dispatcher:
         try:
             return await flow(request)
         except CoreError as exc:
-            reply = reply_for(exc, namespace)
+            reply = reply_for(exc)
             if reply is not None:
                 return reply
             _log.exception("unmapped core error svTRID=%s", request.sv_trid)

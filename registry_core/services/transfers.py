@@ -185,8 +185,7 @@ async def finish_transfer(tx: Tx, core: Core, actor: Actor, object_type: str, ro
     return info
 
 
-async def act_on_transfer(core: Core, actor: Actor, object_type: str, name: str, op: str,
-                          auth_info: str | None = None) -> TransferInfo:
+async def act_on_transfer(core: Core, actor: Actor, object_type: str, name: str, op: str) -> TransferInfo:
     """op is approve / reject (losing registrar) or cancel (gaining registrar)."""
     async def run(tx: Tx) -> TransferInfo:
         row, tld = await _load(tx, object_type, name)
