@@ -11,10 +11,6 @@ CLIENT_SETTABLE = {
                           "clientUpdateProhibited"}),
     "host": frozenset({"clientDeleteProhibited", "clientUpdateProhibited"}),
 }
-SERVER_SETTABLE = {
-    kind: frozenset(s.replace("client", "server", 1) for s in values)
-    for kind, values in CLIENT_SETTABLE.items()
-}
 
 # operation -> the statuses that forbid it
 _PROHIBITS = {

@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from protocols.cli import main as cli
@@ -19,17 +16,6 @@ from protocols.epp.client import NAMESPACES
 from protocols.epp.server import EppServer
 from registry_core.context import Core
 from tests.epp.conftest import PASSWORDS
-
-
-@pytest.fixture
-def restore_root() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
 
 
 async def _epp(server: EppServer, certs: DevCerts, clid: str, *verb: str) -> tuple[int, str, str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import logging
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
@@ -23,14 +22,12 @@ Run = Callable[..., Awaitable[tuple[int, str, str]]]
 
 
 @pytest.fixture
-def registry(core: Core, test_dsn: str, tmp_path: Path) -> Iterator[Run]:
+def registry(core: Core, test_dsn: str, tmp_path: Path, restore_root: None) -> Run:
     """`registry --config <test config> ARGS...` in this process (in a thread: the CLI runs its
     own event loop): (exit status, stdout, stderr)."""
     config = tmp_path / "registry.toml"
     config.write_text(f'[database]\nurl = "{test_dsn}"\n[registry]\nauth_info_key = "{TEST_KEY}"\n'
                       f'roid_suffix = "TEST"\n[paths]\nvar = "{tmp_path}"\ncerts = "{tmp_path / "certs"}"\n')
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
 
     def run_here(args: tuple[str, ...], stdin: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
@@ -41,11 +38,7 @@ def registry(core: Core, test_dsn: str, tmp_path: Path) -> Iterator[Run]:
     async def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
         return await asyncio.to_thread(run_here, args, stdin)
 
-    yield run
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
+    return run
 
 
 @contextlib.contextmanager
