@@ -3,6 +3,7 @@ a freshly migrated test database, and a Core whose clock the tests can hold stil
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -135,3 +136,15 @@ def actor(registrar_id: str = "alpha") -> Actor:
 async def fetch(core: Core, sql: str, *args: Any) -> list[dict[str, Any]]:
     async with core.db.pool.acquire() as conn:
         return [dict(r) for r in await conn.fetch(sql, *args)]
+
+
+@pytest.fixture
+def restore_root() -> Iterator[None]:
+    """Undo what `setup_logging` (the CLI's `main` calls it) did to the root logger."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)

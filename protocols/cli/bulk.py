@@ -6,8 +6,7 @@
 It fills a TLD (created when missing) with N domains written by COPY, with registrars
 `lt-r001`..., contacts `lt-c1`... and the name servers `ns1/ns2.dns-<k>.net` (see
 registry_core/services/bulk.py for what the data looks like), and prints how long each
-phase took. `add_bulk_parser(subparsers)` adds it to the top-level sub-commands of
-protocols/cli/main.py.
+phase took.
 """
 
 from __future__ import annotations
@@ -16,27 +15,8 @@ import argparse
 import sys
 from typing import Any
 
+from protocols.cli.args import count, share
 from protocols.config import Config
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text}") from exc
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a number: {text}") from exc
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError("a share lies between 0 and 1")
-    return value
 
 
 def _progress(total: int) -> Any:
@@ -64,17 +44,17 @@ async def cmd_load_test_data(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_bulk_parser(subparsers: Any) -> None:
-    p = subparsers.add_parser("load-test-data", help="load N test domains with COPY (for load tests and benchmarks)")
-    p.add_argument("--domains", type=_count, default=1_000_000, help="domains to add (default 1,000,000)")
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("load-test-data", help="load N test domains with COPY (for load tests and benchmarks)")
+    p.add_argument("--domains", type=count, default=1_000_000, help="domains to add (default 1,000,000)")
     p.add_argument("--tld", default="test", help="TLD to fill; created when missing (default: test)")
-    p.add_argument("--registrars", type=_count, default=10, help="sponsoring registrars lt-r001... (default 10)")
-    p.add_argument("--contacts", type=_count, default=10_000, help="contacts lt-c1... (default 10,000)")
-    p.add_argument("--providers", type=_count, default=1_000,
+    p.add_argument("--registrars", type=count, default=10, help="sponsoring registrars lt-r001... (default 10)")
+    p.add_argument("--contacts", type=count, default=10_000, help="contacts lt-c1... (default 10,000)")
+    p.add_argument("--providers", type=count, default=1_000,
                    help="DNS providers, each with two name servers (default 1,000)")
-    p.add_argument("--ds-share", type=_share, default=0.1, help="share of domains with a DS record (default 0.1)")
+    p.add_argument("--ds-share", type=share, default=0.1, help="share of domains with a DS record (default 0.1)")
     p.add_argument("--history", action="store_true", help="also write one history row per domain")
-    p.add_argument("--batch", type=_count, default=50_000, help="domains per transaction (default 50,000)")
-    p.add_argument("--jobs", type=_count, default=2, help="batches written at once (default 2)")
+    p.add_argument("--batch", type=count, default=50_000, help="domains per transaction (default 50,000)")
+    p.add_argument("--jobs", type=count, default=2, help="batches written at once (default 2)")
     p.add_argument("--seed", type=int, help="random seed for names and shares (authInfo stays random)")
     p.set_defaults(handler=cmd_load_test_data)

@@ -4,12 +4,13 @@ Everything is ECDSA P-256 signed with SHA-256 (RFC 9325 section 4.2 suites need 
 or RSA certificate; P-256 is the smallest universally supported choice). The files are for
 development and tests only: keys are unencrypted PEM, written with mode 0600.
 
-Layout of `directory` (what `registry certs` and the tests rely on):
+Layout of `directory` (what `registry certs init` and the tests rely on):
     ca.pem ca.key  server.pem server.key  <registrar>.pem <registrar>.key ...
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import ipaddress
 import os
@@ -18,12 +19,15 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from protocols.config import Config
 
 CA_VALIDITY = dt.timedelta(days=3650)
 LEAF_VALIDITY = dt.timedelta(days=730)
@@ -293,3 +297,23 @@ def _write_atomically(path: Path, data: bytes, mode: int) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# --- `registry certs init` ------------------------------------------------------------------
+async def cmd_certs_init(config: Config, args: argparse.Namespace) -> int:
+    issued = init_dev_certs(Path(args.dir or config.paths.certs), args.registrar or ["demo", "rival"],
+                            force=args.force)
+    print(f"development certificates in {issued.directory}")
+    for rid, fingerprint in issued.fingerprints.items():
+        print(f"  {rid:12} sha256 {fingerprint}")
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    certs_sub = sub.add_parser("certs", help="development certificates").add_subparsers(dest="certs_command",
+                                                                                         required=True)
+    init = certs_sub.add_parser("init", help="create the dev CA, server and registrar certificates")
+    init.add_argument("--dir", help="output directory (default: paths.certs)")
+    init.add_argument("--registrar", action="append", help="registrar id (repeatable)")
+    init.add_argument("--force", action="store_true", help="issue everything again")
+    init.set_defaults(handler=cmd_certs_init)

@@ -1,12 +1,16 @@
 """The demo data `make run` promises: TLD `example`, registrars `demo` and `rival` with
-their development certificates pinned, and money to spend. Safe to run again."""
+their development certificates pinned, and money to spend. Safe to run again
+(`registry demo`)."""
 
 from __future__ import annotations
 
+import argparse
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from protocols.cli.certs import init_dev_certs
+from protocols.config import Config
 from registry_core.context import Core
 from registry_core.errors import ObjectExists
 from registry_core.services import registrars, tlds
@@ -49,3 +53,16 @@ async def create_demo(core: Core, certs_dir: Path) -> list[str]:
             await registrars.add_certificate(core, new.id, fingerprint, f"CN={new.id}")
             done.append(f"certificate pinned for {new.id}")
     return done
+
+
+async def cmd_demo(config: Config, args: argparse.Namespace) -> int:
+    from protocols.serve.runtime import open_core
+
+    async with open_core(config) as core:
+        done = await create_demo(core, Path(config.paths.certs))
+    print("demo data: " + (", ".join(done) if done else "already present"))
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    sub.add_parser("demo", help="create the demo TLD and registrars").set_defaults(handler=cmd_demo)

@@ -1,5 +1,7 @@
 """Hardened EPP XML codec (pure, no I/O beyond loading our own XSDs once).
 
+The namespace map and the hardened parsing of the package: the server reads commands
+and the client (`protocols.epp.client`) reads responses through the same `parse`.
 `parse` turns untrusted bytes into an element tree or raises `XmlError`; `EppSchema`
 validates a parsed instance against our schema bundle (RFC 5730-5733, 5910, 3915, 8748)
 or raises `SchemaError`; `render` turns a response tree back into bytes.
@@ -8,7 +10,8 @@ Defences, outermost first: a size bound; a byte scan that refuses DTDs before li
 sees them (XXE, billion laughs); a parser that never loads DTDs, never expands entities,
 never touches the network and keeps libxml2's own size limits (no `huge_tree`); after
 parsing, no DOCTYPE, no processing instruction and a bounded nesting depth.
-lxml parsers are not thread-safe: use this module from the event loop's thread only.
+lxml parsers are not thread-safe: use one `hardened_parser()` per thread (PARSER is the
+server's, used from its event loop's thread only).
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ NAMESPACES: Final[dict[str, str]] = {
     "rgp": RGP_NS,
     "fee": FEE_NS,
 }
+# Namespace URI -> conventional prefix.
+PREFIXES: Final[dict[str, str]] = {uri: prefix for prefix, uri in NAMESPACES.items()}
 # What the greeting offers: object services (<objURI>) and extensions (<extURI>).
 OBJECT_URIS: Final = (DOMAIN_NS, CONTACT_NS, HOST_NS)
 EXTENSION_URIS: Final = (SECDNS_NS, RGP_NS, FEE_NS)
@@ -54,16 +59,24 @@ MAX_DOCUMENT_BYTES: Final = 1 << 20
 # rgp reports and <extValue> echo free markup, so allow generous headroom, far below libxml2's 256.
 MAX_DEPTH: Final = 48
 
-# The module-wide hardened parser (also used for our own XSD files).
-PARSER: Final = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_blank_text=True,
-    remove_comments=True,
-)
+
+
+def hardened_parser() -> etree.XMLParser:
+    """A parser that never loads a DTD, expands an entity or touches the network, and keeps
+    libxml2's size limits; `parse` adds the checks a parser option cannot express."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=True,
+        remove_comments=True,
+    )
+
+
+# The server's parser (also used for our own XSD files).
+PARSER: Final = hardened_parser()
 
 # DTD markup refused before parsing, in the encodings EPP allows (RFC 5730 section 2.4).
 _DTD_MARKERS: Final = tuple(
@@ -89,8 +102,15 @@ class SchemaError(Exception):
 
 
 # ---------------------------------------------------------------------------- parse
-def parse(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:
-    """Parse one untrusted EPP document; raise XmlError on anything unsafe or malformed."""
+def parse(
+    data: bytes,
+    *,
+    max_bytes: int = MAX_DOCUMENT_BYTES,
+    max_depth: int = MAX_DEPTH,
+    parser: etree.XMLParser = PARSER,
+) -> etree._Element:
+    """Parse one untrusted EPP document; raise XmlError on anything unsafe or malformed.
+    `parser` (from `hardened_parser`) lets another thread or party bring its own instance."""
     if not data:
         raise XmlError("empty document")
     if len(data) > max_bytes:
@@ -98,7 +118,7 @@ def parse(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES, max_depth: int = 
     if any(marker in data for marker in _DTD_MARKERS):
         raise XmlError("DOCTYPE and entity declarations are not allowed")
     try:
-        root = etree.fromstring(data, PARSER)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise XmlError(_short(f"not well-formed: {exc.msg}")) from None
     _check_tree(root, max_depth)
@@ -156,7 +176,6 @@ _VALUE_ERRORS: Final = {
 _WHERE = re.compile(r"^Element '(?P<element>[^']+)'(?:, attribute '(?P<attribute>[^']+)')?: (?P<what>.*)$", re.S)
 _CLARK = re.compile(r"\{([^}]*)\}")
 _TYPE_NAME = re.compile(r"of the (?:atomic|list|union) type '([^']+)'")
-_PREFIXES: Final = {uri: prefix for prefix, uri in NAMESPACES.items()}
 
 
 def _describe(error: etree._LogEntry) -> str:
@@ -180,7 +199,7 @@ def _what(type_name: str, detail: str) -> str:
 
 def _prefixed(text: str) -> str:
     """Rewrite Clark names ({uri}local) as prefix:local for the namespaces we know."""
-    return _CLARK.sub(lambda m: f"{_PREFIXES[m[1]]}:" if m[1] in _PREFIXES else m[0], text)
+    return _CLARK.sub(lambda m: f"{PREFIXES[m[1]]}:" if m[1] in PREFIXES else m[0], text)
 
 
 def _short(text: str) -> str:

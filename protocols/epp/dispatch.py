@@ -178,7 +178,7 @@ class Dispatcher:
         if gate is not None:
             return gate, what, cl_trid
         request = Request(self.core, session, verb, body, extensions, cl_trid, sv_trid)
-        reply = await self._run(request, (verb, namespace), namespace)
+        reply = await self._run(request, (verb, namespace))
         if verb == "login" and reply.code == ResultCode.SUCCESS:
             reply = self._admit(session)
         if verb == "login" and reply.code == ResultCode.AUTHENTICATION_ERROR:
@@ -216,7 +216,7 @@ class Dispatcher:
                              message="Extension not announced at login or not supported on this command")
         return None
 
-    async def _run(self, request: Request, key: tuple[str, str], namespace: str) -> Reply:
+    async def _run(self, request: Request, key: tuple[str, str]) -> Reply:
         module = FLOWS.get(key)
         if module is None:
             return Reply(ResultCode.UNIMPLEMENTED_COMMAND)
@@ -227,7 +227,7 @@ class Dispatcher:
             if isinstance(exc, DatabaseUnavailable):  # an outage, not a bug: one line, not a traceback
                 _log.warning("database unavailable svTRID=%s: %s: %s", request.sv_trid, exc.__class__.__name__,
                              exc.detail)
-            reply = reply_for(exc, namespace)
+            reply = reply_for(exc)
             if reply is not None:
                 return reply
             _log.exception("unmapped core error svTRID=%s", request.sv_trid)

@@ -86,7 +86,7 @@ def _restore_offending(error: core.CoreError) -> Element | None:
     return None
 
 
-def _offending(error: core.CoreError, default_ns: str) -> Element | None:
+def _offending(error: core.CoreError) -> Element | None:
     """The element a client sent (or the object it named) that the rule refused."""
     if error.object_type == "message" and error.value:
         return etree.Element(f"{{{EPP_NS}}}poll", {"op": "ack", "msgID": error.value}, nsmap={None: EPP_NS})
@@ -111,14 +111,14 @@ def _offending(error: core.CoreError, default_ns: str) -> Element | None:
     return el
 
 
-def reply_for(error: core.CoreError, default_ns: str) -> Reply | None:
+def reply_for(error: core.CoreError) -> Reply | None:
     """The reply for a core error, or None when it is not in the table (a bug: 2400)."""
     code = code_for(error)
     if code is None:
         return None
     reply = Reply(code, message=message_for(error))
     if code >= 2000 and code not in (ResultCode.AUTHENTICATION_ERROR,):
-        offending = _offending(error, default_ns)
+        offending = _offending(error)
         if offending is not None:
             reply.ext_values.append((offending, error.detail or error.__class__.__name__))
     return reply

@@ -1,4 +1,5 @@
-"""Response and greeting trees (RFC 5730 sections 2.4 and 2.6). Pure."""
+"""The greeting, as an lxml tree (RFC 5730 section 2.4), and the response, as bytes: its
+envelope written as text around lxml-built bodies (section 2.6). Pure."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
-from protocols.epp.codec import EPP_NS, FEE_NS, OBJECT_URIS, RGP_NS, SECDNS_NS
+from protocols.epp.codec import EPP_NS, EXTENSION_URIS, OBJECT_URIS
 from protocols.epp.request import Element, MessageQueue, Reply, epp_datetime, sub
 
 SERVER_ID = "Registry Suite EPP"
 # The extensions this server implements and announces (RFC 5730 2.4 <svcExtension>).
-OFFERED_EXTENSIONS: tuple[str, ...] = (SECDNS_NS, RGP_NS, FEE_NS)
+OFFERED_EXTENSIONS: tuple[str, ...] = EXTENSION_URIS
 _NSMAP = {None: EPP_NS}
 
 

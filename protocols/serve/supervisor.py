@@ -110,14 +110,18 @@ class Supervisor:
         if not all(startup.result()):
             _log.error("a worker failed to start; stopping")
             return False
-        for label in self.labels:
-            print(f"serving {label}", flush=True)
-        if self.config.metrics.enabled:
-            print(f"serving metrics http://{self.config.metrics.host}:{ops.port}{self.config.metrics.path} "
-                  f"(and /healthz, /readyz)", flush=True)
-        print(f"{self.count} worker(s): {', '.join(str(s.process.pid) for s in self.slots if s.process)}",
-              flush=True)
+        self._announce(ops)
         return True
+
+    def _announce(self, ops: OpsListener) -> None:
+        """What serves where, through the log (a JSON line each, or text on a terminal)."""
+        for label in self.labels:
+            _log.info("serving %s", label, extra={"listener": label})
+        if self.config.metrics.enabled:
+            url = f"http://{self.config.metrics.host}:{ops.port}{self.config.metrics.path}"
+            _log.info("serving metrics %s (and /healthz, /readyz)", url, extra={"listener": "metrics", "url": url})
+        pids = [s.process.pid for s in self.slots if s.process]
+        _log.info("%d worker(s): %s", self.count, ", ".join(map(str, pids)), extra={"pids": pids})
 
     async def _keep(self, slot: Slot) -> None:
         """Run the slot's worker; replace it whenever it dies, until the supervisor stops."""
@@ -143,6 +147,8 @@ class Supervisor:
             slot.started = time.monotonic()
             return False
         ready = await self._await_ready(slot, ready_fd)
+        if not slot.first.done():  # start-up waits for this, not for the worker's exit
+            slot.first.set_result(ready)
         code = await process.wait()
         self._exited(slot, process, code)
         return ready

@@ -27,7 +27,6 @@ EXPIRE = "expire"
 REDEMPTION_END = "redemptionEnd"
 RESTORE_LAPSE = "restoreLapse"
 PURGE = "purge"
-TRANSFER_APPROVE = "transferAutoApprove"
 
 
 @dataclass(frozen=True)

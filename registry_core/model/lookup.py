@@ -81,14 +81,6 @@ class ContactRecord:
 
 
 @dataclass(frozen=True)
-class RegistryFlags:
-    """Switches for answers not tied to one TLD (help, errors, searches, entities)."""
-
-    any_icann_profile: bool
-    as_of: datetime
-
-
-@dataclass(frozen=True)
 class DomainSummary:
     """One search hit: the domain without contacts or DS data."""
 

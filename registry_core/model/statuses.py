@@ -11,19 +11,6 @@ CLIENT_SETTABLE = {
                           "clientUpdateProhibited"}),
     "host": frozenset({"clientDeleteProhibited", "clientUpdateProhibited"}),
 }
-SERVER_SETTABLE = {
-    kind: frozenset(s.replace("client", "server", 1) for s in values)
-    for kind, values in CLIENT_SETTABLE.items()
-}
-ALL_STATUSES = {
-    "domain": CLIENT_SETTABLE["domain"] | SERVER_SETTABLE["domain"]
-    | {"inactive", "ok", "pendingCreate", "pendingDelete", "pendingRenew",
-       "pendingTransfer", "pendingUpdate"},
-    "contact": CLIENT_SETTABLE["contact"] | SERVER_SETTABLE["contact"]
-    | {"linked", "ok", "pendingCreate", "pendingDelete", "pendingTransfer", "pendingUpdate"},
-    "host": CLIENT_SETTABLE["host"] | SERVER_SETTABLE["host"]
-    | {"linked", "ok", "pendingCreate", "pendingDelete", "pendingTransfer", "pendingUpdate"},
-}
 
 # operation -> the statuses that forbid it
 _PROHIBITS = {

@@ -185,8 +185,7 @@ async def finish_transfer(tx: Tx, core: Core, actor: Actor, object_type: str, ro
     return info
 
 
-async def act_on_transfer(core: Core, actor: Actor, object_type: str, name: str, op: str,
-                          auth_info: str | None = None) -> TransferInfo:
+async def act_on_transfer(core: Core, actor: Actor, object_type: str, name: str, op: str) -> TransferInfo:
     """op is approve / reject (losing registrar) or cancel (gaining registrar)."""
     async def run(tx: Tx) -> TransferInfo:
         row, tld = await _load(tx, object_type, name)
@@ -223,17 +222,12 @@ async def query_transfer(core: Core, actor: Actor, object_type: str, name: str,
     return await core.db.transaction(run, readonly=True)
 
 
-async def approve_due_transfers(core: Core, limit: int = 500) -> int:
-    """Server-approve every pending transfer whose waiting time has run out. Idempotent and
-    safe beside another runner: each approval is its own transaction that locks the object
-    with SKIP LOCKED and checks again that the transfer is still pending and due."""
-    approved, _skipped = await approve_due_transfers_counted(core, limit)
-    return approved
-
-
 async def approve_due_transfers_counted(core: Core, batch: int = 500) -> tuple[int, int]:
-    """(approved, skipped) over every due transfer, `batch` candidates at a time; skipped
-    ones were held by another transaction at the time (the next pass takes them)."""
+    """Server-approve every pending transfer whose waiting time has run out, `batch` candidates
+    at a time: (approved, skipped). Idempotent and safe beside another runner: each approval
+    is its own transaction that locks the object with SKIP LOCKED and checks again that the
+    transfer is still pending and due; skipped ones were held by another transaction at the
+    time (the next pass takes them)."""
     now, after, approved, skipped = core.db.clock.now(), 0, 0, 0
     while True:
         candidates = await _due_candidates(core, now, after, batch)

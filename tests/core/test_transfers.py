@@ -105,10 +105,10 @@ async def test_query_returns_latest_transfer_to_parties_only(core):
 async def test_server_approves_after_the_waiting_time(core, clock):
     clock.frozen = datetime(2026, 3, 1, tzinfo=UTC)
     await _pending(core)
-    assert await transfers.approve_due_transfers(core) == 0
+    assert await transfers.approve_due_transfers_counted(core) == (0, 0)
     clock.frozen += timedelta(days=5, seconds=1)
-    assert await transfers.approve_due_transfers(core) == 1
-    assert await transfers.approve_due_transfers(core) == 0
+    assert await transfers.approve_due_transfers_counted(core) == (1, 0)
+    assert await transfers.approve_due_transfers_counted(core) == (0, 0)
     info = await domains.info_domain(core, actor("beta"), "move.example")
     assert info.sponsor_id == "beta" and "pendingTransfer" not in info.statuses
     state = await poll.poll_request(core, actor("alpha"))

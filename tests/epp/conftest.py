@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -78,7 +77,3 @@ async def clients(registry: Core, dev_certs: DevCerts, epp_server: EppServer) ->
     pool = Clients(dev_certs, epp_server.port)
     yield pool
     await pool.close_all()
-
-
-def fixture_path(name: str) -> Path:
-    return Path(__file__).parent / "data" / name

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,17 +88,6 @@ async def test_bad_sizes_are_refused(core: Core, changes: dict[str, float]) -> N
     values = {**vars(SMALL), **changes}
     with pytest.raises(InvalidValue):
         await load_test_data(core, LoadSpec(**values))  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def restore_root() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in [h for h in root.handlers if h not in handlers]:
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
 
 
 def test_the_cli_command_prints_counts_and_times(core: Core, test_dsn: str, tmp_path: Path,

@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 
 from protocols.cli.certs import DevCerts
-from protocols.epp.client import OBJ_URIS, CommandBuilder, EppError, Response
+from protocols.epp.client import OBJECT_URIS, CommandBuilder, EppError, Response
 from protocols.epp.framing import encode_frame, read_frame
 from protocols.epp.results import ResultCode
 from protocols.epp.server import EppServer
@@ -92,7 +92,7 @@ async def epp_login(port: int, certs: DevCerts, registrar: str, source: str) -> 
 async def _login(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, registrar: str) -> int:
     async with asyncio.timeout(10):
         assert await read_frame(reader) is not None  # the greeting
-        login = CommandBuilder().login(registrar, PASSWORDS[registrar], obj_uris=OBJ_URIS, ext_uris=())
+        login = CommandBuilder().login(registrar, PASSWORDS[registrar], obj_uris=OBJECT_URIS, ext_uris=())
         writer.write(encode_frame(login))
         answer = await read_frame(reader)
     assert answer is not None

@@ -185,6 +185,23 @@ async def _all_ready(served: Served) -> bool:
         return False
 
 
+async def test_the_supervisor_says_what_serves_where_in_json_log_lines(served: Served) -> None:
+    def lines() -> list[dict[str, object]]:
+        return [json.loads(line) for line in served.log.read_text().splitlines()]  # every line is JSON
+
+    async def announced() -> bool:
+        return any(str(line["msg"]).startswith(f"{WORKERS} worker(s): ") for line in lines())
+
+    await eventually(announced, "the supervisor's serving lines", 5.0)
+    serving = {str(line["msg"]): line for line in lines() if line["logger"] == "registry.workers"}
+    epp = serving[f"serving EPP 127.0.0.1:{served.ports['epp']} (TLS)"]
+    assert (epp["level"], epp["listener"]) == ("info", f"EPP 127.0.0.1:{served.ports['epp']} (TLS)")
+    metrics = next(line for msg, line in serving.items() if msg.startswith("serving metrics "))
+    assert metrics["url"] == f"http://127.0.0.1:{served.ports['metrics']}/metrics"
+    workers = next(line for msg, line in serving.items() if msg.startswith(f"{WORKERS} worker(s): "))
+    assert sorted(workers["pids"]) == sorted((await served.workers()).values())  # type: ignore[arg-type]
+
+
 async def test_sessions_spread_over_both_workers(served: Served) -> None:
     workers = set((await served.workers()).values())
     for i in range(24):

@@ -19,5 +19,5 @@ async def run(req: Request) -> Reply:
         info = await transfers.request_transfer(req.core, req.actor, "contact", handle, auth)
         return Reply(ResultCode.SUCCESS_ACTION_PENDING, res_data=trn_data("contact", info))
     else:
-        info = await transfers.act_on_transfer(req.core, req.actor, "contact", handle, op, auth)
+        info = await transfers.act_on_transfer(req.core, req.actor, "contact", handle, op)
     return Reply(res_data=trn_data("contact", info))

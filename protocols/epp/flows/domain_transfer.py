@@ -41,5 +41,5 @@ async def run(req: Request) -> Reply:
     if op == "query":
         info = await transfers.query_transfer(req.core, req.actor, "domain", name, auth)
     else:
-        info = await transfers.act_on_transfer(req.core, req.actor, "domain", name, op, auth)
+        info = await transfers.act_on_transfer(req.core, req.actor, "domain", name, op)
     return Reply(res_data=trn_data("domain", info))
