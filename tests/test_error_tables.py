@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 
-from protocols.epp.codec import DOMAIN_NS
 from protocols.epp.errors import reply_for
 from protocols.epp.results import ResultCode as R
 from protocols.rdap.errors import retry_after, status_for
@@ -83,7 +82,7 @@ def test_every_core_error_has_a_decided_answer() -> None:
 def test_each_table_gives_the_intended_answer(kind: type[core.CoreError]) -> None:
     epp, rdap, line = INTENDED[kind]
     error = an(kind)
-    reply = reply_for(error, DOMAIN_NS)
+    reply = reply_for(error)
     assert reply is not None and reply.code == epp
     assert status_for(error) == rdap
     if line is NO_MATCH and kind is core.ObjectNotFound:
@@ -100,13 +99,13 @@ def test_invalid_queries_name_the_reason_in_whois() -> None:
 def test_an_outage_tells_the_client_when_to_retry() -> None:
     assert retry_after(status_for(core.DatabaseUnavailable("x"))) == {"Retry-After": "2"}
     assert retry_after(404) == {}
-    unavailable = reply_for(core.DatabaseUnavailable("x"), DOMAIN_NS)
+    unavailable = reply_for(core.DatabaseUnavailable("x"))
     assert unavailable is not None and unavailable.message is not None and "retry later" in unavailable.message
     assert unavailable.ext_values == []
 
 
 def test_an_unknown_commit_outcome_says_to_look_before_retrying() -> None:
-    reply = reply_for(core.CommitOutcomeUnknown("connection lost during COMMIT"), DOMAIN_NS)
+    reply = reply_for(core.CommitOutcomeUnknown("connection lost during COMMIT"))
     assert reply is not None and reply.code == R.COMMAND_FAILED
     assert reply.message is not None
     assert "outcome is unknown" in reply.message and "info" in reply.message
