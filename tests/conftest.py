@@ -20,7 +20,7 @@ from registry_core.db.migrate import migrate
 from registry_core.db.pool import open_pool
 from registry_core.db.repo import tlds as tld_repo
 from registry_core.db.tx import Database
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.services import registrars, tlds
 
 ROOT = Path(__file__).resolve().parents[1]

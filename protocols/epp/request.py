@@ -14,7 +14,7 @@ from protocols.epp.session import Session
 
 if TYPE_CHECKING:
     from registry_core.context import Core
-    from registry_core.model.common import Actor
+    from registry_core.model.actor import Actor
 
 Element: TypeAlias = etree._Element
 
@@ -31,7 +31,7 @@ class Request:
 
     @property
     def actor(self) -> Actor:
-        from registry_core.model.common import Actor
+        from registry_core.model.actor import Actor
 
         assert self.session.registrar_id is not None
         return Actor(self.session.registrar_id, self.sv_trid, self.cl_trid)

@@ -27,7 +27,7 @@ from registry_core.db.repo import tlds
 from registry_core.db.tx import Database, Tx
 from registry_core.errors import InsufficientFunds
 from registry_core.model import lifecycle as lc
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.model.lifecycle import LifecycleReport
 from registry_core.model.registrar import Tld
 from registry_core.services import transfers, transitions

@@ -15,7 +15,7 @@ from registry_core.db.repo import tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, NameReserved
 from registry_core.model import names
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.model.pricing import (
     FREE_ACTIONS,
     PRICED_ACTIONS,
@@ -24,7 +24,7 @@ from registry_core.model.pricing import (
     quote_action,
 )
 from registry_core.model.registrar import Tld
-from registry_core.services.common import charge
+from registry_core.services.billing import charge
 
 
 async def price_book(tx: Tx, registrar_id: str, name: str, tld: Tld) -> PriceBook:

@@ -10,7 +10,7 @@ from registry_core.context import Core
 from registry_core.db.repo import objects
 from registry_core.db.repo import tlds as repo
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue, ObjectNotFound
+from registry_core.errors import InvalidValue, ObjectNotFound, PolicyViolation
 from registry_core.model import names
 from registry_core.model.registrar import Tld
 
@@ -24,6 +24,18 @@ POLICY_KEYS = frozenset({"contact_policy", "currency", "min_period_years", "max_
 def tld_name(name: str) -> str:
     labels = [names.to_a_label(label, field="tld") for label in name.strip().strip(".").split(".")]
     return ".".join(labels)
+
+
+async def find_tld(tx: Tx, name: str) -> tuple[str, Tld]:
+    """Normalize a domain name and find the TLD it registers under (one label below it)."""
+    normalized = names.normalize_object_name(name, "domain")
+    split = names.split_registrable(normalized, await repo.fetch_tld_names(tx.conn))
+    if split is None:
+        raise PolicyViolation("name is not one label below a TLD this registry serves",
+                              object_type="domain", name=normalized, field="name", value=normalized)
+    tld = await repo.fetch_tld_by_name(tx.conn, split[1])
+    assert tld is not None
+    return normalized, tld
 
 
 def _policy(settings: dict[str, Any]) -> dict[str, Any]:

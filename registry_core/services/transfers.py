@@ -29,21 +29,19 @@ from registry_core.errors import (
     TransferAlreadyPending,
     TransferNotPending,
     ValueOutOfRange,
+    not_found,
 )
-from registry_core.model.common import Actor, TransferInfo
+from registry_core.model.actor import Actor
+from registry_core.model.authority import new_auth_info
 from registry_core.model.lifecycle import Charge
 from registry_core.model.periods import MAX_YEARS, add_years
 from registry_core.model.pricing import FeeQuote, accept_fee
 from registry_core.model.registrar import Tld
+from registry_core.model.statuses import require_allowed
+from registry_core.model.transfer import TransferInfo
 from registry_core.services import grace, pricing
-from registry_core.services.common import (
-    charge,
-    find_tld,
-    new_auth_info,
-    not_found,
-    price,
-    require_allowed,
-)
+from registry_core.services.billing import charge, price
+from registry_core.services.tlds import find_tld
 
 _MESSAGES = {
     "pending": "Transfer requested.",
