@@ -61,6 +61,9 @@ class Reply:
     # <extValue>: (offending element, reason); <value>: elements echoed for syntax errors
     ext_values: list[tuple[Element, str]] = field(default_factory=list)
     message: str | None = None
+    # further <result> elements after the first, each (code, its extValues): a failed command
+    # may document several failure conditions (RFC 5730 section 2.6)
+    more_results: list[tuple[ResultCode, list[tuple[Element, str]]]] = field(default_factory=list)
 
 
 def text(parent: Element, tag: str) -> str | None:

@@ -22,7 +22,7 @@ from protocols.whois import render
 from protocols.whois.query import QueryError, WhoisQuery, parse_query
 from registry_core.context import Core
 from registry_core.db.tx import database_unavailable
-from registry_core.errors import CoreError, InvalidValue, ObjectNotFound, PolicyViolation, ValueOutOfRange
+from registry_core.errors import CoreError, InvalidValue, ObjectNotFound, PolicyViolation, ValueOutOfRange, first_error
 from registry_core.model.lookup import TldFlags
 from registry_core.services import lookup
 
@@ -43,6 +43,7 @@ REFUSALS: tuple[tuple[type[CoreError], str], ...] = (
 
 
 def refusal_for(exc: CoreError) -> bytes:
+    exc = first_error(exc)  # collected problems answer like the first
     for kind, message in REFUSALS:
         if isinstance(exc, kind):
             return render.refusal(f"{message}: {exc.detail}" if exc.detail else message)
