@@ -49,7 +49,7 @@ async def check_domains(core: Core, actor: Actor, raw_names: list[str], *,
     premium name is unavailable unless the client also asked for fees (`fee_check`):
     RFC 8748 section 3.1.1 wants avail="0" for a name whose create would fail without a fee."""
     async def run(tx: Tx) -> list[CheckResult]:
-        served = await tlds.fetch_tld_names(tx.conn)
+        served = await tlds.fetch_tld_names(tx)
         verdicts: dict[str, str | CheckResult] = {}
         tld_names: set[str] = set()
         for raw in raw_names:
@@ -78,7 +78,7 @@ async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool, tld_names: 
     the cached TLD policy) skip those lookups."""
     if not wanted:
         return {}
-    served = [tld for tld in [await tlds.fetch_tld_by_name(tx.conn, n) for n in tld_names] if tld]
+    served = [tld for tld in [await tlds.fetch_tld_by_name(tx, n) for n in tld_names] if tld]
     return await repo.fetch_blocked_names(
         tx.conn, wanted, reserved=any(t.has_reserved for t in served),
         premium_blocks=not fee_check and any(t.has_premium for t in served))

@@ -45,7 +45,7 @@ def _in_served_tld(name: str, tld_names: frozenset[str]) -> bool:
 
 async def _superordinate(tx: Tx, actor: Actor, name: str) -> dict[str, Any] | None:
     """The parent domain of an in-registry host (it must exist and be the actor's), else None."""
-    if not _in_served_tld(name, await tlds.fetch_tld_names(tx.conn)):
+    if not _in_served_tld(name, await tlds.fetch_tld_names(tx)):
         return None
     candidates = names.parent_candidates(name)
     if not candidates:

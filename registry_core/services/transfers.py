@@ -264,7 +264,7 @@ async def _approve_one(tx: Tx, core: Core, candidate: dict[str, Any]) -> bool:
     pending = await lifecycle_repo.fetch_due_pending_transfer(tx.conn, candidate["id"], tx.now)
     if pending is None:
         return False
-    tld = await tlds.fetch_tld_by_name(tx.conn, row["tld"]) if pending["object_type"] == "domain" else None
+    tld = await tlds.fetch_tld_by_name(tx, row["tld"]) if pending["object_type"] == "domain" else None
     actor = Actor("", f"auto-transfer-{pending['id']}")
     await finish_transfer(tx, core, actor, pending["object_type"], row, tld, pending, "serverApproved")
     return True
