@@ -176,3 +176,26 @@ class DatabaseUnavailable(CoreError):
 class CommitOutcomeUnknown(DatabaseUnavailable):
     """The connection broke while COMMIT was in flight: the command may or may not have
     taken effect. Never retried; the client must look before trying again."""
+
+
+# --- several at once -------------------------------------------------------
+class PolicyErrors(CoreError):
+    """Several independent refusals of one command, in the order they were found: the
+    command answers once with all of them (FRED's habit; RFC 5730 allows several results).
+    It reads like its first error; `errors` holds every one. Never holds fewer than two:
+    a single refusal is raised as itself."""
+
+    def __init__(self, errors: tuple[CoreError, ...]) -> None:
+        first = errors[0]
+        super().__init__(first.detail, object_type=first.object_type, name=first.name, field=first.field,
+                         value=first.value)
+        self.errors = errors
+
+
+def first_error(error: CoreError) -> CoreError:
+    """The error a one-answer protocol (RDAP, WHOIS) maps: an aggregate's first, else itself."""
+    return error.errors[0] if isinstance(error, PolicyErrors) else error
+
+
+def not_found(object_type: str, name: str) -> ObjectNotFound:
+    return ObjectNotFound(f"{object_type} does not exist", object_type=object_type, name=name)

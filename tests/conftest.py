@@ -19,9 +19,8 @@ from registry_core.crypto import AuthInfoCipher
 from registry_core.db.embedded import embedded_dsn, start_embedded
 from registry_core.db.migrate import migrate
 from registry_core.db.pool import open_pool
-from registry_core.db.repo import tlds as tld_repo
 from registry_core.db.tx import Database
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.services import registrars, tlds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +105,7 @@ TABLES = ("ledger", "history", "poll_message", "transfer", "ds_record", "domain_
 async def reset(core: Core) -> None:
     async with core.db.pool.acquire() as conn:
         await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-    tld_repo.invalidate_cache()
+    core.db.tld_cache.invalidate()  # the tables were emptied behind the cache's back
 
 
 @pytest.fixture

@@ -58,6 +58,9 @@ INTENDED: dict[type[core.CoreError], tuple[R, int, str | None]] = {
     core.AuthenticationFailed: (R.AUTHENTICATION_ERROR, 500, INTERNAL),
     core.DatabaseUnavailable: (R.COMMAND_FAILED, 503, UNAVAILABLE),
     core.CommitOutcomeUnknown: (R.COMMAND_FAILED, 503, UNAVAILABLE),
+    # collected problems (built by `an` from a syntax error and a policy refusal): EPP answers
+    # every one (its first <result> is the first problem's code), RDAP and WHOIS the first
+    core.PolicyErrors: (R.PARAMETER_VALUE_SYNTAX_ERROR, 400, INVALID),
 }
 
 
@@ -69,6 +72,8 @@ def every_core_error(kind: type[core.CoreError] = core.CoreError) -> list[type[c
 
 
 def an(kind: type[core.CoreError]) -> core.CoreError:
+    if kind is core.PolicyErrors:
+        return core.PolicyErrors((core.InvalidValue(""), core.ContactPolicyViolation("")))
     if issubclass(kind, core.FeeError):
         return kind("", expected=Decimal("10.00"), currency="USD")
     return kind("")

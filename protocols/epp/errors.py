@@ -111,14 +111,23 @@ def _offending(error: core.CoreError) -> Element | None:
     return el
 
 
+def _ext_values(error: core.CoreError, code: ResultCode) -> list[tuple[Element, str]]:
+    if code < 2000 or code == ResultCode.AUTHENTICATION_ERROR:
+        return []
+    offending = _offending(error)
+    return [] if offending is None else [(offending, error.detail or error.__class__.__name__)]
+
+
 def reply_for(error: core.CoreError) -> Reply | None:
-    """The reply for a core error, or None when it is not in the table (a bug: 2400)."""
-    code = code_for(error)
-    if code is None:
-        return None
-    reply = Reply(code, message=message_for(error))
-    if code >= 2000 and code not in (ResultCode.AUTHENTICATION_ERROR,):
-        offending = _offending(error)
-        if offending is not None:
-            reply.ext_values.append((offending, error.detail or error.__class__.__name__))
-    return reply
+    """The reply for a core error, or None when it is not in the table (a bug: 2400).
+    Collected problems (`PolicyErrors`) answer with one <result> per distinct code, in the
+    order the problems were found, each with one <extValue> per problem of that code."""
+    problems = error.errors if isinstance(error, core.PolicyErrors) else (error,)
+    results: dict[ResultCode, list[tuple[Element, str]]] = {}
+    for problem in problems:
+        code = code_for(problem)
+        if code is None:
+            return None
+        results.setdefault(code, []).extend(_ext_values(problem, code))
+    (code, ext_values), *more = results.items()
+    return Reply(code, message=message_for(core.first_error(error)), ext_values=ext_values, more_results=more)

@@ -14,7 +14,7 @@ from protocols.epp.session import Session
 
 if TYPE_CHECKING:
     from registry_core.context import Core
-    from registry_core.model.common import Actor
+    from registry_core.model.actor import Actor
 
 Element: TypeAlias = etree._Element
 
@@ -31,7 +31,7 @@ class Request:
 
     @property
     def actor(self) -> Actor:
-        from registry_core.model.common import Actor
+        from registry_core.model.actor import Actor
 
         assert self.session.registrar_id is not None
         return Actor(self.session.registrar_id, self.sv_trid, self.cl_trid)
@@ -61,6 +61,9 @@ class Reply:
     # <extValue>: (offending element, reason); <value>: elements echoed for syntax errors
     ext_values: list[tuple[Element, str]] = field(default_factory=list)
     message: str | None = None
+    # further <result> elements after the first, each (code, its extValues): a failed command
+    # may document several failure conditions (RFC 5730 section 2.6)
+    more_results: list[tuple[ResultCode, list[tuple[Element, str]]]] = field(default_factory=list)
 
 
 def text(parent: Element, tag: str) -> str | None:

@@ -10,6 +10,7 @@ from lxml import etree
 
 from protocols.epp.codec import EPP_NS, EXTENSION_URIS, OBJECT_URIS
 from protocols.epp.request import Element, MessageQueue, Reply, epp_datetime, sub
+from protocols.epp.results import ResultCode
 
 SERVER_ID = "Registry Suite EPP"
 # The extensions this server implements and announces (RFC 5730 2.4 <svcExtension>).
@@ -61,12 +62,9 @@ def response(reply: Reply, cl_trid: str | None, sv_trid: str) -> bytes:
     """The serialized <response> (RFC 5730 2.6). The envelope is written as text around the
     lxml-built bodies: every response pays for it, and text is several times cheaper than
     building and serializing the envelope's eight elements."""
-    parts = [_HEAD, b'<result code="%d"><msg>' % int(reply.code), _text(reply.message or reply.code.message),
-             b"</msg>"]
-    for offending, reason in reply.ext_values:
-        parts += [b"<extValue><value>", etree.tostring(offending), b"</value><reason>", _text(reason),
-                  b"</reason></extValue>"]
-    parts.append(b"</result>")
+    parts = [_HEAD, *_result(reply.code, reply.message or reply.code.message, reply.ext_values)]
+    for code, ext_values in reply.more_results:
+        parts += _result(code, code.message, ext_values)
     if reply.msgq is not None:
         parts += _message_queue(reply.msgq)
     if reply.res_data is not None:
@@ -78,6 +76,14 @@ def response(reply: Reply, cl_trid: str | None, sv_trid: str) -> bytes:
         parts += [b"<clTRID>", _text(cl_trid), b"</clTRID>"]
     parts += [b"<svTRID>", _text(sv_trid), b"</svTRID></trID>", _TAIL]
     return b"".join(parts)
+
+
+def _result(code: ResultCode, message: str, ext_values: list[tuple[Element, str]]) -> list[bytes]:
+    parts = [b'<result code="%d"><msg>' % int(code), _text(message), b"</msg>"]
+    for offending, reason in ext_values:
+        parts += [b"<extValue><value>", etree.tostring(offending), b"</value><reason>", _text(reason),
+                  b"</reason></extValue>"]
+    return [*parts, b"</result>"]
 
 
 def _message_queue(msgq: MessageQueue) -> list[bytes]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from protocols.epp.codec import CONTACT_NS, DOMAIN_NS
 from protocols.epp.request import Element, element, epp_datetime, sub
-from registry_core.model.common import TransferInfo
+from registry_core.model.transfer import TransferInfo
 
 
 def trn_data(object_type: str, info: TransferInfo) -> Element:

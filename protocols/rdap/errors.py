@@ -18,6 +18,7 @@ from registry_core.errors import (
     PolicyViolation,
     UnsupportedOption,
     ValueOutOfRange,
+    first_error,
 )
 
 STATUS_BY_ERROR: tuple[tuple[type[CoreError], int], ...] = (
@@ -46,8 +47,9 @@ class RdapError(Exception):
 
 
 def status_for(exc: CoreError) -> int:
+    first = first_error(exc)  # collected problems answer like the first
     for kind, status in STATUS_BY_ERROR:
-        if isinstance(exc, kind):
+        if isinstance(first, kind):
             return status
     return 500
 

@@ -12,10 +12,10 @@ from protocols.rdap.errors import RdapError
 from protocols.rdap.statuses import rdap_statuses
 from protocols.rdap.view import RdapSettings, View
 from registry_core.context import Core
+from registry_core.errors import not_found
 from registry_core.model.lookup import ContactRecord, Page, RegistrarRecord
 from registry_core.model.search import parse_name_pattern, parse_text_pattern
 from registry_core.services import lookup
-from registry_core.services.common import not_found
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ from __future__ import annotations
 import logging
 
 from protocols.whois import render
-from registry_core.errors import CoreError, DatabaseUnavailable, InvalidValue, PolicyViolation, ValueOutOfRange
+from registry_core.errors import (
+    CoreError,
+    DatabaseUnavailable,
+    InvalidValue,
+    PolicyViolation,
+    ValueOutOfRange,
+    first_error,
+)
 
 _log = logging.getLogger(__name__)
 INTERNAL_ERROR = "internal error; try again later"
@@ -24,7 +31,9 @@ REFUSALS: tuple[tuple[type[CoreError], str, bool], ...] = (
 
 
 def refusal_line(exc: CoreError) -> str | None:
-    """The line (without its "% ") for a core error, or None when the table has none."""
+    """The line (without its "% ") for a core error, or None when the table has none.
+    Collected problems answer like the first."""
+    exc = first_error(exc)
     for kind, message, with_detail in REFUSALS:
         if isinstance(exc, kind):
             return f"{message}: {exc.detail}" if with_detail and exc.detail else message

@@ -23,12 +23,16 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 
 from registry_core.clock import Clock
+from registry_core.db.cache import ExpiringValue
 from registry_core.errors import CommitOutcomeUnknown, DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from registry_core.model.registrar import Tld
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -40,6 +44,10 @@ _RETRYABLE = (asyncpg.SerializationError, asyncpg.DeadlockDetectedError)
 _BROKEN = (OSError, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
            asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError, asyncpg.InternalClientError)
 MAX_ATTEMPTS = 5
+# TLD policy is read by nearly every command and changes rarely (README: a `registry tld set`
+# by the CLI reaches running servers within this many seconds)
+TLD_CACHE_SECONDS = 5.0
+TldCache = ExpiringValue[dict[str, "Tld"]]
 
 
 def _broken(exc: BaseException) -> bool:
@@ -53,11 +61,12 @@ def _broken(exc: BaseException) -> bool:
 
 @dataclass
 class Tx:
-    """The open transaction handed to a service: its connection (for the repo only) and
-    the single `now` every rule in it uses."""
+    """The open transaction handed to a service: its connection (for the repo only), the
+    single `now` every rule in it uses, and its database's TLD policy cache (for the repo)."""
 
     conn: Any
     now: datetime
+    tld_cache: TldCache
 
 
 @dataclass
@@ -66,9 +75,13 @@ class _Attempt:
 
 
 class Database:
-    def __init__(self, pool: asyncpg.Pool, clock: Clock) -> None:
+    """One database (primary or replica) reached through `pool`. `tld_cache` is shared only
+    by a Database over the same database and pool (a clock-shifted view, for instance)."""
+
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, *, tld_cache: TldCache | None = None) -> None:
         self.pool = pool
         self.clock = clock
+        self.tld_cache: TldCache = ExpiringValue(TLD_CACHE_SECONDS) if tld_cache is None else tld_cache
 
     async def transaction(self, fn: Callable[[Tx], Awaitable[T]], *, readonly: bool = False) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -91,11 +104,11 @@ class Database:
         # At READ COMMITTED every statement takes its own snapshot whether or not it runs
         # inside BEGIN/COMMIT, so a read-only command gains nothing from them but two round trips.
         async with self._connection() as conn:
-            return await fn(Tx(conn, self.clock.now()))
+            return await fn(Tx(conn, self.clock.now(), self.tld_cache))
 
     async def _write(self, fn: Callable[[Tx], Awaitable[T]], state: _Attempt) -> T:
         async with self._connection() as conn, conn.transaction():
-            result = await fn(Tx(conn, self.clock.now()))
+            result = await fn(Tx(conn, self.clock.now(), self.tld_cache))
             state.committing = True
         return result
 

@@ -55,6 +55,14 @@ def normalize_name(name: str, *, field: str = "name") -> str:
     return result
 
 
+def normalize_object_name(name: str, object_type: str) -> str:
+    """`normalize_name` for the name a command gives: a refusal names the object and its name."""
+    try:
+        return normalize_name(name)
+    except InvalidValue as exc:
+        raise InvalidValue(exc.detail, object_type=object_type, name=name, field="name", value=name) from exc
+
+
 def to_unicode(name: str) -> str:
     """Display form: U-labels where a label is an A-label, otherwise unchanged."""
     out = []

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from registry_core.errors import CoreError, PolicyViolation, StatusProhibits
+from registry_core.model.changes import Changed, apply_changes
+
 CLIENT_SETTABLE = {
     "domain": frozenset({"clientDeleteProhibited", "clientHold", "clientRenewProhibited",
                          "clientTransferProhibited", "clientUpdateProhibited"}),
@@ -45,3 +48,32 @@ def displayed_statuses(stored: Iterable[str], *, pending_transfer: bool = False,
     if not shown - {"linked"}:
         shown.add("ok")
     return sorted(shown)
+
+
+def require_allowed(operation: str, statuses: Iterable[str], object_type: str, name: str,
+                    *, pending_transfer: bool = False) -> None:
+    present = list(statuses) + (["pendingTransfer"] if pending_transfer else [])
+    status = blocking_status(operation, present)
+    if status:
+        raise StatusProhibits(f"{status} prohibits {operation}", object_type=object_type, name=name,
+                              field="status", value=status)
+
+
+def update_allowed(statuses: Iterable[str], rem: frozenset[str], kind: str, name: str,
+                   *, pending_transfer: bool = False) -> None:
+    """clientUpdateProhibited lets through only an update that removes it (RFC 5731 2.3)."""
+    effective = [s for s in statuses if not (s == "clientUpdateProhibited" and s in rem)]
+    require_allowed("update", effective, kind, name, pending_transfer=pending_transfer)
+
+
+def change_statuses(kind: str, add: frozenset[str], rem: frozenset[str], current: Iterable[str],
+                    name: str) -> Changed[str]:
+    """Client status changes: only client-settable values, no duplicates, no ghosts. Every
+    wrong value is a problem of its own."""
+    def refuse(detail: str, status: str) -> CoreError:
+        return PolicyViolation(detail, object_type=kind, name=name, field="status", value=status)
+    settable = CLIENT_SETTABLE[kind]
+    unsettable = [refuse("status is not client-settable", s) for s in sorted(add | rem) if s not in settable]
+    changed = apply_changes(current, sorted(add & settable), sorted(rem & settable), refuse=refuse,
+                            already="status already present", missing="status not present")
+    return Changed(changed.result, unsettable + changed.problems)

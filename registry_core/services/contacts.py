@@ -2,88 +2,43 @@
 
 from __future__ import annotations
 
-import re
+from functools import partial
 from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import contacts as repo
 from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue, NotSponsor, ObjectLinked, PolicyViolation
-from registry_core.model.common import Actor, CheckResult
-from registry_core.model.contact import (
-    DISCLOSE_FIELDS,
-    ContactCreate,
-    ContactInfo,
-    ContactUpdate,
-    Disclose,
-    PostalChange,
-    PostalInfo,
+from registry_core.errors import NotSponsor, ObjectLinked, PolicyViolation, not_found
+from registry_core.model.actor import Actor
+from registry_core.model.authority import proves_auth_info, require_sponsor
+from registry_core.model.check import CheckResult
+from registry_core.model.contact import ContactCreate, ContactInfo, ContactUpdate, Disclose, PostalChange, PostalInfo
+from registry_core.model.contact_policy import (
+    HANDLE,
+    create_problems,
+    disclose_problems,
+    postal_problems,
+    value_problems,
 )
-from registry_core.model.statuses import displayed_statuses
-from registry_core.services.common import (
-    check_status_change,
-    not_found,
-    proves_auth_info,
-    require_allowed,
-    require_sponsor,
-    update_allowed,
-)
-
-_HANDLE = re.compile(r"^[A-Za-z0-9._:-]{3,16}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+[0-9]{1,3}\.[0-9]{1,14}$")
+from registry_core.model.roid import format_roid
+from registry_core.model.statuses import change_statuses, displayed_statuses, require_allowed, update_allowed
+from registry_core.model.violations import Violations
 
 
 def _context(row: dict[str, Any]) -> str:
     return f"contact:{row['roid']}"
 
 
-def check_handle(handle: str) -> str:
-    if not _HANDLE.match(handle):
-        raise InvalidValue("contact id must be 3-16 letters, digits or . _ : -", object_type="contact",
-                           name=handle, field="id", value=handle)
-    return handle
-
-
-def _check_values(email: str | None, voice: str | None, fax: str | None) -> None:
-    if email is not None and not _EMAIL.match(email):
-        raise InvalidValue("invalid e-mail address", object_type="contact", field="email", value=email)
-    for name, phone in (("voice", voice), ("fax", fax)):
-        if phone and not _PHONE.match(phone):
-            raise InvalidValue("phone numbers are +CC.NUMBER", object_type="contact", field=name, value=phone)
-
-
-def _check_postal(postal: tuple[PostalInfo, ...]) -> None:
-    kinds = [p.type for p in postal]
-    if not postal or len(set(kinds)) != len(kinds):
-        raise PolicyViolation("one postalInfo of each type (int, loc) at most", object_type="contact",
-                              field="postalInfo")
-    for info in postal:
-        if info.type == "int" and not all(
-                (v or "").isascii() for v in (info.name, info.org, info.city, info.sp, info.pc, *info.street)):
-            raise PolicyViolation("int postal info must be 7-bit ASCII", object_type="contact",
-                                  field="postalInfo", value=info.name)
-        if not re.fullmatch(r"[A-Z]{2}", info.cc):
-            raise InvalidValue("country code must be ISO 3166 alpha-2", object_type="contact",
-                               field="cc", value=info.cc)
-
-
 def _disclose_json(disclose: Disclose | None) -> dict | None:
-    if disclose is None:
-        return None
-    unknown = disclose.fields - DISCLOSE_FIELDS
-    if unknown:
-        raise InvalidValue("unknown disclose field", object_type="contact", field="disclose",
-                           value=sorted(unknown)[0])
-    return {"flag": disclose.flag, "fields": sorted(disclose.fields)}
+    return None if disclose is None else {"flag": disclose.flag, "fields": sorted(disclose.fields)}
 
 
 async def check_contacts(core: Core, actor: Actor, handles: list[str]) -> list[CheckResult]:
     async def run(tx: Tx) -> list[CheckResult]:
         taken = await repo.fetch_existing_handles(tx.conn, handles)
         return [CheckResult(h, False, "In use") if h in taken else
-                CheckResult(h, bool(_HANDLE.match(h)), None if _HANDLE.match(h) else "Invalid id")
+                CheckResult(h, bool(HANDLE.match(h)), None if HANDLE.match(h) else "Invalid id")
                 for h in handles]
     return await core.db.transaction(run, readonly=True)
 
@@ -108,7 +63,7 @@ async def info_contact(core: Core, actor: Actor, handle: str, auth_info: str | N
         row = await repo.fetch_contact_by_handle(tx.conn, handle)
         if row is None:
             raise not_found("contact", handle)
-        if not proves_auth_info(core, actor, row, auth_info, _context(row), "contact"):
+        if not proves_auth_info(core.cipher, actor, row, auth_info, _context(row), "contact"):
             raise NotSponsor("contact details need sponsorship or authInfo", object_type="contact", name=handle)
         row["pending"] = await objects.fetch_pending_transfer(tx.conn, "contact", row["id"]) is not None
         # RFC 5733 3.1.2: the authInfo itself goes to the sponsoring client only
@@ -125,13 +80,13 @@ def snapshot(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create_contact(core: Core, actor: Actor, req: ContactCreate) -> ContactInfo:
-    check_handle(req.handle)
-    _check_postal(req.postal)
-    _check_values(req.email, req.voice, req.fax)
+    found = Violations()
+    found.add(create_problems(req))
+    found.raise_any()
 
     async def run(tx: Tx) -> ContactInfo:
         cid = await repo.next_contact_id(tx.conn)
-        roid = f"C{cid:X}-{core.settings.roid_suffix}"
+        roid = format_roid("contact", cid, core.settings.roid_suffix)
         values = {
             "id": cid, "roid": roid, "handle": req.handle, "sponsor_id": actor.registrar_id,
             "creator_id": actor.registrar_id, "created_at": tx.now,
@@ -163,13 +118,14 @@ def _merge_postal(current: dict[str, Any] | None, change: PostalChange) -> dict[
     return merged
 
 
-def _update_values(req: ContactUpdate, row: dict[str, Any], core: Core) -> dict[str, Any]:
+def _update_values(req: ContactUpdate, row: dict[str, Any], core: Core, found: Violations) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for change in req.postal:
-        values[f"postal_{change.type}"] = _merge_postal(row[f"postal_{change.type}"], change)
-    _check_postal(tuple(PostalInfo.from_json(k, values.get(f"postal_{k}") or row[f"postal_{k}"])
-                        for k in ("int", "loc") if values.get(f"postal_{k}") or row[f"postal_{k}"]))
-    _check_values(req.email, req.voice, req.fax)
+        merged = found.attempt(partial(_merge_postal, row[f"postal_{change.type}"], change))
+        values[f"postal_{change.type}"] = merged or row[f"postal_{change.type}"]
+    found.add(postal_problems([PostalInfo.from_json(k, values.get(f"postal_{k}") or row[f"postal_{k}"])
+                               for k in ("int", "loc") if values.get(f"postal_{k}") or row[f"postal_{k}"]]))
+    found.add([*value_problems(req.email, req.voice, req.fax), *disclose_problems(req.disclose)])
     for key in ("voice", "voice_ext", "fax", "fax_ext", "email"):
         value = getattr(req, key)
         if value is not None:
@@ -189,10 +145,12 @@ async def update_contact(core: Core, actor: Actor, req: ContactUpdate) -> None:
         require_sponsor(actor, row, "contact", req.handle)
         pending = await objects.fetch_pending_transfer(tx.conn, "contact", row["id"]) is not None
         update_allowed(row["statuses"], req.rem_statuses, "contact", req.handle, pending_transfer=pending)
-        values = _update_values(req, row, core)
-        values["statuses"] = check_status_change("contact", req.add_statuses, req.rem_statuses,
-                                                 row["statuses"], req.handle)
-        values.update(updated_at=tx.now, updater_id=actor.registrar_id)
+        found = Violations()
+        values = _update_values(req, row, core, found)
+        statuses = change_statuses("contact", req.add_statuses, req.rem_statuses, row["statuses"], req.handle)
+        found.add(statuses.problems)
+        found.raise_any()
+        values.update(statuses=statuses.result, updated_at=tx.now, updater_id=actor.registrar_id)
         await repo.update_contact(tx.conn, row["id"], values)
         await objects.insert_history(tx.conn, actor, tx.now, "contact", row["id"], req.handle, "update",
                                      snapshot(row), snapshot({**row, **values}))

@@ -1,69 +1,75 @@
 """Domain update (RFC 5731 3.2.5, RFC 5910 secDNS update): one transaction that applies
-status, contact, name-server, registrant, authInfo and DS changes after checking all of them."""
+status, contact, name-server, registrant, authInfo and DS changes after checking all of them.
+Every independent problem is found before the command answers, all of them at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import domains as repo
 from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
-from registry_core.errors import ContactPolicyViolation, PolicyViolation, ValueOutOfRange
-from registry_core.model.common import Actor
-from registry_core.model.domain import MAX_NAMESERVERS, DomainUpdate
+from registry_core.errors import CoreError, PolicyViolation
+from registry_core.model.actor import Actor
+from registry_core.model.authority import require_sponsor
+from registry_core.model.changes import apply_changes
+from registry_core.model.domain import DomainUpdate, DsData
+from registry_core.model.domain_policy import contact_policy_problems, ds_problems, nameserver_count_problems
 from registry_core.model.registrar import Tld
-from registry_core.services.common import check_status_change, require_sponsor, update_allowed
-from registry_core.services.domains import (
-    check_ds,
-    context,
-    lock_domain,
-    resolve_contacts,
-    resolve_hosts,
-    snapshot,
-)
+from registry_core.model.statuses import change_statuses, update_allowed
+from registry_core.model.violations import Violations
+from registry_core.services.domains import context, lock_domain, resolve_contacts, resolve_hosts, snapshot
 
 
-def _change_nameservers(name: str, current: list[str], add: dict[str, int], rem: dict[str, int]) -> list[str]:
-    for host in add:
-        if host in current and host not in rem:
-            raise PolicyViolation("name server already present", object_type="domain", name=name,
-                                  field="hostObj", value=host)
-    for host in rem:
-        if host not in current:
-            raise PolicyViolation("name server not present", object_type="domain", name=name,
-                                  field="hostObj", value=host)
-    result = sorted((set(current) - set(rem)) | set(add))
-    if len(result) > MAX_NAMESERVERS:
-        raise ValueOutOfRange(f"at most {MAX_NAMESERVERS} name servers", object_type="domain", name=name,
-                              field="ns")
-    return result
+@dataclass(frozen=True)
+class _Plan:
+    """What the update leaves: the domain's new sets, and the ids the writes need."""
+
+    statuses: list[str]
+    nameservers: list[str]
+    add_hosts: dict[str, int]
+    rem_hosts: dict[str, int]
+    contacts: list[tuple[str, str]]
+    contact_ids: dict[str, int]
+    registrant: str | None
+    ds_before: list[DsData]
+    ds_after: list[DsData]
 
 
-def _change_contacts(name: str, current: list[tuple[str, str]], add: list[tuple[str, str]],
-                     rem: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    for link in add:
-        if link in current and link not in rem:
-            raise PolicyViolation("contact already linked in this role", object_type="domain", name=name,
-                                  field="contact", value=link[1])
-    for link in rem:
-        if link not in current:
-            raise PolicyViolation("contact not linked in this role", object_type="domain", name=name,
-                                  field="contact", value=link[1])
-    return sorted((set(current) - set(rem)) | set(add))
+def _refusal(name: str, field: str) -> Callable[[str, Any], CoreError]:
+    def refuse(detail: str, item: Any) -> CoreError:
+        value = item[1] if isinstance(item, tuple) else item  # a contact link names its handle
+        return PolicyViolation(detail, object_type="domain", name=name, field=field, value=value)
+    return refuse
 
 
-def _check_policy(tld: Tld, name: str, registrant: str | None, contacts: list[tuple[str, str]],
-                  req: DomainUpdate) -> None:
-    if tld.contact_policy == "none" and (req.add_contacts or req.registrant):
-        raise ContactPolicyViolation(f"contacts are not collected for .{tld.name}", object_type="domain",
-                                     name=name, field="contact")
-    if tld.contact_policy == "required":
-        roles = {role for role, _ in contacts}
-        missing = ([] if registrant else ["registrant"]) + [r for r in ("admin", "tech") if r not in roles]
-        if missing:
-            raise ContactPolicyViolation(f".{tld.name} requires {', '.join(missing)}", object_type="domain",
-                                         name=name, field=missing[0])
+async def _plan(tx: Tx, tld: Tld, row: dict[str, Any], links: dict[str, Any], req: DomainUpdate) -> _Plan:
+    name, found = row["name"], Violations()
+    statuses = change_statuses("domain", req.add_statuses, req.rem_statuses, row["statuses"], name)
+    found.add(statuses.problems)
+    add_hosts = await resolve_hosts(tx, list(req.add_nameservers), found)
+    rem_hosts = await resolve_hosts(tx, list(req.rem_nameservers), found)
+    nameservers = apply_changes(links["nameservers"], add_hosts, rem_hosts, refuse=_refusal(name, "hostObj"),
+                                already="name server already present", missing="name server not present")
+    found.add([*nameservers.problems, *nameserver_count_problems(name, len(nameservers.result))])
+    contacts = apply_changes(links["contacts"], req.add_contacts, req.rem_contacts, refuse=_refusal(name, "contact"),
+                             already="contact already linked in this role", missing="contact not linked in this role")
+    found.add(contacts.problems)
+    linked = [h for role, h in req.rem_contacts if (role, h) in links["contacts"]]  # these exist
+    given = [h for _, h in req.add_contacts] + ([req.registrant] if req.registrant else [])
+    contact_ids = await resolve_contacts(tx, given + linked, found)
+    registrant = links["registrant"] if req.registrant is None else (req.registrant or None)
+    found.add(contact_policy_problems(tld, name, registrant, contacts.result, given_registrant=req.registrant,
+                                      given_contacts=req.add_contacts))
+    ds_before = await repo.fetch_ds(tx.conn, row["id"])
+    ds_after = _change_ds(req, ds_before)
+    found.add(ds_problems(name, ds_after))
+    found.raise_any()
+    return _Plan(statuses.result, nameservers.result, add_hosts, rem_hosts, contacts.result, contact_ids,
+                 registrant, ds_before, ds_after)
 
 
 async def update_domain(core: Core, actor: Actor, req: DomainUpdate) -> None:
@@ -73,36 +79,29 @@ async def update_domain(core: Core, actor: Actor, req: DomainUpdate) -> None:
         require_sponsor(actor, row, "domain", name)
         links = await repo.fetch_domain_details(tx.conn, row["id"])  # one round trip for links and state
         update_allowed(row["statuses"], req.rem_statuses, "domain", name, pending_transfer=links["pending_transfer"])
-        statuses = check_status_change("domain", req.add_statuses, req.rem_statuses, row["statuses"], name)
-        add_hosts = await resolve_hosts(tx, list(req.add_nameservers))
-        rem_hosts = await resolve_hosts(tx, list(req.rem_nameservers))
-        nameservers = _change_nameservers(name, links["nameservers"], add_hosts, rem_hosts)
-        contacts = _change_contacts(name, links["contacts"], list(req.add_contacts), list(req.rem_contacts))
-        handles = [h for _, h in req.add_contacts + req.rem_contacts] + ([req.registrant] if req.registrant else [])
-        contact_ids = await resolve_contacts(tx, handles)
-        old_registrant = links["registrant"]
-        registrant = old_registrant if req.registrant is None else (req.registrant or None)
-        _check_policy(tld, name, registrant, contacts, req)
-        ds_before = await repo.fetch_ds(tx.conn, row["id"])
-        ds_after = _change_ds(req, ds_before)
-        check_ds(name, ds_after)
-        values: dict[str, Any] = {"statuses": statuses, "updated_at": tx.now, "updater_id": actor.registrar_id}
+        plan = await _plan(tx, tld, row, links, req)
+        values: dict[str, Any] = {"statuses": plan.statuses, "updated_at": tx.now, "updater_id": actor.registrar_id}
         if req.registrant is not None:
-            values["registrant_id"] = contact_ids[req.registrant] if req.registrant else None
+            values["registrant_id"] = plan.contact_ids[req.registrant] if req.registrant else None
         if req.auth_info is not None:
             values["auth_info"] = core.cipher.encrypt(req.auth_info, context(row))
         await repo.update_domain(tx.conn, row["id"], values)
-        await repo.delete_host_links(tx.conn, row["id"], list(rem_hosts.values()))
-        await repo.insert_host_links(tx.conn, row["id"], [i for h, i in add_hosts.items() if h not in rem_hosts])
-        await repo.delete_contact_links(tx.conn, row["id"], [(r, contact_ids[h]) for r, h in req.rem_contacts])
-        await repo.insert_contact_links(tx.conn, row["id"], [(r, contact_ids[h]) for r, h in req.add_contacts])
-        await repo.delete_ds(tx.conn, row["id"], None if req.rem_all_ds else list(req.rem_ds))
-        await repo.insert_ds(tx.conn, row["id"], list(req.add_ds))
+        await _write_links(tx, row["id"], req, plan)
         await objects.insert_history(
             tx.conn, actor, tx.now, "domain", row["id"], name, "update",
-            snapshot(row, links["contacts"], links["nameservers"], old_registrant, ds_before),
-            snapshot({**row, **values}, contacts, nameservers, registrant, ds_after))
+            snapshot(row, links["contacts"], links["nameservers"], links["registrant"], plan.ds_before),
+            snapshot({**row, **values}, plan.contacts, plan.nameservers, plan.registrant, plan.ds_after))
     await core.db.transaction(run)
+
+
+async def _write_links(tx: Tx, domain_id: int, req: DomainUpdate, plan: _Plan) -> None:
+    ids = plan.contact_ids
+    await repo.delete_host_links(tx.conn, domain_id, list(plan.rem_hosts.values()))
+    await repo.insert_host_links(tx.conn, domain_id, [i for h, i in plan.add_hosts.items() if h not in plan.rem_hosts])
+    await repo.delete_contact_links(tx.conn, domain_id, [(r, ids[h]) for r, h in req.rem_contacts])
+    await repo.insert_contact_links(tx.conn, domain_id, [(r, ids[h]) for r, h in req.add_contacts])
+    await repo.delete_ds(tx.conn, domain_id, None if req.rem_all_ds else list(req.rem_ds))
+    await repo.insert_ds(tx.conn, domain_id, list(req.add_ds))
 
 
 def _change_ds(req: DomainUpdate, current: list[Any]) -> list[Any]:

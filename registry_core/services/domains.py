@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from registry_core.context import Core
@@ -14,40 +15,28 @@ from registry_core.db.repo import lifecycle as lifecycle_repo
 from registry_core.db.repo import objects, tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import (
-    ContactPolicyViolation,
     CurrentExpiryMismatch,
     DomainHasSubordinateHosts,
     InvalidValue,
     PolicyViolation,
-    ValueOutOfRange,
+    not_found,
 )
 from registry_core.model import lifecycle as lc
 from registry_core.model import names
-from registry_core.model.common import Actor, CheckResult
-from registry_core.model.domain import (
-    CONTACT_ROLES,
-    MAX_DS,
-    MAX_NAMESERVERS,
-    DomainCreate,
-    DomainCreated,
-    DomainInfo,
-    DomainRenewed,
-    DsData,
-)
+from registry_core.model.actor import Actor
+from registry_core.model.authority import proves_auth_info, require_sponsor
+from registry_core.model.check import CheckResult
+from registry_core.model.domain import DomainCreate, DomainCreated, DomainInfo, DomainRenewed, DsData
+from registry_core.model.domain_policy import create_problems, period_problems
 from registry_core.model.lifecycle import DomainDeleted
 from registry_core.model.periods import MAX_YEARS, add_years
 from registry_core.model.pricing import accept_fee
 from registry_core.model.registrar import Tld
-from registry_core.model.statuses import displayed_statuses
+from registry_core.model.roid import format_roid
+from registry_core.model.statuses import displayed_statuses, require_allowed
+from registry_core.model.violations import Violations
 from registry_core.services import grace, pricing, transitions
-from registry_core.services.common import (
-    find_tld,
-    normalize_or_invalid,
-    not_found,
-    proves_auth_info,
-    require_allowed,
-    require_sponsor,
-)
+from registry_core.services.tlds import find_tld
 
 
 def context(row: dict[str, Any]) -> str:
@@ -60,7 +49,7 @@ async def check_domains(core: Core, actor: Actor, raw_names: list[str], *,
     premium name is unavailable unless the client also asked for fees (`fee_check`):
     RFC 8748 section 3.1.1 wants avail="0" for a name whose create would fail without a fee."""
     async def run(tx: Tx) -> list[CheckResult]:
-        served = await tlds.fetch_tld_names(tx.conn)
+        served = await tlds.fetch_tld_names(tx)
         verdicts: dict[str, str | CheckResult] = {}
         tld_names: set[str] = set()
         for raw in raw_names:
@@ -89,7 +78,7 @@ async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool, tld_names: 
     the cached TLD policy) skip those lookups."""
     if not wanted:
         return {}
-    served = [tld for tld in [await tlds.fetch_tld_by_name(tx.conn, n) for n in tld_names] if tld]
+    served = [tld for tld in [await tlds.fetch_tld_by_name(tx, n) for n in tld_names] if tld]
     return await repo.fetch_blocked_names(
         tx.conn, wanted, reserved=any(t.has_reserved for t in served),
         premium_blocks=not fee_check and any(t.has_premium for t in served))
@@ -111,66 +100,37 @@ async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with
 async def info_domain(core: Core, actor: Actor, name: str, auth_info: str | None = None) -> DomainInfo:
     """Anyone gets the public view; the sponsor, or a caller with the right authInfo, also
     gets the authInfo. A wrong authInfo is refused."""
-    domain_name = normalize_or_invalid(name, "domain")
+    domain_name = names.normalize_object_name(name, "domain")
 
     async def run(tx: Tx) -> DomainInfo:
         row = await repo.fetch_domain_by_name(tx.conn, domain_name)
         if row is None:
             raise not_found("domain", domain_name)
-        authorized = proves_auth_info(core, actor, row, auth_info, context(row), "domain")
+        authorized = proves_auth_info(core.cipher, actor, row, auth_info, context(row), "domain")
         # RFC 5731 3.1.2: the authInfo itself goes to the sponsoring client only
         return await load_info(core, tx, row, full=authorized,
                                with_secret=row["sponsor_id"] == actor.registrar_id)
     return await core.db.transaction(run, readonly=True)
 
 
-def check_period(tld: Tld, years: int, name: str) -> None:
-    if not tld.min_period_years <= years <= tld.max_period_years:
-        raise ValueOutOfRange(f"period must be {tld.min_period_years}-{tld.max_period_years} years",
-                              object_type="domain", name=name, field="period", value=str(years))
+async def resolve_contacts(tx: Tx, handles: list[str], found: Violations) -> dict[str, int]:
+    """{handle: id}; each handle that names no contact is a problem of its own."""
+    wanted = list(dict.fromkeys(handles))
+    ids = await contact_repo.fetch_contact_ids_by_handles(tx.conn, sorted(wanted)) if wanted else {}
+    found.add(not_found("contact", handle) for handle in wanted if handle not in ids)
+    return ids
 
 
-def check_contact_policy(tld: Tld, name: str, registrant: str | None, contacts: list[tuple[str, str]]) -> None:
-    if tld.contact_policy == "none" and (registrant or contacts):
-        raise ContactPolicyViolation(f"contacts are not collected for .{tld.name}", object_type="domain",
-                                     name=name, field="registrant" if registrant else "contact")
-    if tld.contact_policy == "required":
-        roles = {role for role, _ in contacts}
-        missing = ["registrant"] if not registrant else []
-        missing += [r for r in ("admin", "tech") if r not in roles]
-        if missing:
-            raise ContactPolicyViolation(f".{tld.name} requires {', '.join(missing)}", object_type="domain",
-                                         name=name, field=missing[0])
-
-
-def check_ds(name: str, records: list[DsData]) -> None:
-    if len(records) > MAX_DS:
-        raise ValueOutOfRange(f"at most {MAX_DS} DS records", object_type="domain", name=name, field="dsData")
-    for ds in records:
-        if len(ds.digest) % 2 or not ds.digest:
-            raise InvalidValue("digest must be hex octets", object_type="domain", name=name,
-                               field="digest", value=ds.digest)
-
-
-async def resolve_contacts(tx: Tx, handles: list[str]) -> dict[str, int]:
-    if not handles:
-        return {}
-    found = await contact_repo.fetch_contact_ids_by_handles(tx.conn, sorted(set(handles)))
-    for handle in handles:
-        if handle not in found:
-            raise not_found("contact", handle)
-    return found
-
-
-async def resolve_hosts(tx: Tx, host_names: list[str]) -> dict[str, int]:
-    normalized = [normalize_or_invalid(h, "host") for h in host_names]
-    if not normalized:
-        return {}
-    found = await host_repo.fetch_host_ids_by_names(tx.conn, sorted(set(normalized)))
-    for host in normalized:
-        if host not in found:
-            raise not_found("host", host)
-    return found
+async def resolve_hosts(tx: Tx, host_names: list[str], found: Violations) -> dict[str, int]:
+    """{normalized name: id}; each malformed or unknown host name is a problem of its own."""
+    wanted: list[str] = []
+    for raw in dict.fromkeys(host_names):
+        host = found.attempt(partial(names.normalize_object_name, raw, "host"))
+        if host is not None and host not in wanted:
+            wanted.append(host)
+    ids = await host_repo.fetch_host_ids_by_names(tx.conn, sorted(wanted)) if wanted else {}
+    found.add(not_found("host", host) for host in wanted if host not in ids)
+    return ids
 
 
 def snapshot(row: dict[str, Any], contacts: list[tuple[str, str]], nameservers: list[str],
@@ -181,16 +141,16 @@ def snapshot(row: dict[str, Any], contacts: list[tuple[str, str]], nameservers: 
             "ds": [[d.key_tag, d.alg, d.digest_type, d.digest] for d in ds]}
 
 
-def _validate_create(tld: Tld, name: str, req: DomainCreate) -> None:
-    check_period(tld, req.period_years, name)
-    check_contact_policy(tld, name, req.registrant, list(req.contacts))
-    if len(set(req.nameservers)) > MAX_NAMESERVERS:
-        raise ValueOutOfRange(f"at most {MAX_NAMESERVERS} name servers", object_type="domain", name=name,
-                              field="ns")
-    for role, _ in req.contacts:
-        if role not in CONTACT_ROLES:
-            raise InvalidValue("unknown contact role", object_type="domain", name=name, field="contact", value=role)
-    check_ds(name, list(req.ds))
+async def _check_create(tx: Tx, tld: Tld, name: str, req: DomainCreate) -> tuple[dict[str, int], dict[str, int]]:
+    """Every independent problem of a create, raised together; else the contact and host ids."""
+    found = Violations()
+    found.add(create_problems(tld, name, req))
+    await found.attempt_async(pricing.require_not_reserved(tx, name))
+    handles = [h for _, h in req.contacts] + ([req.registrant] if req.registrant else [])
+    contact_ids = await resolve_contacts(tx, handles, found)
+    host_ids = await resolve_hosts(tx, list(req.nameservers), found)
+    found.raise_any()
+    return contact_ids, host_ids
 
 
 async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted_fee: Decimal | None = None,
@@ -199,15 +159,12 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
     sent no fee element; a premium name then is refused (PremiumFeeNotAcknowledged)."""
     async def run(tx: Tx) -> DomainCreated:
         name, tld = await find_tld(tx, req.name)
-        _validate_create(tld, name, req)
-        await pricing.require_not_reserved(tx, name)
+        contact_ids, host_ids = await _check_create(tx, tld, name, req)
+        # the fee is judged on a command that is otherwise right: its price depends on the period
         quote = await pricing.quote_in(tx, actor.registrar_id, name, tld, "create", req.period_years)
         accept_fee(quote, accepted_fee, fee_currency)
-        handles = [h for _, h in req.contacts] + ([req.registrant] if req.registrant else [])
-        contact_ids = await resolve_contacts(tx, handles)
-        host_ids = await resolve_hosts(tx, list(req.nameservers))
         did = await repo.next_domain_id(tx.conn)
-        roid = f"D{did:X}-{tld.roid_suffix}"
+        roid = format_roid("domain", did, tld.roid_suffix)
         expires = add_years(tx.now, req.period_years)
         values = {"id": did, "roid": roid, "name": name, "tld": tld.name,
                   "registrant_id": contact_ids[req.registrant] if req.registrant else None,
@@ -247,7 +204,8 @@ async def renew_domain(core: Core, actor: Actor, name: str, current_expiry: date
         require_sponsor(actor, row, "domain", row["name"])
         pending = await objects.fetch_pending_transfer(tx.conn, "domain", row["id"]) is not None
         require_allowed("renew", row["statuses"], "domain", row["name"], pending_transfer=pending)
-        check_period(tld, years, row["name"])
+        for problem in period_problems(tld, years, row["name"]):
+            raise problem
         if row["expires_at"].date() != current_expiry:
             raise CurrentExpiryMismatch("curExpDate does not match the expiry date", object_type="domain",
                                         name=row["name"], field="curExpDate", value=str(current_expiry))

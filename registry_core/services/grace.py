@@ -8,10 +8,10 @@ from typing import Any
 
 from registry_core.db.repo import lifecycle as repo
 from registry_core.db.tx import Tx
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.model.lifecycle import Charge, GracePeriod
 from registry_core.model.pricing import FeeQuote
-from registry_core.services.common import charge
+from registry_core.services.billing import charge
 
 
 async def open_grace(tx: Tx, domain_id: int, kind: str, registrar_id: str, sv_trid: str, length: timedelta,

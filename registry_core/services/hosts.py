@@ -6,6 +6,8 @@ address (glue). Any other host is external and must not carry addresses."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from registry_core.context import Core
@@ -14,6 +16,7 @@ from registry_core.db.repo import hosts as repo
 from registry_core.db.repo import objects, tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import (
+    CoreError,
     ExternalHostHasAddress,
     InvalidValue,
     NotSponsor,
@@ -23,19 +26,17 @@ from registry_core.errors import (
     SubordinateHostInUse,
     SubordinateHostNeedsAddress,
     ValueOutOfRange,
+    not_found,
 )
 from registry_core.model import names
-from registry_core.model.common import Actor, CheckResult
+from registry_core.model.actor import Actor
+from registry_core.model.authority import require_sponsor
+from registry_core.model.changes import apply_changes
+from registry_core.model.check import CheckResult
 from registry_core.model.host import MAX_ADDRESSES, HostCreate, HostInfo, HostUpdate, normalize_address
-from registry_core.model.statuses import displayed_statuses
-from registry_core.services.common import (
-    check_status_change,
-    normalize_or_invalid,
-    not_found,
-    require_allowed,
-    require_sponsor,
-    update_allowed,
-)
+from registry_core.model.roid import format_roid
+from registry_core.model.statuses import change_statuses, displayed_statuses, require_allowed, update_allowed
+from registry_core.model.violations import Violations
 
 
 def _in_served_tld(name: str, tld_names: frozenset[str]) -> bool:
@@ -44,7 +45,7 @@ def _in_served_tld(name: str, tld_names: frozenset[str]) -> bool:
 
 async def _superordinate(tx: Tx, actor: Actor, name: str) -> dict[str, Any] | None:
     """The parent domain of an in-registry host (it must exist and be the actor's), else None."""
-    if not _in_served_tld(name, await tlds.fetch_tld_names(tx.conn)):
+    if not _in_served_tld(name, await tlds.fetch_tld_names(tx)):
         return None
     candidates = names.parent_candidates(name)
     if not candidates:
@@ -62,24 +63,33 @@ async def _superordinate(tx: Tx, actor: Actor, name: str) -> dict[str, Any] | No
     return parent
 
 
-def _addresses(raw: tuple[str, ...]) -> list[str]:
-    result = []
-    for text in raw:
-        version = 6 if text.startswith("v6:") else 4 if text.startswith("v4:") else None
-        result.append(normalize_address(text.split(":", 1)[1] if version else text, version))
-    return result
+def _address(name: str, text: str) -> str:
+    version = 6 if text.startswith("v6:") else 4 if text.startswith("v4:") else None
+    try:
+        return normalize_address(text.split(":", 1)[1] if version else text, version)
+    except CoreError as exc:  # name the host, so that a protocol can point at the address sent
+        exc.object_type, exc.name = "host", name
+        raise
 
 
-def _check_glue(name: str, superordinate: dict[str, Any] | None, addresses: list[str]) -> None:
+def _addresses(name: str, raw: tuple[str, ...], found: Violations) -> list[str]:
+    """The addresses normalized; each malformed or unroutable one is a problem of its own."""
+    normalized = (found.attempt(partial(_address, name, text)) for text in raw)
+    return [a for a in normalized if a is not None]
+
+
+def _glue_problems(name: str, superordinate: dict[str, Any] | None, addresses: list[str]) -> list[CoreError]:
+    problems: list[CoreError] = []
     if superordinate is not None and not addresses:
-        raise SubordinateHostNeedsAddress("a subordinate host needs at least one address",
-                                          object_type="host", name=name, field="addr")
+        problems.append(SubordinateHostNeedsAddress("a subordinate host needs at least one address",
+                                                    object_type="host", name=name, field="addr"))
     if superordinate is None and addresses:
-        raise ExternalHostHasAddress("an external host must not have addresses", object_type="host",
-                                     name=name, field="addr", value=addresses[0])
+        problems.append(ExternalHostHasAddress("an external host must not have addresses", object_type="host",
+                                               name=name, field="addr", value=addresses[0]))
     if len(addresses) > MAX_ADDRESSES:
-        raise ValueOutOfRange(f"at most {MAX_ADDRESSES} addresses", object_type="host", name=name,
-                              field="addr")
+        problems.append(ValueOutOfRange(f"at most {MAX_ADDRESSES} addresses", object_type="host", name=name,
+                                        field="addr"))
+    return problems
 
 
 async def check_hosts(core: Core, actor: Actor, host_names: list[str]) -> list[CheckResult]:
@@ -105,7 +115,7 @@ def _info(row: dict[str, Any], linked: bool) -> HostInfo:
 
 
 async def info_host(core: Core, actor: Actor | None, name: str) -> HostInfo:
-    host_name = normalize_or_invalid(name, "host")
+    host_name = names.normalize_object_name(name, "host")
 
     async def run(tx: Tx) -> HostInfo:
         row = await repo.fetch_host_by_name(tx.conn, host_name)
@@ -121,16 +131,21 @@ def snapshot(row: dict[str, Any], addresses: list[str]) -> dict[str, Any]:
 
 
 async def create_host(core: Core, actor: Actor, req: HostCreate) -> HostInfo:
-    host_name = normalize_or_invalid(req.name, "host")
-    addresses = sorted(set(_addresses(req.addresses)))
+    host_name = names.normalize_object_name(req.name, "host")
 
     async def run(tx: Tx) -> HostInfo:
-        parent = await _superordinate(tx, actor, host_name)
-        _check_glue(host_name, parent, addresses)
+        found = Violations()
+        addresses = sorted(set(_addresses(host_name, req.addresses, found)))
+        addresses_valid = not found
+        parent = await found.attempt_async(_superordinate(tx, actor, host_name))
+        if addresses_valid and not found:  # the glue rule needs the addresses and the kind of host
+            found.add(_glue_problems(host_name, parent, addresses))
+        found.raise_any()
         hid = await repo.next_host_id(tx.conn)
-        values: dict[str, Any] = {"id": hid, "roid": f"H{hid:X}-{core.settings.roid_suffix}", "name": host_name,
-                  "superordinate_id": parent["id"] if parent else None, "sponsor_id": actor.registrar_id,
-                  "creator_id": actor.registrar_id, "created_at": tx.now, "statuses": []}
+        values: dict[str, Any] = {"id": hid, "roid": format_roid("host", hid, core.settings.roid_suffix),
+                  "name": host_name, "superordinate_id": parent["id"] if parent else None,
+                  "sponsor_id": actor.registrar_id, "creator_id": actor.registrar_id, "created_at": tx.now,
+                  "statuses": []}
         await repo.insert_host(tx.conn, values, addresses)
         await objects.insert_history(tx.conn, actor, tx.now, "host", hid, host_name, "create",
                                      None, snapshot(values, addresses))
@@ -153,9 +168,29 @@ async def _rename_target(tx: Tx, actor: Actor, row: dict[str, Any], new_name: st
     return parent
 
 
+def _refuse_address(name: str) -> Callable[[str, str], CoreError]:
+    def refuse(detail: str, address: str) -> CoreError:
+        return PolicyViolation(detail, object_type="host", name=name, field="addr", value=address)
+    return refuse
+
+
+async def _planned_parent(tx: Tx, actor: Actor, row: dict[str, Any], req: HostUpdate,
+                          found: Violations) -> tuple[str, dict[str, Any] | None, bool]:
+    """(name after the update, its superordinate domain, whether that is known for sure)."""
+    parent = {"id": row["superordinate_id"]} if row["superordinate_id"] else None
+    if req.new_name is None:
+        return row["name"], parent, True
+    new_name = found.attempt(partial(names.normalize_object_name, req.new_name, "host"))
+    if new_name is None:
+        return row["name"], parent, False
+    linked = await repo.host_is_linked(tx.conn, row["id"])
+    before = len(found.found)
+    parent = await found.attempt_async(_rename_target(tx, actor, row, new_name, linked))
+    return new_name, parent, len(found.found) == before
+
+
 async def update_host(core: Core, actor: Actor, req: HostUpdate) -> None:
-    host_name = normalize_or_invalid(req.name, "host")
-    add, rem = _addresses(req.add_addresses), _addresses(req.rem_addresses)
+    host_name = names.normalize_object_name(req.name, "host")
 
     async def run(tx: Tx) -> None:
         row = await repo.fetch_host_by_name(tx.conn, host_name, lock=True)
@@ -163,36 +198,32 @@ async def update_host(core: Core, actor: Actor, req: HostUpdate) -> None:
             raise not_found("host", host_name)
         require_sponsor(actor, row, "host", host_name)
         update_allowed(row["statuses"], req.rem_statuses, "host", host_name)
+        found = Violations()
+        add, rem = _addresses(host_name, req.add_addresses, found), _addresses(host_name, req.rem_addresses, found)
         current = list(row["addresses"])
-        for a in add:
-            if a in current:
-                raise PolicyViolation("address already present", object_type="host", name=host_name,
-                                      field="addr", value=a)
-        for a in rem:
-            if a not in current:
-                raise PolicyViolation("address not present", object_type="host", name=host_name,
-                                      field="addr", value=a)
-        addresses = sorted((set(current) - set(rem)) | set(add))
-        values: dict[str, Any] = {"statuses": check_status_change(
-            "host", req.add_statuses, req.rem_statuses, row["statuses"], host_name)}
-        parent = {"id": row["superordinate_id"]} if row["superordinate_id"] else None
+        addresses = apply_changes(current, add, rem, refuse=_refuse_address(host_name),
+                                  already="address already present", missing="address not present")
+        found.add(addresses.problems)
+        addresses_valid = not found
+        statuses = change_statuses("host", req.add_statuses, req.rem_statuses, row["statuses"], host_name)
+        found.add(statuses.problems)
+        name, parent, known = await _planned_parent(tx, actor, row, req, found)
+        if addresses_valid and known:  # the glue rule needs the addresses and the kind of host
+            found.add(_glue_problems(name, parent, addresses.result))
+        found.raise_any()
+        values: dict[str, Any] = {"statuses": statuses.result, "updated_at": tx.now, "updater_id": actor.registrar_id}
         if req.new_name is not None:
-            new_name = normalize_or_invalid(req.new_name, "host")
-            linked = await repo.host_is_linked(tx.conn, row["id"])
-            parent = await _rename_target(tx, actor, row, new_name, linked)
-            values.update(name=new_name, superordinate_id=parent["id"] if parent else None)
-        _check_glue(values.get("name", host_name), parent, addresses)
-        values.update(updated_at=tx.now, updater_id=actor.registrar_id)
+            values.update(name=name, superordinate_id=parent["id"] if parent else None)
         await repo.update_host(tx.conn, row["id"], values)
         await repo.delete_addresses(tx.conn, row["id"], rem)
         await repo.insert_addresses(tx.conn, row["id"], add)
         await objects.insert_history(tx.conn, actor, tx.now, "host", row["id"], host_name, "update",
-                                     snapshot(row, current), snapshot({**row, **values}, addresses))
+                                     snapshot(row, current), snapshot({**row, **values}, addresses.result))
     await core.db.transaction(run)
 
 
 async def delete_host(core: Core, actor: Actor, name: str) -> None:
-    host_name = normalize_or_invalid(name, "host")
+    host_name = names.normalize_object_name(name, "host")
 
     async def run(tx: Tx) -> None:
         row = await repo.fetch_host_by_name(tx.conn, host_name, lock=True)

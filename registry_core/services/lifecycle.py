@@ -27,7 +27,7 @@ from registry_core.db.repo import tlds
 from registry_core.db.tx import Database, Tx
 from registry_core.errors import InsufficientFunds
 from registry_core.model import lifecycle as lc
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.model.lifecycle import LifecycleReport
 from registry_core.model.registrar import Tld
 from registry_core.services import transfers, transitions
@@ -44,7 +44,8 @@ async def run_lifecycle(core: Core, now: datetime | None = None, batch: int = 50
     Candidates are read `batch` at a time; `group` domains share one transaction (a failed
     group is retried one domain at a time) and `concurrency` groups run at once."""
     at = now or core.db.clock.now()
-    runner = _Pass(Core(Database(core.db.pool, FixedClock(at)), core.settings), at, batch, concurrency, group)
+    shifted = Database(core.db.pool, FixedClock(at), tld_cache=core.db.tld_cache)  # same database, same cache
+    runner = _Pass(Core(shifted, core.settings), at, batch, concurrency, group)
     approved, skipped = await transfers.approve_due_transfers_counted(runner.core, batch)
     runner.counts.update(transfers_approved=approved, skipped=skipped)
     for candidates in (repo.fetch_expiry_candidates, repo.fetch_rgp_candidates):
@@ -116,7 +117,7 @@ class _Pass:
 
     async def _tld(self, tx: Tx, name: str) -> Tld:
         if name not in self.tlds:
-            tld = await tlds.fetch_tld_by_name(tx.conn, name)
+            tld = await tlds.fetch_tld_by_name(tx, name)
             assert tld is not None
             self.tlds[name] = tld
         return self.tlds[name]

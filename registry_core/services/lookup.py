@@ -18,7 +18,7 @@ from typing import Any
 from registry_core.context import Core
 from registry_core.db.repo import lookup as repo
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue
+from registry_core.errors import InvalidValue, not_found
 from registry_core.model import lifecycle, names
 from registry_core.model.contact import ContactInfo, Disclose, PostalInfo
 from registry_core.model.domain import DomainInfo, DsData, KeyData
@@ -37,7 +37,6 @@ from registry_core.model.lookup import (
 )
 from registry_core.model.search import NamePattern, TextPattern
 from registry_core.model.statuses import displayed_statuses
-from registry_core.services.common import not_found
 
 MAX_HANDLE = 64
 _IANA_ID = re.compile(r"^[0-9]{1,9}$")

@@ -6,7 +6,8 @@ from registry_core.context import Core
 from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
 from registry_core.errors import ObjectNotFound
-from registry_core.model.common import Actor, PollState
+from registry_core.model.actor import Actor
+from registry_core.model.poll import PollState
 
 
 async def poll_request(core: Core, actor: Actor) -> PollState:

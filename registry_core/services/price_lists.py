@@ -22,7 +22,7 @@ MAX_CSV_ROWS = 1_000_000
 
 
 async def _tld(tx: Tx, name: str) -> Tld:
-    tld = await tlds.fetch_tld_by_name(tx.conn, tld_name(name))
+    tld = await tlds.fetch_tld_by_name(tx, tld_name(name))
     if tld is None:
         raise ObjectNotFound("no such TLD", object_type="tld", name=name)
     return tld
@@ -90,15 +90,15 @@ async def import_premium_csv(core: Core, tld: str, text: str, *, replace: bool =
         found = await _tld(tx, tld)
         prices = parse_premium_csv(text, found.name)
         if replace:
-            await repo.delete_premium_list(tx.conn, found.name)
-        await repo.upsert_premium_prices(tx.conn, found.name, prices, tx.now)
+            await repo.delete_premium_list(tx, found.name)
+        await repo.upsert_premium_prices(tx, found.name, prices, tx.now)
         await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "premium-import", None,
                                      {"names": len(prices), "replace": replace}, sv_trid="admin")
         return len(prices)
     try:
         return await core.db.transaction(run)
     finally:
-        tlds.invalidate_cache()
+        core.db.tld_cache.invalidate()
 
 
 async def list_premium(core: Core, tld: str) -> list[PremiumPrice]:
@@ -112,28 +112,28 @@ async def reserve_names(core: Core, tld: str, raw_names: list[str], reason: str 
     async def run(tx: Tx) -> list[str]:
         found = await _tld(tx, tld)
         reserved = sorted({full_name(n, found.name) for n in raw_names})
-        await repo.upsert_reserved(tx.conn, found.name, reserved, reason.strip() or "Reserved", tx.now)
+        await repo.upsert_reserved(tx, found.name, reserved, reason.strip() or "Reserved", tx.now)
         await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "reserve", None,
                                      {"names": reserved, "reason": reason}, sv_trid="admin")
         return reserved
     try:
         return await core.db.transaction(run)
     finally:
-        tlds.invalidate_cache()
+        core.db.tld_cache.invalidate()
 
 
 async def release_names(core: Core, tld: str, raw_names: list[str]) -> int:
     async def run(tx: Tx) -> int:
         found = await _tld(tx, tld)
         released = sorted({full_name(n, found.name) for n in raw_names})
-        count = await repo.delete_reserved(tx.conn, released)
+        count = await repo.delete_reserved(tx, released)
         await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "release", None,
                                      {"names": released}, sv_trid="admin")
         return count
     try:
         return await core.db.transaction(run)
     finally:
-        tlds.invalidate_cache()
+        core.db.tld_cache.invalidate()
 
 
 async def list_reserved(core: Core, tld: str) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from registry_core.db.repo import tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, NameReserved
 from registry_core.model import names
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.model.pricing import (
     FREE_ACTIONS,
     PRICED_ACTIONS,
@@ -24,7 +24,7 @@ from registry_core.model.pricing import (
     quote_action,
 )
 from registry_core.model.registrar import Tld
-from registry_core.services.common import charge
+from registry_core.services.billing import charge
 
 
 async def price_book(tx: Tx, registrar_id: str, name: str, tld: Tld) -> PriceBook:
@@ -62,7 +62,7 @@ async def quote_fees(core: Core, actor: Actor, raw_names: list[str], action: str
     default; restore has no period). Names that cannot be quoted come back with
     available=False and a reason (invalid, not served, reserved, period, currency)."""
     async def run(tx: Tx) -> list[FeeQuote]:
-        served = await tlds.fetch_tld_names(tx.conn)
+        served = await tlds.fetch_tld_names(tx)
         return [await _quote_one(tx, actor, raw, served, action, years, currency) for raw in raw_names]
     return await core.db.transaction(run, readonly=True)
 
@@ -80,7 +80,7 @@ async def _quote_one(tx: Tx, actor: Actor, raw: str, served: frozenset[str], act
     split = names.split_registrable(name, served)
     if split is None:
         return _unavailable(name, action, years, currency or "", "Not in a TLD served here")
-    tld = await tlds.fetch_tld_by_name(tx.conn, split[1])
+    tld = await tlds.fetch_tld_by_name(tx, split[1])
     assert tld is not None
     problem = await _quote_problem(tx, tld, name, action, years, currency)
     if problem:

@@ -21,9 +21,9 @@ from registry_core.errors import (
     PolicyViolation,
     RegistrarNotAllowed,
 )
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.model.registrar import Registrar
-from registry_core.services.common import charge
+from registry_core.services.billing import charge
 
 _PASSWORD = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,16}$")
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")

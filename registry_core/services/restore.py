@@ -16,15 +16,21 @@ from registry_core.db.repo import domains as domain_repo
 from registry_core.db.repo import lifecycle as repo
 from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
-from registry_core.errors import MissingParameter, NotInRedemptionPeriod, RestoreNotRequested, RestoreReportInvalid
+from registry_core.errors import (
+    MissingParameter,
+    NotInRedemptionPeriod,
+    RestoreNotRequested,
+    RestoreReportInvalid,
+    not_found,
+)
 from registry_core.model import lifecycle as lc
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
+from registry_core.model.authority import require_sponsor
 from registry_core.model.lifecycle import RestoreCompleted, RestoreReport, RestoreRequested
 from registry_core.model.periods import add_years
 from registry_core.model.pricing import accept_fee
 from registry_core.model.registrar import Tld
 from registry_core.services import grace, pricing, transitions
-from registry_core.services.common import not_found, require_sponsor
 from registry_core.services.domains import lock_domain
 
 MAX_REPORT_TEXT = 64_000

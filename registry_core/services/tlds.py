@@ -10,7 +10,7 @@ from registry_core.context import Core
 from registry_core.db.repo import objects
 from registry_core.db.repo import tlds as repo
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue, ObjectNotFound
+from registry_core.errors import InvalidValue, ObjectNotFound, PolicyViolation
 from registry_core.model import names
 from registry_core.model.registrar import Tld
 
@@ -24,6 +24,18 @@ POLICY_KEYS = frozenset({"contact_policy", "currency", "min_period_years", "max_
 def tld_name(name: str) -> str:
     labels = [names.to_a_label(label, field="tld") for label in name.strip().strip(".").split(".")]
     return ".".join(labels)
+
+
+async def find_tld(tx: Tx, name: str) -> tuple[str, Tld]:
+    """Normalize a domain name and find the TLD it registers under (one label below it)."""
+    normalized = names.normalize_object_name(name, "domain")
+    split = names.split_registrable(normalized, await repo.fetch_tld_names(tx))
+    if split is None:
+        raise PolicyViolation("name is not one label below a TLD this registry serves",
+                              object_type="domain", name=normalized, field="name", value=normalized)
+    tld = await repo.fetch_tld_by_name(tx, split[1])
+    assert tld is not None
+    return normalized, tld
 
 
 def _policy(settings: dict[str, Any]) -> dict[str, Any]:
@@ -40,26 +52,26 @@ async def add_tld(core: Core, name: str, *, roid_suffix: str | None = None,
     suffix = roid_suffix or tld.replace(".", "_").replace("-", "_").upper()[:8]
 
     async def run(tx: Tx) -> Tld:
-        await repo.insert_tld(tx.conn, tld, suffix, _policy(settings))
+        await repo.insert_tld(tx, tld, suffix, _policy(settings))
         for action, amount in (prices or {}).items():
             await set_price_in(tx, tld, action, amount)
         await objects.insert_history(tx.conn, None, tx.now, "tld", None, tld, "create", None,
                                      {"settings": settings, "prices": {k: str(v) for k, v in (prices or {}).items()}},
                                      sv_trid="admin")
-        created = await repo.fetch_tld_by_name(tx.conn, tld)
+        created = await repo.fetch_tld_by_name(tx, tld)
         assert created is not None
         return created
     try:
         return await core.db.transaction(run)
     finally:
-        repo.invalidate_cache()  # again after commit or rollback: no reader may keep a stale copy
+        core.db.tld_cache.invalidate()  # again after commit or rollback: no reader may keep a stale copy
 
 
 async def set_price_in(tx: Tx, tld: str, action: str, amount: Decimal) -> None:
     if action not in PRICED_ACTIONS:
         raise InvalidValue("prices exist for create, renew, transfer and restore", object_type="tld",
                            field="action", value=action)
-    await repo.upsert_price(tx.conn, tld, action, Decimal(amount))
+    await repo.upsert_price(tx, tld, action, Decimal(amount))
 
 
 async def configure_tld(core: Core, name: str, *, prices: dict[str, Decimal] | None = None,
@@ -67,23 +79,23 @@ async def configure_tld(core: Core, name: str, *, prices: dict[str, Decimal] | N
     tld = tld_name(name)
 
     async def run(tx: Tx) -> Tld:
-        if settings and not await repo.update_tld(tx.conn, tld, _policy(settings)):
+        if settings and not await repo.update_tld(tx, tld, _policy(settings)):
             raise ObjectNotFound("no such TLD", object_type="tld", name=tld)
         for action, amount in (prices or {}).items():
             await set_price_in(tx, tld, action, amount)
-        updated = await repo.fetch_tld_by_name(tx.conn, tld)
+        updated = await repo.fetch_tld_by_name(tx, tld)
         if updated is None:
             raise ObjectNotFound("no such TLD", object_type="tld", name=tld)
         return updated
     try:
         return await core.db.transaction(run)
     finally:
-        repo.invalidate_cache()  # again after commit or rollback: no reader may keep a stale copy
+        core.db.tld_cache.invalidate()  # again after commit or rollback: no reader may keep a stale copy
 
 
 async def get_tld(core: Core, name: str) -> Tld:
     async def run(tx: Tx) -> Tld:
-        tld = await repo.fetch_tld_by_name(tx.conn, tld_name(name))
+        tld = await repo.fetch_tld_by_name(tx, tld_name(name))
         if tld is None:
             raise ObjectNotFound("no such TLD", object_type="tld", name=name)
         return tld
@@ -92,5 +104,5 @@ async def get_tld(core: Core, name: str) -> Tld:
 
 async def list_tlds(core: Core) -> list[Tld]:
     async def run(tx: Tx) -> list[Tld]:
-        return await repo.fetch_all_tlds(tx.conn)
+        return await repo.fetch_all_tlds(tx)
     return await core.db.transaction(run, readonly=True)

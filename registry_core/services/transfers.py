@@ -29,21 +29,19 @@ from registry_core.errors import (
     TransferAlreadyPending,
     TransferNotPending,
     ValueOutOfRange,
+    not_found,
 )
-from registry_core.model.common import Actor, TransferInfo
+from registry_core.model.actor import Actor
+from registry_core.model.authority import new_auth_info
 from registry_core.model.lifecycle import Charge
 from registry_core.model.periods import MAX_YEARS, add_years
 from registry_core.model.pricing import FeeQuote, accept_fee
 from registry_core.model.registrar import Tld
+from registry_core.model.statuses import require_allowed
+from registry_core.model.transfer import TransferInfo
 from registry_core.services import grace, pricing
-from registry_core.services.common import (
-    charge,
-    find_tld,
-    new_auth_info,
-    not_found,
-    price,
-    require_allowed,
-)
+from registry_core.services.billing import charge, price
+from registry_core.services.tlds import find_tld
 
 _MESSAGES = {
     "pending": "Transfer requested.",
@@ -260,7 +258,7 @@ async def _approve_one(tx: Tx, core: Core, candidate: dict[str, Any]) -> bool:
     pending = await lifecycle_repo.fetch_due_pending_transfer(tx.conn, candidate["id"], tx.now)
     if pending is None:
         return False
-    tld = await tlds.fetch_tld_by_name(tx.conn, row["tld"]) if pending["object_type"] == "domain" else None
+    tld = await tlds.fetch_tld_by_name(tx, row["tld"]) if pending["object_type"] == "domain" else None
     actor = Actor("", f"auto-transfer-{pending['id']}")
     await finish_transfer(tx, core, actor, pending["object_type"], row, tld, pending, "serverApproved")
     return True

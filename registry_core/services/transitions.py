@@ -16,7 +16,7 @@ from registry_core.db.repo import lifecycle as repo
 from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
 from registry_core.model import lifecycle as lc
-from registry_core.model.common import Actor
+from registry_core.model.actor import Actor
 from registry_core.model.periods import add_years
 from registry_core.model.registrar import Tld
 from registry_core.services import grace, pricing, transfers

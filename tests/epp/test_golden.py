@@ -235,10 +235,13 @@ CASES: list[tuple[str, Setup, str]] = [
     ("domain_create_premium", contact_and_prices, "alpha"),
     ("domain_create_premium_no_fee", contact_and_prices, "alpha"),  # 2003 (RFC 8748 section 4)
     ("domain_create_reserved", contact_and_prices, "alpha"),  # 2306
+    # collected problems: one <result> per code (2004, 2306, 2303 with two extValues)
+    ("domain_create_many_problems", contact_and_hosts, "alpha"),
     # domain: update
     ("domain_update", domain, "alpha"),
     ("domain_update_non_sponsor", domain, "beta"),
     ("domain_update_prohibited", domain_locked, "alpha"),
+    ("domain_update_many_problems", domain, "alpha"),  # one 2306 result, four extValues
     ("domain_update_unlock", domain_locked, "alpha"),
     ("domain_update_server_status", domain, "alpha"),
     ("domain_update_secdns_add", domain_with_ds, "alpha"),
@@ -286,6 +289,7 @@ CASES: list[tuple[str, Setup, str]] = [
     ("contact_create", nothing, "alpha"),
     ("contact_create_exists", contact, "alpha"),
     ("contact_create_invalid_email", nothing, "alpha"),
+    ("contact_create_many_problems", nothing, "alpha"),  # 2005 with two extValues, then 2306
     ("contact_update", contact, "alpha"),
     ("contact_delete", contact, "alpha"),
     ("contact_delete_linked", domain, "alpha"),
@@ -299,6 +303,7 @@ CASES: list[tuple[str, Setup, str]] = [
     ("host_create", nothing, "alpha"),
     ("host_create_subordinate", domain, "alpha"),
     ("host_create_no_glue", domain, "alpha"),
+    ("host_create_many_problems", nothing, "alpha"),  # 2005, 2306, 2303
     ("host_create_external_glue", nothing, "alpha"),
     ("host_create_no_superordinate", nothing, "alpha"),
     ("host_create_foreign_superordinate", domain_of_beta, "alpha"),

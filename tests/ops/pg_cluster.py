@@ -28,7 +28,6 @@ from protocols.config import Config, DatabaseConfig, EppConfig, RdapConfig, Regi
 from protocols.epp.client import EppClient
 from protocols.net.tls import client_context
 from registry_core.context import Core
-from registry_core.db.repo import tlds as tld_repo
 from registry_core.services import registrars, tlds
 from tests.conftest import PRICES, TEST_KEY
 
@@ -195,7 +194,6 @@ def registry_config(certs: DevCerts, url: str, replica_url: str = "", **database
 
 async def seed_registry(core: Core, certs: DevCerts) -> None:
     """TLD `example` (no contacts) and registrar alpha, funded, its certificate pinned."""
-    tld_repo.invalidate_cache()
     await tlds.add_tld(core, "example", roid_suffix="EXAMPLE", prices=PRICES, contact_policy="none")
     await registrars.add_registrar(core, registrars.NewRegistrar("alpha", "Alpha Registrar", PASSWORD))
     await registrars.credit_registrar(core, "alpha", Decimal(1_000_000), "opening", "seed-alpha")

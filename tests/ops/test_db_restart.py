@@ -22,7 +22,6 @@ from protocols.rdap.app import start_rdap
 from protocols.serve.runtime import open_cores
 from protocols.whois.server import start_whois
 from registry_core.context import Core
-from registry_core.db.repo import tlds as tld_repo
 from registry_core.services import registrars
 from tests.ops import pg_cluster
 from tests.ops.pg_cluster import Cluster
@@ -44,7 +43,6 @@ def cluster() -> Iterator[Cluster]:
         db = pg_cluster.init_primary(root, "restart", port=5435)
         db.start()
         yield db
-    tld_repo.invalidate_cache()  # the TLD cache is per process; other tests use other databases
 
 
 @dataclass

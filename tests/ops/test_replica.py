@@ -19,7 +19,6 @@ from protocols.epp.server import EppServer
 from protocols.rdap.app import start_rdap
 from protocols.serve.runtime import open_cores
 from protocols.whois.server import start_whois
-from registry_core.db.repo import tlds as tld_repo
 from registry_core.services import registrars
 from tests.ops import pg_cluster
 from tests.ops.pg_cluster import Cluster
@@ -41,7 +40,6 @@ def pair() -> Iterator[tuple[Cluster, Cluster]]:
         standby = pg_cluster.make_standby(primary, root)
         standby.start()
         yield primary, standby
-    tld_repo.invalidate_cache()  # the TLD cache is per process; other tests use other databases
 
 
 async def rdap_get(session: aiohttp.ClientSession, port: int, path: str) -> tuple[int, dict]:
@@ -113,7 +111,6 @@ def single() -> Iterator[Cluster]:
         primary = pg_cluster.init_primary(root)
         primary.start()
         yield primary
-    tld_repo.invalidate_cache()
 
 
 async def test_read_core_refuses_writes(single: Cluster, certs: DevCerts) -> None:

@@ -6,7 +6,7 @@ from protocols.epp.request import MessageQueue, Reply, Request
 from protocols.epp.results import ResultCode
 from protocols.epp.transfer_data import from_payload, trn_data
 from registry_core.errors import MissingParameter
-from registry_core.model.common import PollState
+from registry_core.model.poll import PollState
 from registry_core.services import poll
 
 

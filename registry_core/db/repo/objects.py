@@ -6,7 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from registry_core.model.common import Actor, PollMessage, TransferInfo
+from registry_core.model.actor import Actor
+from registry_core.model.poll import PollMessage
+from registry_core.model.transfer import TransferInfo
 
 
 def _jsonable(value: Any) -> Any:

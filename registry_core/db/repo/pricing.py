@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from registry_core.db.repo.tlds import invalidate_cache
+from registry_core.db.tx import Tx
 from registry_core.model.pricing import PremiumPrice
 
 _PREMIUM_COLUMNS = "name, create_price, renew_price, transfer_price, restore_price"
@@ -22,15 +22,15 @@ async def fetch_premium_list(conn: Any, tld: str) -> list[PremiumPrice]:
     return [_premium(r) for r in rows]
 
 
-async def delete_premium_list(conn: Any, tld: str) -> int:
-    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
-    status = await conn.execute("DELETE FROM premium_name WHERE tld = $1", tld)
+async def delete_premium_list(tx: Tx, tld: str) -> int:
+    tx.tld_cache.invalidate()  # the TLD cache knows whether reserved/premium lists exist
+    status = await tx.conn.execute("DELETE FROM premium_name WHERE tld = $1", tld)
     return int(status.split()[-1])
 
 
-async def upsert_premium_prices(conn: Any, tld: str, prices: list[PremiumPrice], now: datetime) -> None:
-    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
-    await conn.executemany(
+async def upsert_premium_prices(tx: Tx, tld: str, prices: list[PremiumPrice], now: datetime) -> None:
+    tx.tld_cache.invalidate()  # the TLD cache knows whether reserved/premium lists exist
+    await tx.conn.executemany(
         f"""INSERT INTO premium_name (tld, {_PREMIUM_COLUMNS}, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
             ON CONFLICT (name) DO UPDATE SET create_price = EXCLUDED.create_price,
                 renew_price = EXCLUDED.renew_price, transfer_price = EXCLUDED.transfer_price,
@@ -49,17 +49,17 @@ async def fetch_reserved_list(conn: Any, tld: str) -> list[tuple[str, str]]:
     return [(r["name"], r["reason"]) for r in rows]
 
 
-async def upsert_reserved(conn: Any, tld: str, names: list[str], reason: str, now: datetime) -> None:
-    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
-    await conn.executemany(
+async def upsert_reserved(tx: Tx, tld: str, names: list[str], reason: str, now: datetime) -> None:
+    tx.tld_cache.invalidate()  # the TLD cache knows whether reserved/premium lists exist
+    await tx.conn.executemany(
         """INSERT INTO reserved_name (name, tld, reason, created_at) VALUES ($1, $2, $3, $4)
            ON CONFLICT (name) DO UPDATE SET reason = EXCLUDED.reason""",
         [(n, tld, reason, now) for n in names])
 
 
-async def delete_reserved(conn: Any, names: list[str]) -> int:
-    invalidate_cache()  # the TLD cache knows whether reserved/premium lists exist
-    status = await conn.execute("DELETE FROM reserved_name WHERE name = ANY($1)", names)
+async def delete_reserved(tx: Tx, names: list[str]) -> int:
+    tx.tld_cache.invalidate()  # the TLD cache knows whether reserved/premium lists exist
+    status = await tx.conn.execute("DELETE FROM reserved_name WHERE name = ANY($1)", names)
     return int(status.split()[-1])
 
 

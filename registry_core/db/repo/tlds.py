@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from decimal import Decimal
 from typing import Any
 
 from registry_core.db.repo.errors import unique_as_exists
+from registry_core.db.tx import Tx
 from registry_core.model.registrar import Tld
 
 _TLD_COLUMNS = """name, roid_suffix, contact_policy, currency, min_period_years, max_period_years,
@@ -25,23 +25,17 @@ def _tld(row: Any, prices: dict[str, Decimal]) -> Tld:
                row["rdap_icann_profile"], prices, *(row[p] for p in _PERIODS))
 
 
-# TLD policy is read by nearly every command and changes rarely: keep it in memory for a few
-# seconds. Writes through this module drop the cache at once; a change made by another process
-# (the operator CLI) is seen within CACHE_SECONDS.
-CACHE_SECONDS = 5.0
-_cache: tuple[float, dict[str, Tld]] | None = None
+# TLD policy is read by nearly every command and changes rarely: the readers below keep it in
+# the cache of the transaction's database (`Tx.tld_cache`) for a few seconds. Writes through
+# this module drop that cache at once; a change made by another process (the operator CLI) is
+# seen within TLD_CACHE_SECONDS (registry_core.db.tx).
 
 
-def invalidate_cache() -> None:
-    global _cache
-    _cache = None
+async def _all_tlds(tx: Tx) -> dict[str, Tld]:
+    return await tx.tld_cache.get(lambda: _load_tlds(tx.conn))
 
 
-async def _all_tlds(conn: Any) -> dict[str, Tld]:
-    global _cache
-    now = time.monotonic()
-    if _cache is not None and now - _cache[0] < CACHE_SECONDS:
-        return _cache[1]
+async def _load_tlds(conn: Any) -> dict[str, Tld]:
     rows = await conn.fetch(
         f"""SELECT {_TLD_COLUMNS},
                    EXISTS (SELECT 1 FROM reserved_name r WHERE r.tld = tld.name) AS has_reserved,
@@ -50,44 +44,42 @@ async def _all_tlds(conn: Any) -> dict[str, Tld]:
     prices: dict[str, dict[str, Decimal]] = {}
     for price in await conn.fetch("SELECT tld, action, amount FROM tld_price"):
         prices.setdefault(price["tld"], {})[price["action"]] = price["amount"]
-    result = {row["name"]: dataclasses.replace(_tld(row, prices.get(row["name"], {})),
-                                               has_reserved=row["has_reserved"], has_premium=row["has_premium"])
-              for row in rows}
-    _cache = (now, result)
-    return result
+    return {row["name"]: dataclasses.replace(_tld(row, prices.get(row["name"], {})),
+                                             has_reserved=row["has_reserved"], has_premium=row["has_premium"])
+            for row in rows}
 
 
-async def fetch_tld_by_name(conn: Any, name: str) -> Tld | None:
-    return (await _all_tlds(conn)).get(name)
+async def fetch_tld_by_name(tx: Tx, name: str) -> Tld | None:
+    return (await _all_tlds(tx)).get(name)
 
 
-async def fetch_tld_names(conn: Any) -> frozenset[str]:
-    return frozenset(await _all_tlds(conn))
+async def fetch_tld_names(tx: Tx) -> frozenset[str]:
+    return frozenset(await _all_tlds(tx))
 
 
-async def fetch_all_tlds(conn: Any) -> list[Tld]:
-    return list((await _all_tlds(conn)).values())
+async def fetch_all_tlds(tx: Tx) -> list[Tld]:
+    return list((await _all_tlds(tx)).values())
 
 
-async def insert_tld(conn: Any, name: str, roid_suffix: str, settings: dict[str, Any]) -> None:
+async def insert_tld(tx: Tx, name: str, roid_suffix: str, settings: dict[str, Any]) -> None:
     columns = ["name", "roid_suffix", *settings]
     params = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    invalidate_cache()
+    tx.tld_cache.invalidate()
     with unique_as_exists("tld", name):
-        await conn.execute(f"INSERT INTO tld ({', '.join(columns)}) VALUES ({params})",
-                           name, roid_suffix, *settings.values())
+        await tx.conn.execute(f"INSERT INTO tld ({', '.join(columns)}) VALUES ({params})",
+                              name, roid_suffix, *settings.values())
 
 
-async def update_tld(conn: Any, name: str, settings: dict[str, Any]) -> bool:
-    invalidate_cache()
+async def update_tld(tx: Tx, name: str, settings: dict[str, Any]) -> bool:
+    tx.tld_cache.invalidate()
     sets = ", ".join(f"{col} = ${i}" for i, col in enumerate(settings, start=2))
-    status = await conn.execute(f"UPDATE tld SET {sets} WHERE name = $1", name, *settings.values())
+    status = await tx.conn.execute(f"UPDATE tld SET {sets} WHERE name = $1", name, *settings.values())
     return bool(status != "UPDATE 0")
 
 
-async def upsert_price(conn: Any, tld: str, action: str, amount: Decimal) -> None:
-    invalidate_cache()
-    await conn.execute(
+async def upsert_price(tx: Tx, tld: str, action: str, amount: Decimal) -> None:
+    tx.tld_cache.invalidate()
+    await tx.conn.execute(
         """INSERT INTO tld_price (tld, action, amount) VALUES ($1, $2, $3)
            ON CONFLICT (tld, action) DO UPDATE SET amount = EXCLUDED.amount""",
         tld, action, amount)
