@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from protocols.epp import codec, responses
-from protocols.epp.codec import DOMAIN_NS
 from protocols.epp.errors import reply_for
 from protocols.epp.results import ResultCode
 from registry_core import errors as core
@@ -22,7 +21,7 @@ def _problems() -> core.PolicyErrors:
 
 
 def test_results_group_by_code_in_the_order_found():
-    reply = reply_for(_problems(), DOMAIN_NS)
+    reply = reply_for(_problems())
     assert reply is not None
     assert reply.code == ResultCode.PARAMETER_VALUE_RANGE_ERROR
     assert [reason for _, reason in reply.ext_values] == ["period must be 1-10 years"]
@@ -32,7 +31,7 @@ def test_results_group_by_code_in_the_order_found():
 
 
 def test_the_response_carries_every_result_and_validates():
-    reply = reply_for(_problems(), DOMAIN_NS)
+    reply = reply_for(_problems())
     assert reply is not None
     raw = responses.response(reply, "ABC-1", "SV-1")
     SCHEMA.validate(codec.parse(raw))
@@ -48,4 +47,4 @@ def test_an_unmapped_problem_makes_the_whole_reply_a_bug():
 
     aggregate = core.PolicyErrors((core.InvalidValue("bad", object_type="domain", name="a.example"),
                                    Unmapped("?")))
-    assert reply_for(aggregate, DOMAIN_NS) is None
+    assert reply_for(aggregate) is None
