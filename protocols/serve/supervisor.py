@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.config import Config, config_as_mapping
+from protocols.net.limit_table import NodeTable, table_directory
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
 from protocols.serve.metrics import MULTIPROC_ENV, Exposition, prepare_multiproc_dir
@@ -73,6 +74,7 @@ class Supervisor:
         self.listeners = Listeners({})
         self.exposition: Exposition | None = None
         self.labels: list[str] = []
+        self.table: NodeTable | None = None  # the limits every worker of this node shares
 
     async def run(self) -> int:
         async with open_core(self.config):  # once: embedded cluster, database, migrations, key file
@@ -80,6 +82,7 @@ class Supervisor:
         self.config = _with_database(self.config, database_url(self.config))
         self.listeners = open_listeners(self.config, self.count, self.config.workers.reuse_port)
         self.exposition = Exposition(prepare_multiproc_dir(Path(self.config.paths.var)))
+        self.table = NodeTable.create(table_directory(Path(self.config.paths.var)), self.count)
         ops = OpsListener(self.config.metrics, self.exposition.render, self.readiness)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -97,6 +100,7 @@ class Supervisor:
             await self._shutdown(keepers)
             await ops.stop(1.0)
             self.exposition.remove()
+            self.table.remove()
 
     async def _started(self, ops: OpsListener) -> bool:
         """Wait until every worker is ready (True) or one failed to start (False)."""
@@ -150,9 +154,9 @@ class Supervisor:
     async def _spawn(self, slot: Slot) -> tuple[asyncio.subprocess.Process, int]:
         read_fd, write_fd = os.pipe()
         fds = {name: sock.fileno() for name, sock in self.listeners.for_worker(slot.index).items()}
+        assert self.exposition is not None and self.table is not None
         plan = {"index": slot.index, "lifecycle": slot.index == 0, "fds": fds, "ready_fd": write_fd,
-                "config": config_as_mapping(self.config)}
-        assert self.exposition is not None
+                "limits_table": str(self.table.path), "config": config_as_mapping(self.config)}
         env = {**os.environ, MULTIPROC_ENV: str(self.exposition.directory)}
         try:
             process = await asyncio.create_subprocess_exec(
@@ -180,6 +184,8 @@ class Supervisor:
         self._count_running()
         if self.exposition is not None:
             self.exposition.worker_gone(process.pid)
+        if self.table is not None:  # its connections and sessions are gone with it
+            self.table.clear_slot(slot.index)
         level = logging.INFO if self.stopping.is_set() else logging.WARNING
         _log.log(level, "worker %d (pid %d) exited with %s", slot.index, process.pid, code)
 
@@ -220,7 +226,16 @@ class Supervisor:
         problem = await database_problem(self.config.database.url, self.config.metrics.readiness_timeout)
         if problem is None and not workers:
             problem = "no worker is serving"
-        return problem is None, {"reason": problem or "", "workers": workers}
+        return problem is None, {"reason": problem or "", "workers": workers, "limits": self._limits_in_effect()}
+
+    def _limits_in_effect(self) -> str:
+        """Which limit store the serving workers use ("redis", "node", or why not redis).
+        Redis being down does not make the node unready: it limits on its own meanwhile."""
+        if self.table is None:
+            return "node"
+        said = sorted({self.table.status(s.index) for s in self.slots if s.ready} - {""})
+        fallen_back = [text for text in said if text != "redis"]
+        return "; ".join(fallen_back or said) or "node"
 
 
 def _with_database(config: Config, dsn: str) -> Config:
