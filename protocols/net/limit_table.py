@@ -26,8 +26,7 @@ import os
 import struct
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from protocols.net.limits import Lease, ProcessStore, refill
@@ -46,6 +45,11 @@ def key_hash(key: str) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") or 1
 
 
+def lease_format(slots: int) -> str:
+    """A lease entry: key hash, one count per slot, padded to a multiple of 8 bytes."""
+    return f"<Q{slots}I{4 * (slots % 2)}x"
+
+
 def table_directory(var: Path) -> Path:
     """Memory-backed /dev/shm where there is one (the file gets a random name: mkstemp), else var."""
     shm = Path("/dev/shm")  # noqa: S108 - created with mkstemp (O_EXCL, mode 0600), never a guessed name
@@ -62,7 +66,7 @@ class NodeTable:
         _magic, self.slots, bucket_stripes, lease_stripes, stripe = HEADER.unpack_from(self._map, 0)
         if _magic != MAGIC or stripe != STRIPE:
             raise ValueError(f"{path} is not a limit table")
-        self.lease = struct.Struct(f"<Q{self.slots}I")
+        self.lease = struct.Struct(lease_format(self.slots))
         self.bucket_stripes, self.lease_stripes = bucket_stripes, lease_stripes
         self.status_at = HEADER.size
         self.buckets_at = self.status_at + STATUS_BYTES * self.slots
@@ -72,10 +76,10 @@ class NodeTable:
     @classmethod
     def create(cls, directory: Path, slots: int, buckets: int = 65536, leases: int = 16384) -> NodeTable:
         """A new zeroed table file in `directory` for `slots` workers: `buckets` token buckets
-        (32 bytes each) and `leases` lease entries (8 + 4 x slots bytes each)."""
+        (32 bytes each) and `leases` lease entries (8 + 4 x slots bytes each, padded to 8)."""
         bucket_stripes, lease_stripes = max(1, buckets // STRIPE), max(1, leases // STRIPE)
         size = (HEADER.size + STATUS_BYTES * slots + BUCKET.size * STRIPE * bucket_stripes
-                + struct.calcsize(f"<Q{slots}I") * STRIPE * lease_stripes)
+                + struct.calcsize(lease_format(slots)) * STRIPE * lease_stripes)
         directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="registry-limits-", suffix=".table", dir=directory)
         os.ftruncate(fd, size)
@@ -95,13 +99,16 @@ class NodeTable:
         self.close()
         self.path.unlink(missing_ok=True)
 
-    @contextmanager
-    def locked(self, lock: int) -> Iterator[None]:
-        fcntl.lockf(self._fd, fcntl.LOCK_EX, 1, LOCK_BASE + lock)
-        try:
-            yield
-        finally:
-            fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, LOCK_BASE + lock)
+    def lock(self, stripe: int) -> None:
+        """Take the stripe's lock (an fcntl record lock: the kernel drops it if we die holding it)."""
+        fcntl.lockf(self._fd, fcntl.LOCK_EX, 1, LOCK_BASE + stripe)
+
+    def unlock(self, stripe: int) -> None:
+        fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, LOCK_BASE + stripe)
+
+    def hashes(self, at: int, entry_size: int) -> list[int]:
+        """The key hashes of the stripe's entries that start at `at`."""
+        return self.view[at:at + STRIPE * entry_size].cast("Q")[::entry_size // 8].tolist()
 
     def set_status(self, slot: int, text: str) -> None:
         at = self.status_at + slot * STATUS_BYTES
@@ -116,10 +123,13 @@ class NodeTable:
         self.set_status(slot, "")
         size, column = self.lease.size, 8 + 4 * slot
         for stripe in range(self.lease_stripes):
-            with self.locked(self.bucket_stripes + stripe):
+            self.lock(self.bucket_stripes + stripe)
+            try:
                 base = self.leases_at + stripe * STRIPE * size
                 for entry in range(STRIPE):
                     struct.pack_into("<I", self._map, base + entry * size + column, 0)
+            finally:
+                self.unlock(self.bucket_stripes + stripe)
 
 
 class NodeStore:
@@ -131,7 +141,8 @@ class NodeStore:
         self._clock = clock
         self._overflow = ProcessStore()  # keys whose stripe is full
         self._warned = False
-        self._where: dict[str, tuple[int, int]] = {}  # key -> (hash, bucket entry offset) last seen
+        self._buckets: dict[str, tuple[int, int]] = {}  # key -> (hash, entry offset) where it was last
+        self._leases: dict[str, tuple[int, int]] = {}
 
     immediate = True
 
@@ -145,80 +156,88 @@ class NodeStore:
         return self.acquire_now(key, cap)
 
     def reserve_now(self, key: str, rate: float, burst: float, max_wait: float) -> tuple[bool, float]:
-        h, stripe = self._bucket_home(key)
-        with self.table.locked(stripe):
+        table = self.table
+        h, at = self._buckets.get(key) or (key_hash(key), -1)
+        stripe = h % table.bucket_stripes
+        table.lock(stripe)
+        try:
             now = self._clock()
-            at = self._find_bucket(key, h, stripe, now)
-            if at is None:
-                return self._overflowed(key).reserve_now(key, rate, burst, max_wait)
-            found, tokens, stamp, _full = BUCKET.unpack_from(self.table.view, at)
-            if found != h:
+            if at < 0 or BUCKET.unpack_from(table.view, at)[0] != h:
+                at = self._find_bucket(key, h, stripe, now)
+                if at < 0:
+                    return self._overflowed(key).reserve_now(key, rate, burst, max_wait)
+            found, tokens, stamp, _full = BUCKET.unpack_from(table.view, at)
+            if found != h:  # a free or idle entry: a new, full bucket
                 tokens, stamp = burst, now
             admitted, wait, tokens = refill(tokens, stamp, now, rate, burst, max_wait)
-            BUCKET.pack_into(self.table.view, at, h, tokens, now, now + (burst - tokens) / rate)
-            return admitted, wait
+            BUCKET.pack_into(table.view, at, h, tokens, now, now + (burst - tokens) / rate)
+        finally:
+            table.unlock(stripe)
+        return admitted, wait
 
-    def _bucket_home(self, key: str) -> tuple[int, int]:
-        known = self._where.get(key)
-        h = known[0] if known is not None else key_hash(key)
-        return h, h % self.table.bucket_stripes
-
-    def _find_bucket(self, key: str, h: int, stripe: int, now: float) -> int | None:
-        """The entry offset holding `h` in its stripe, else the first free or idle one."""
-        known = self._where.get(key)
-        if known is not None and struct.unpack_from("<Q", self.table.view, known[1])[0] == h:
-            return known[1]
+    def _find_bucket(self, key: str, h: int, stripe: int, now: float) -> int:
+        """The entry offset holding `h` in its stripe, else the first free or idle one (-1: none)."""
         base = self.table.buckets_at + stripe * STRIPE * BUCKET.size
-        hashes = self.table.view[base:base + STRIPE * BUCKET.size].cast("Q")[::4].tolist()
+        hashes = self.table.hashes(base, BUCKET.size)
         if h in hashes:
-            at = base + hashes.index(h) * BUCKET.size
-        else:
-            at = next((base + i * BUCKET.size for i, found in enumerate(hashes)
-                       if found == 0 or BUCKET.unpack_from(self.table.view, base + i * BUCKET.size)[3] <= now), -1)
-            if at < 0:
-                return None
-        if len(self._where) >= 100_000:
-            self._where.clear()
-        self._where[key] = (h, at)
+            return self._remember(self._buckets, key, h, base + hashes.index(h) * BUCKET.size)
+        for i, found in enumerate(hashes):
+            at = base + i * BUCKET.size
+            if found == 0 or BUCKET.unpack_from(self.table.view, at)[3] <= now:
+                return self._remember(self._buckets, key, h, at)
+        return -1
+
+    @staticmethod
+    def _remember(where: dict[str, tuple[int, int]], key: str, h: int, at: int) -> int:
+        if len(where) >= 100_000:
+            where.clear()
+        where[key] = (h, at)
         return at
 
     def acquire_now(self, key: str, cap: int) -> Lease | None:
-        h = key_hash(key)
-        stripe = self.table.bucket_stripes + h % self.table.lease_stripes
-        with self.table.locked(stripe):
-            at = self._find_lease(h, stripe - self.table.bucket_stripes)
-            if at is None:
-                return self._overflowed(key).acquire_now(key, cap)
-            counts = list(self.table.lease.unpack_from(self.table.view, at))
-            if counts[0] != h:
-                counts = [h] + [0] * self.table.slots
+        table, lease = self.table, self.table.lease
+        h, at = self._leases.get(key) or (key_hash(key), -1)
+        stripe = table.bucket_stripes + h % table.lease_stripes
+        table.lock(stripe)
+        try:
+            if at < 0 or struct.unpack_from("<Q", table.view, at)[0] != h:
+                at = self._find_lease(key, h, stripe - table.bucket_stripes)
+                if at < 0:
+                    return self._overflowed(key).acquire_now(key, cap)
+            counts = list(lease.unpack_from(table.view, at))
+            if counts[0] != h:  # a free entry
+                counts = [h] + [0] * table.slots
             if sum(counts[1:]) >= cap:
                 return None
             counts[1 + self.slot] += 1
-            self.table.lease.pack_into(self.table.view, at, *counts)
+            lease.pack_into(table.view, at, *counts)
+        finally:
+            table.unlock(stripe)
         offset = at
         return Lease(key, lambda: self._release(h, stripe, offset))
 
-    def _find_lease(self, h: int, stripe: int) -> int | None:
+    def _find_lease(self, key: str, h: int, stripe: int) -> int:
+        """The entry offset holding `h` in its stripe, else the first one nobody holds (-1: none)."""
         size = self.table.lease.size
         base = self.table.leases_at + stripe * STRIPE * size
-        free = None
+        hashes = self.table.hashes(base, size)
+        if h in hashes:
+            return self._remember(self._leases, key, h, base + hashes.index(h) * size)
         for i in range(STRIPE):
-            counts = self.table.lease.unpack_from(self.table.view, base + i * size)
-            if counts[0] == h:
-                return base + i * size
-            if free is None and not any(counts[1:]):
-                free = base + i * size
-        return free
+            if not any(self.table.lease.unpack_from(self.table.view, base + i * size)[1:]):
+                return self._remember(self._leases, key, h, base + i * size)
+        return -1
 
     def _release(self, h: int, stripe: int, at: int) -> None:
         column = at + 8 + 4 * self.slot
-        with self.table.locked(stripe):
-            if struct.unpack_from("<Q", self.table.view, at)[0] != h:
-                return
-            held = struct.unpack_from("<I", self.table.view, column)[0]
-            if held:
-                struct.pack_into("<I", self.table.view, column, held - 1)
+        self.table.lock(stripe)
+        try:
+            if struct.unpack_from("<Q", self.table.view, at)[0] == h:
+                held = struct.unpack_from("<I", self.table.view, column)[0]
+                if held:
+                    struct.pack_into("<I", self.table.view, column, held - 1)
+        finally:
+            self.table.unlock(stripe)
 
     def _overflowed(self, key: str) -> ProcessStore:
         if not self._warned:
