@@ -7,7 +7,8 @@ expiry; this node refreshes its members by a heartbeat every lease_ttl/3, so the
 node that died expire within lease_ttl, and a Redis that restarted empty gets them back at
 the next beat. Scripts are sent once and then called by SHA (EVALSHA, reloaded on NOSCRIPT).
 
-On any Redis error or timeout the store switches to its fallback (the node store), says so
+A pooled connection that broke (Redis restarted) is retried once on a new one; past that,
+on any Redis error or timeout the store switches to its fallback (the node store), says so
 once in the log and in `describe()` (shown in /readyz), retries Redis in the background with
 a growing delay, and switches back (saying so once) when Redis answers. Traffic is never
 refused because Redis is down. A lease taken in one store is given back to the same store;
@@ -30,6 +31,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from protocols.config import RedisConfig, redacted_url
@@ -93,7 +95,7 @@ class RedisStore:
         self._on_change = on_change
         self._client = aioredis.Redis.from_url(
             config.url, socket_timeout=config.command_timeout, socket_connect_timeout=config.connect_timeout,
-            retry=Retry(NoBackoff(), 0), health_check_interval=0)
+            retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)), health_check_interval=0)
         self._bucket = self._client.register_script(BUCKET_SCRIPT)
         self._acquire = self._client.register_script(ACQUIRE_SCRIPT)
         self._heartbeat = self._client.register_script(HEARTBEAT_SCRIPT)

@@ -2,21 +2,23 @@
 
 The supervisor prepares what must happen once (starts the embedded PostgreSQL if no DSN is
 configured, creates the database, applies migrations, creates the authInfo key file),
-binds the listening sockets (protocols.serve.listeners), prepares the metrics directory, and
-starts the workers: `python -m protocols.cli serve --worker`, each with its own event loop
-(uvloop) and database pool. A worker gets its plan as one JSON line on stdin (the loaded
+binds the listening sockets (protocols.serve.listeners), prepares the metrics directory and
+the limit table the workers share (protocols.net.limit_table), and starts the workers:
+`python -m protocols.cli serve --worker`, each with its own event loop (uvloop) and
+database pool. A worker gets its plan as one JSON line on stdin (the loaded
 config with the resolved DSN, its socket descriptors, whether it runs the lifecycle
 runner) and says it is ready on a pipe. The supervisor keeps the write end of the stdin
 pipe open for the whole run: when the supervisor disappears the worker reads EOF and
 drains, so no worker outlives it.
 
 A worker that dies is replaced (at once, or after a growing delay when it keeps dying
-young); the others' sessions are untouched. A worker that dies before it was ever ready
-during start-up is a configuration problem: the supervisor stops and exits 1. SIGTERM or
+young); the others' sessions are untouched, and the dead one's connections and sessions
+are cleared from the limit table before its replacement starts. A worker that dies before
+it was ever ready during start-up is a configuration problem: the supervisor stops and exits 1. SIGTERM or
 SIGINT: close the supervisor's listening sockets, SIGTERM every worker (each stops
 accepting, lets commands in flight finish, closes its pool), SIGKILL whatever is still
 running after workers.stop_timeout. The supervisor also serves metrics and health
-(protocols.serve.health) for all workers."""
+(protocols.serve.health) for all workers; /readyz names the limit store the workers use."""
 
 from __future__ import annotations
 
