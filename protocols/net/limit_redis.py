@@ -103,7 +103,8 @@ class RedisStore:
         self._node = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._ids = itertools.count(1)
         self._leases: dict[str, str] = {}  # member -> key, the leases this process holds in Redis
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # the heartbeat and the reconnection
+        self._forgetting: set[asyncio.Task[None]] = set()  # leases given back, on their way to Redis
         self.problem: str | None = None  # None while Redis answers
 
     @property
@@ -133,6 +134,8 @@ class RedisStore:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._forgetting:
+            await asyncio.wait(set(self._forgetting), timeout=max(0.1, min(grace, 2.0)))
         if self.problem is None and self._leases:
             with contextlib.suppress(*FAILURES):
                 async with asyncio.timeout(max(0.1, min(grace, 2.0))):
@@ -170,7 +173,7 @@ class RedisStore:
     def _release(self, member: str) -> None:
         key = self._leases.pop(member, None)
         if key is not None and self.problem is None:  # while Redis is down it expires there by itself
-            self._spawn(self._forget_quietly([(member, key)]))
+            self._spawn(self._forget_quietly([(member, key)]), self._forgetting)
 
     async def _forget_quietly(self, leases: list[tuple[str, str]]) -> None:
         try:
@@ -228,8 +231,9 @@ class RedisStore:
             await self._heartbeat(keys=[self._name(key) for _member, key in chunk],
                                   args=[self._ttl_ms, *(member for member, _key in chunk)])
 
-    def _spawn(self, job: Coroutine[Any, Any, None]) -> None:
+    def _spawn(self, job: Coroutine[Any, Any, None], tasks: set[asyncio.Task[None]] | None = None) -> None:
+        held = self._tasks if tasks is None else tasks
         task = asyncio.create_task(job)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        held.add(task)
+        task.add_done_callback(held.discard)
 

@@ -1,7 +1,8 @@
 """The limit store the workers of one node share: a fixed-size table in an mmap'd file
-(under /dev/shm when it exists, else paths.var), created by the supervisor and opened by every
-worker. No round trip to another process: a check hashes the key, locks one stripe of the
-table (an fcntl record lock on one byte) and reads or writes a few dozen bytes.
+without a name (memfd), created by the supervisor and inherited by every worker. No round
+trip to another process: a check hashes the key, locks one stripe of the table (an fcntl
+record lock on one byte, which the kernel drops if its holder dies) and reads or writes a
+few dozen bytes.
 
 Layout: a header, one status line per worker slot (which store the worker uses, for
 /readyz), then the buckets (key hash, tokens, stamp, the time the bucket is full again) and
@@ -50,18 +51,14 @@ def lease_format(slots: int) -> str:
     return f"<Q{slots}I{4 * (slots % 2)}x"
 
 
-def table_directory(var: Path) -> Path:
-    """Memory-backed /dev/shm where there is one (the file gets a random name: mkstemp), else var."""
-    shm = Path("/dev/shm")  # noqa: S108 - created with mkstemp (O_EXCL, mode 0600), never a guessed name
-    return shm if shm.is_dir() and os.access(shm, os.W_OK) else var
-
-
 class NodeTable:
-    """The mapped file. `create` (the supervisor) sizes and zeroes it; `open` (a worker) maps it."""
+    """The mapped file. `create_anonymous` (the supervisor) makes one that has no name, so
+    nothing is left behind whatever happens to the supervisor; workers inherit its descriptor
+    and `adopt` it. `create` and `open` make and map a named one (tests with spawned processes)."""
 
     def __init__(self, path: Path, fd: int) -> None:
-        self.path = path
-        self._fd = fd
+        self.path = path  # for messages; an anonymous table's is "memfd:..." or a removed file
+        self.fd = fd
         self._map = mmap.mmap(fd, 0)
         _magic, self.slots, bucket_stripes, lease_stripes, stripe = HEADER.unpack_from(self._map, 0)
         if _magic != MAGIC or stripe != STRIPE:
@@ -77,23 +74,34 @@ class NodeTable:
     def create(cls, directory: Path, slots: int, buckets: int = 65536, leases: int = 16384) -> NodeTable:
         """A new zeroed table file in `directory` for `slots` workers: `buckets` token buckets
         (32 bytes each) and `leases` lease entries (8 + 4 x slots bytes each, padded to 8)."""
-        bucket_stripes, lease_stripes = max(1, buckets // STRIPE), max(1, leases // STRIPE)
-        size = (HEADER.size + STATUS_BYTES * slots + BUCKET.size * STRIPE * bucket_stripes
-                + struct.calcsize(lease_format(slots)) * STRIPE * lease_stripes)
         directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="registry-limits-", suffix=".table", dir=directory)
-        os.ftruncate(fd, size)
-        os.pwrite(fd, HEADER.pack(MAGIC, slots, bucket_stripes, lease_stripes, STRIPE), 0)
-        return cls(Path(name), fd)
+        return cls(Path(name), _laid_out(fd, slots, buckets, leases))
+
+    @classmethod
+    def create_anonymous(cls, slots: int, directory: Path, buckets: int = 65536, leases: int = 16384) -> NodeTable:
+        """Like `create`, in memory without a name (memfd); where there is no memfd, a file in
+        `directory` removed at once (its descriptor keeps it)."""
+        if hasattr(os, "memfd_create"):
+            fd = os.memfd_create("registry-limits", 0)  # not inheritable: passed on with pass_fds
+            return cls(Path(f"memfd:registry-limits ({os.getpid()})"), _laid_out(fd, slots, buckets, leases))
+        table = cls.create(directory, slots, buckets, leases)
+        table.path.unlink()
+        return table
 
     @classmethod
     def open(cls, path: Path) -> NodeTable:
         return cls(path, os.open(path, os.O_RDWR))
 
+    @classmethod
+    def adopt(cls, fd: int) -> NodeTable:
+        """The table whose descriptor this process inherited."""
+        return cls(Path(f"inherited descriptor {fd}"), fd)
+
     def close(self) -> None:
         self.view.release()
         self._map.close()
-        os.close(self._fd)
+        os.close(self.fd)
 
     def remove(self) -> None:
         self.close()
@@ -101,10 +109,10 @@ class NodeTable:
 
     def lock(self, stripe: int) -> None:
         """Take the stripe's lock (an fcntl record lock: the kernel drops it if we die holding it)."""
-        fcntl.lockf(self._fd, fcntl.LOCK_EX, 1, LOCK_BASE + stripe)
+        fcntl.lockf(self.fd, fcntl.LOCK_EX, 1, LOCK_BASE + stripe)
 
     def unlock(self, stripe: int) -> None:
-        fcntl.lockf(self._fd, fcntl.LOCK_UN, 1, LOCK_BASE + stripe)
+        fcntl.lockf(self.fd, fcntl.LOCK_UN, 1, LOCK_BASE + stripe)
 
     def hashes(self, at: int, entry_size: int) -> list[int]:
         """The key hashes of the stripe's entries that start at `at`."""
@@ -130,6 +138,15 @@ class NodeTable:
                     struct.pack_into("<I", self._map, base + entry * size + column, 0)
             finally:
                 self.unlock(self.bucket_stripes + stripe)
+
+
+def _laid_out(fd: int, slots: int, buckets: int, leases: int) -> int:
+    bucket_stripes, lease_stripes = max(1, buckets // STRIPE), max(1, leases // STRIPE)
+    size = (HEADER.size + STATUS_BYTES * slots + BUCKET.size * STRIPE * bucket_stripes
+            + struct.calcsize(lease_format(slots)) * STRIPE * lease_stripes)
+    os.ftruncate(fd, size)
+    os.pwrite(fd, HEADER.pack(MAGIC, slots, bucket_stripes, lease_stripes, STRIPE), 0)
+    return fd
 
 
 class NodeStore:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.config import Config, config_as_mapping
-from protocols.net.limit_table import NodeTable, table_directory
+from protocols.net.limit_table import NodeTable
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
 from protocols.serve.metrics import MULTIPROC_ENV, Exposition, prepare_multiproc_dir
@@ -84,7 +84,7 @@ class Supervisor:
         self.config = _with_database(self.config, database_url(self.config))
         self.listeners = open_listeners(self.config, self.count, self.config.workers.reuse_port)
         self.exposition = Exposition(prepare_multiproc_dir(Path(self.config.paths.var)))
-        self.table = NodeTable.create(table_directory(Path(self.config.paths.var)), self.count)
+        self.table = NodeTable.create_anonymous(self.count, Path(self.config.paths.var))
         ops = OpsListener(self.config.metrics, self.exposition.render, self.readiness)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -102,7 +102,7 @@ class Supervisor:
             await self._shutdown(keepers)
             await ops.stop(1.0)
             self.exposition.remove()
-            self.table.remove()
+            self.table.close()
 
     async def _started(self, ops: OpsListener) -> bool:
         """Wait until every worker is ready (True) or one failed to start (False)."""
@@ -158,11 +158,12 @@ class Supervisor:
         fds = {name: sock.fileno() for name, sock in self.listeners.for_worker(slot.index).items()}
         assert self.exposition is not None and self.table is not None
         plan = {"index": slot.index, "lifecycle": slot.index == 0, "fds": fds, "ready_fd": write_fd,
-                "limits_table": str(self.table.path), "config": config_as_mapping(self.config)}
+                "limits_fd": self.table.fd, "config": config_as_mapping(self.config)}
         env = {**os.environ, MULTIPROC_ENV: str(self.exposition.directory)}
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.worker_command, stdin=asyncio.subprocess.PIPE, pass_fds=[*fds.values(), write_fd], env=env)
+                *self.worker_command, stdin=asyncio.subprocess.PIPE, pass_fds=[*fds.values(), write_fd, self.table.fd],
+                env=env)
         finally:
             os.close(write_fd)
         assert process.stdin is not None

@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from protocols.config import Config, config_from_mapping
@@ -66,16 +65,15 @@ async def run_worker() -> int:
         os.close(ready_fd)
 
     _log.info("worker %d (pid %d) starting", plan["index"], os.getpid())
-    async with open_limits(config, Path(plan["limits_table"]), int(plan["index"])) as limits:
+    async with open_limits(config, NodeTable.adopt(int(plan["limits_fd"])), int(plan["index"])) as limits:
         return await serve_process(config, listening, stop, lifecycle=bool(plan["lifecycle"]), ready=ready,
                                    limits=limits)
 
 
 @contextlib.asynccontextmanager
-async def open_limits(config: Config, table_path: Path, slot: int) -> AsyncIterator[LimitStore]:
+async def open_limits(config: Config, table: NodeTable, slot: int) -> AsyncIterator[LimitStore]:
     """The node's limit table (made by the supervisor), behind Redis when `[redis] url` is set;
     which one is in effect goes to this slot's status line, for /readyz."""
-    table = NodeTable.open(table_path)
     node = NodeStore(table, slot)
     try:
         if not config.redis.url:
