@@ -2,7 +2,8 @@
 local ones and is shared by two stores (two nodes); leases hold a cap across stores; a node
 that vanishes without giving its leases back loses them after lease_ttl, while a live node's
 heartbeat keeps its own (and puts them back into a Redis that restarted empty); while Redis
-is down the fallback counts, and nothing is refused because of Redis."""
+is down the fallback counts, and nothing is refused because of Redis; an RDAP connection over
+a cap held in Redis is answered 429 and closed."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ import redis.asyncio as aioredis
 from protocols.config import RedisConfig
 from protocols.net.limit_redis import RedisStore
 from protocols.net.limits import ProcessStore
+from protocols.rdap.app import start_rdap
+from registry_core.context import Core
 from tests.ops.redis_server import RedisServer, needs_redis
+from tests.rdap.data import public_config
 
 pytestmark = needs_redis
 LEASE_TTL = 3.0
@@ -36,7 +40,8 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 async def stores(redis_server: RedisServer) -> AsyncIterator[tuple[RedisStore, RedisStore]]:
-    config = RedisConfig(url=redis_server.url, key_prefix="t:", lease_ttl=LEASE_TTL, retry_max=0.5)
+    config = RedisConfig(url=redis_server.url, key_prefix="t:", lease_ttl=LEASE_TTL, retry_max=0.5,
+                         connect_timeout=5.0, command_timeout=5.0)  # a loaded machine is no outage
     pair = (RedisStore(config, ProcessStore()), RedisStore(config, ProcessStore()))
     for store in pair:
         await store.start()
@@ -58,15 +63,17 @@ async def members(server: RedisServer, key: str) -> int:
 async def test_one_bucket_for_both_nodes_reserving_ahead(stores: tuple[RedisStore, RedisStore]) -> None:
     a, b = stores
     assert a.describe() == b.describe() == "redis"
-    assert await a.reserve("epp:commands:alpha", 10.0, 2.0, 1.0) == (True, 0.0)
-    assert await b.reserve("epp:commands:alpha", 10.0, 2.0, 1.0) == (True, 0.0)
-    admitted, wait = await a.reserve("epp:commands:alpha", 10.0, 2.0, 1.0)
-    assert admitted and wait == pytest.approx(0.1, abs=0.01)
-    admitted, wait = await b.reserve("epp:commands:alpha", 10.0, 2.0, 1.0)  # queued behind a's
-    assert admitted and wait == pytest.approx(0.2, abs=0.01)
-    admitted, wait = await a.reserve("epp:commands:alpha", 10.0, 2.0, 0.0)  # refused: nothing taken
-    assert not admitted and wait == pytest.approx(0.3, abs=0.01)
-    assert await b.reserve("epp:commands:beta", 10.0, 2.0, 0.0) == (True, 0.0)
+    assert await a.reserve("epp:commands:alpha", 1.0, 2.0, 5.0) == (True, 0.0)
+    assert await b.reserve("epp:commands:alpha", 1.0, 2.0, 5.0) == (True, 0.0)
+    admitted, wait = await a.reserve("epp:commands:alpha", 1.0, 2.0, 5.0)
+    assert admitted and wait == pytest.approx(1.0, abs=0.2)  # (the slack: time passing refills)
+    admitted, wait = await b.reserve("epp:commands:alpha", 1.0, 2.0, 5.0)  # queued behind a's
+    assert admitted and wait == pytest.approx(2.0, abs=0.2)
+    admitted, wait = await a.reserve("epp:commands:alpha", 1.0, 2.0, 0.0)  # refused: nothing taken
+    assert not admitted and wait == pytest.approx(3.0, abs=0.2)
+    admitted, wait = await b.reserve("epp:commands:alpha", 1.0, 2.0, 2.5)
+    assert not admitted and wait == pytest.approx(3.0, abs=0.2)
+    assert await b.reserve("epp:commands:beta", 1.0, 2.0, 0.0) == (True, 0.0)
 
 
 async def test_leases_hold_one_cap_across_nodes(stores: tuple[RedisStore, RedisStore]) -> None:
@@ -123,3 +130,32 @@ def test_lease_ttl_below_three_seconds_is_refused() -> None:
     with pytest.raises(ConfigError, match="redis.lease_ttl"):
         config_from_mapping({"redis": {"url": "redis://127.0.0.1:1/0", "lease_ttl": 2}})
     assert dataclasses.asdict(config_from_mapping({}))["redis"]["url"] == ""
+
+
+async def read_all(port: int, request: bytes) -> bytes:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    data = await asyncio.wait_for(reader.read(), 5)
+    writer.close()
+    return data
+
+
+async def test_rdap_connections_over_a_cap_held_in_redis_get_429_and_are_closed(
+        core: Core, stores: tuple[RedisStore, RedisStore]) -> None:
+    a, b = stores  # two nodes' RDAP servers, one cap of 1 connection per address between them
+    first = await start_rdap(public_config(rdap={"max_connections_per_ip": 1}), core, limits=a)
+    second = await start_rdap(public_config(rdap={"max_connections_per_ip": 1}), core, limits=b)
+    try:
+        _reader, held = await asyncio.open_connection("127.0.0.1", first.port)
+        await asyncio.sleep(0.2)  # its place is taken (in Redis)
+        refused = await read_all(second.port, b"GET /help HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert refused.startswith(b"HTTP/1.1 429 ") and b"Retry-After: 1" in refused, refused[:200]
+        held.close()
+        deadline = time.monotonic() + 5
+        while not (answered := await read_all(second.port, b"GET /help HTTP/1.1\r\nHost: x\r\n"
+                                              b"Connection: close\r\n\r\n")).startswith(b"HTTP/1.1 200 "):
+            assert time.monotonic() < deadline, answered[:200]
+            await asyncio.sleep(0.05)
+    finally:
+        await first.stop(1.0)
+        await second.stop(1.0)

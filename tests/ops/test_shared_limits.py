@@ -106,7 +106,7 @@ restart_delay_max = 1
 stop_timeout = 10
 [redis]
 url = {q(redis_url)}
-command_timeout = 0.5
+command_timeout = 3.0
 lease_ttl = 6
 retry_max = 1
 [paths]
