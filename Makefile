@@ -24,12 +24,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# System packages the tests use: haproxy (Debian package; tests/ops/test_haproxy.py skips without it).
+# System packages the tests use (Debian packages): haproxy (tests/ops/test_haproxy.py skips without
+# it) and redis-server (tests/ops/test_shared_limits.py skips without it).
 # Idempotent, and never fails the build: without root or apt-get it only prints a warning.
 test-deps:
 	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy; } || \
 		echo "warning: could not install haproxy (needs root and apt-get); the haproxy tests will be skipped" >&2
+	@command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; } || \
+		echo "warning: could not install redis-server (needs root and apt-get); the redis tests will be skipped" >&2
 
 test: lint test-deps
 	$(BIN)/pytest -q
