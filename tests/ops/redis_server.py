@@ -35,10 +35,10 @@ class RedisServer:
 
     def start(self) -> None:
         assert REDIS_SERVER is not None and self.process is None
-        log = (self.directory / "redis.log").open("ab")
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--protected-mode", "yes"], stdout=log, stderr=subprocess.STDOUT)
+        with (self.directory / "redis.log").open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                 "--dir", str(self.directory), "--protected-mode", "yes"], stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while not self._answers():
             assert self.process.poll() is None, (self.directory / "redis.log").read_text()[-2000:]
