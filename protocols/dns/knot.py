@@ -65,8 +65,6 @@ class KnotServer:
         except BaseException:
             await self.stop(1.0)
             raise
-        _log.info("Knot DNS serving %s on %s@%d", ", ".join(self.settings.zones), self.settings.address,
-                  self.settings.port)
 
     async def stop(self, grace: float) -> None:
         """SIGTERM (knotd finishes pending work and exits), SIGKILL after `grace` seconds."""
