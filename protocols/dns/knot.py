@@ -109,13 +109,19 @@ class KnotServer:
             async with asyncio.timeout(self.load_timeout):
                 while waiting:
                     if self.process is None or self.process.returncode is not None:
-                        raise KnotError(f"knotd exited; see {self.log_file}")
+                        raise KnotError(f"knotd exited: {self._last_error()} (see {self.log_file})")
                     waiting = [zone for zone in waiting if await self._serial_or_none(zone) is None]
                     if waiting:
                         await asyncio.sleep(0.1)
         except TimeoutError:
             raise KnotError(f"knotd did not load {', '.join(waiting)} within {self.load_timeout:.0f} s; "
                             f"see {self.log_file}") from None
+
+    def _last_error(self) -> str:
+        """The last error or critical line knotd logged, for the message that says it stopped."""
+        lines = self.log_file.read_text("utf-8", errors="replace").splitlines()
+        errors = [line.split(": ", 1)[-1] for line in lines if " error: " in line or " critical: " in line]
+        return "; ".join(errors[-2:]) or "no error logged"
 
     async def _serial_or_none(self, zone: str) -> int | None:
         try:
