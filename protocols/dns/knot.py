@@ -166,6 +166,11 @@ class KnotServer:
         await self.knotc("reload")
         await self._until_loaded((zone,))
 
+    async def ksk_submitted(self, zone: str) -> None:
+        """Tell Knot the parent now has the DS of the new KSK (the root zone: IANA's answer), so the
+        KSK rollover goes on; KnotError while no new KSK is waiting for it."""
+        await self.knotc("zone-ksk-submitted", fqdn(zone))
+
     async def ds_records(self, zone: str) -> list[str]:
         """The DS records (SHA-256, digest type 2) of the zone's KSKs, for the parent zone."""
         out = await _run(self.programs.keymgr, "-c", str(self.settings.config_file), fqdn(zone), "ds")
