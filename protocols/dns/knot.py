@@ -54,6 +54,7 @@ class KnotServer:
         return self.settings.directory / "knot.log"
 
     async def start(self) -> None:
+        self._refuse_a_running_knotd()
         self._prepare()
         self.settings.socket.unlink(missing_ok=True)
         with self.log_file.open("ab") as log:
@@ -80,6 +81,17 @@ class KnotServer:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
+
+    def _refuse_a_running_knotd(self) -> None:
+        """A knotd left over from a supervisor that was killed still owns the directory: say so."""
+        try:
+            pid = int((self.settings.directory / "knot.pid").read_text().strip())
+            command = Path(f"/proc/{pid}/comm").read_text().strip()
+        except (OSError, ValueError):
+            return
+        if command == "knotd":
+            raise KnotError(f"knotd (pid {pid}) from an earlier run still serves {self.settings.directory}; "
+                            f"stop it first (knotc -s {self.settings.socket} stop)")
 
     def _prepare(self) -> None:
         directory = self.settings.directory

@@ -19,6 +19,7 @@ import dns.update
 import pytest
 
 from protocols.config import Config, config_from_mapping
+from protocols.dns.knot import KnotError, KnotServer
 from protocols.dns.primary import primary_zones, start_primary, stop_primary
 from protocols.dns.tsig import read_key
 from registry_core.context import Core
@@ -96,3 +97,17 @@ async def test_with_dns_off_nothing_starts(core: Core, tmp_path: Path) -> None:
     assert await primary_zones(config, core) == ()
     assert await start_primary(config, ("example.",)) is None
     assert not (tmp_path / "dns").exists()
+
+
+async def test_a_knotd_left_running_is_named_not_fought(tmp_path: Path) -> None:
+    program("knotd")
+    config = dns_config(tmp_path)
+    first = await start_primary(config, ("example.",))
+    assert first is not None
+    try:
+        second = KnotServer(first.settings, first.nameservers, programs=first.programs)
+        with pytest.raises(KnotError, match=r"knotd \(pid \d+\) from an earlier run still serves"):
+            await second.start()
+        assert await first.zone_serial("example.") is not None  # its control socket is untouched
+    finally:
+        await stop_primary(first, config)
