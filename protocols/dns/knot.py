@@ -159,6 +159,17 @@ class KnotServer:
         """Re-read the zone file; its difference to the served zone is applied (knot_conf)."""
         await self.knotc("-b", "zone-reload", fqdn(zone))
 
+    async def load_zone_text(self, zone: str, text: str) -> None:
+        """A full render: replace our zone file (its SOA serial above the served one) and reload;
+        Knot applies the difference to what it serves, signs it and NOTIFYs (knot_conf explains)."""
+        await asyncio.to_thread(self._replace_zone_file, zone, text)
+        await self.zone_reload(zone)
+
+    def _replace_zone_file(self, zone: str, text: str) -> None:
+        path = self.settings.zone_file(zone)
+        path.with_suffix(".tmp").write_text(text, "utf-8")
+        os.replace(path.with_suffix(".tmp"), path)
+
     async def zone_flush(self, zone: str, directory: Path) -> Path:
         """Write the served (signed) zone to a file in `directory`, never over our zone file."""
         await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)

@@ -23,7 +23,8 @@ import dns.xfr
 import dns.zone
 import pytest
 
-from tests.dns.conftest import Servers, keyring, program
+from protocols.dns.zone_file import initial_zone
+from tests.dns.conftest import NAMESERVERS, TIMERS, Servers, keyring, program
 from tests.dns.queries import ask, validated
 from tests.dns.servers import soa_serial, wait_for_serial
 
@@ -155,3 +156,20 @@ async def test_a_flush_writes_the_signed_zone_elsewhere(servers: Servers) -> Non
     flushed = await servers.knot.zone_flush("example.", servers.settings.directory / "flush")
     assert "RRSIG" in flushed.read_text() and "NSEC3PARAM" in flushed.read_text()
     assert servers.settings.zone_file("example.").read_text() == initial  # our zone file is ours
+
+
+async def test_a_full_render_replaces_the_zone_by_difference_and_reaches_the_secondaries(servers: Servers) -> None:
+    await send_update(servers, delegation(servers, "dropped"))
+    served = await servers.knot.zone_serial("example.")
+    assert served is not None
+    rendered = initial_zone("example.", NAMESERVERS, TIMERS, serial=served + 1) + (
+        "rendered 3600 IN NS ns1.rendered.example.\nns1.rendered 3600 IN A 192.0.2.54\n")
+    await servers.knot.load_zone_text("example.", rendered)
+    serial = await servers.knot.zone_serial("example.")
+    assert serial is not None and serial > served
+    for port in (servers.nsd.port, servers.bind.port):
+        await wait_for_serial(port, "example.", serial, PROPAGATION_SECONDS)
+        assert (await ask(port, "www.rendered.example.", dns.rdatatype.A)).authority  # a referral
+        assert (await ask(port, "dropped.example.", dns.rdatatype.NS)).rcode() == dns.rcode.NXDOMAIN
+        await validated(port, "example.", dns.rdatatype.SOA)
+        await validated(port, "example.", dns.rdatatype.NSEC3PARAM)
