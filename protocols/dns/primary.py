@@ -14,8 +14,8 @@ from pathlib import Path
 
 from protocols.config import Config, ConfigError, DnsConfig
 from protocols.dns.knot import KnotError, KnotPrograms, KnotServer
-from protocols.dns.knot_conf import KnotSettings, Secondary, SigningPolicy
-from protocols.dns.tsig import TsigKeyError, ensure_key
+from protocols.dns.knot_conf import KnotSettings, Secondary, SigningPolicy, TsigKey
+from protocols.dns.tsig import TsigKeyError, ensure_key, read_key
 from protocols.dns.zone_file import fqdn
 from registry_core.context import Core
 from registry_core.services.tlds import list_tlds
@@ -34,6 +34,11 @@ def dns_directory(config: Config) -> Path:
 
 def key_file(config: Config, configured: str, default_name: str) -> Path:
     return Path(configured or Path(config.paths.var) / "dns" / default_name)
+
+
+def publisher_key(config: Config) -> TsigKey:
+    """The key the DNS publisher signs its UPDATEs with (the primary creates it on first start)."""
+    return read_key(key_file(config, config.dns.update_key_file, "publisher.tsig"), fqdn(config.dns.update_key_name))
 
 
 def parse_secondaries(entries: Iterable[str]) -> tuple[Secondary, ...]:

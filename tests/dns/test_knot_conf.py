@@ -11,7 +11,7 @@ import pytest
 
 from protocols.config import ConfigError, config_from_mapping
 from protocols.dns.knot_conf import KnotSettings, Secondary, SigningPolicy, TsigKey, render
-from protocols.dns.primary import knot_settings, parse_secondaries
+from protocols.dns.primary import knot_settings, parse_secondaries, publisher_key
 from protocols.dns.tsig import TsigKeyError, ensure_key, read_key
 from protocols.dns.zone_file import SoaTimers, initial_zone
 
@@ -107,6 +107,7 @@ def test_the_dns_section_becomes_knot_settings(tmp_path: Path) -> None:
     assert knot.directory == (tmp_path / "dns" / "knot").resolve() and knot.port == 15353
     assert knot.zones == ("example.", "shop.") and knot.update_key.name == "pub."
     assert (tmp_path / "dns" / "publisher.tsig").exists() and (tmp_path / "dns" / "transfer.tsig").exists()
+    assert publisher_key(config) == knot.update_key != knot.transfer_key  # what the publisher will sign with
     assert [(s.address, s.port) for s in knot.secondaries] == [("192.0.2.1", 53), ("2001:db8::1", 5300)]
     assert knot.policy.zsk_lifetime == 60
     assert config_from_mapping({}).dns.enabled is False  # `make run` turns it on

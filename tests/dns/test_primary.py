@@ -20,8 +20,7 @@ import pytest
 
 from protocols.config import Config, config_from_mapping
 from protocols.dns.knot import KnotError, KnotServer
-from protocols.dns.primary import primary_zones, start_primary, stop_primary
-from protocols.dns.tsig import read_key
+from protocols.dns.primary import primary_zones, publisher_key, start_primary, stop_primary
 from registry_core.context import Core
 from tests.dns.conftest import keyring, program
 from tests.dns.queries import ask, validated
@@ -35,7 +34,7 @@ def dns_config(var: Path, **dns: object) -> Config:
 
 async def add_delegation(config: Config, child: str) -> int:
     """An UPDATE as the publisher sends it, with the key file `registry serve` generated."""
-    key = read_key(Path(config.paths.var) / "dns" / "publisher.tsig", config.dns.update_key_name)
+    key = publisher_key(config)
     update = dns.update.UpdateMessage("example.", keyring=keyring(key), keyname=key.name,
                                       keyalgorithm=dns.tsig.HMAC_SHA256)
     update.add(child, 3600, "NS", "ns1.elsewhere.net.")
