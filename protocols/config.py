@@ -136,6 +136,34 @@ class RedisConfig:
 
 
 @dataclass(frozen=True)
+class DnsConfig:
+    """The hidden primary: a Knot DNS process (Debian package knot) started by `registry serve`
+    before the workers and stopped after them. It serves one zone per TLD, takes the
+    publisher's RFC 2136 UPDATEs (TSIG), signs (ECDSA P-256, NSEC3 without salt) and NOTIFYs
+    the secondaries, which transfer with the transfer key. Durations in seconds."""
+
+    enabled: bool = False  # `make run` turns it on; without knotd, serve warns and runs the rest
+    host: str = "127.0.0.1"
+    port: int = 5353
+    directory: str = ""  # knot.conf, journal, DNSSEC keys, log; "" = <paths.var>/dns/knot
+    knotd: str = "knotd"  # program names (also looked up in /usr/sbin) or paths
+    knotc: str = "knotc"
+    keymgr: str = "keymgr"
+    update_key_name: str = "registry-publisher."
+    update_key_file: str = ""  # base64 secret, 0600; created if missing; "" = <paths.var>/dns/publisher.tsig
+    transfer_key_name: str = "registry-transfer."
+    transfer_key_file: str = ""  # "" = <paths.var>/dns/transfer.tsig
+    secondaries: tuple[str, ...] = ()  # "address@port" of each secondary: NOTIFY, transfers, the catalog
+    nameservers: tuple[str, ...] = ("ns1.example.net.", "ns2.example.net.")  # apex NS of a new TLD zone
+    catalog_zone: str = "catalog.invalid."  # RFC 9432 catalog of the TLD zones, for the secondaries
+    ksk_lifetime: int = 0  # 0: the KSK is rolled only when the operator says so
+    zsk_lifetime: int = 2592000
+    propagation_delay: int = 3600  # primary to every public secondary, worst case
+    start_timeout: float = 15.0
+    stop_grace: float = 10.0
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -151,6 +179,7 @@ class Config:
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
+    dns: DnsConfig = field(default_factory=DnsConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

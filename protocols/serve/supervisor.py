@@ -1,9 +1,10 @@
 """`registry serve`: one supervisor and N worker processes.
 
 The supervisor prepares what must happen once (starts the embedded PostgreSQL if no DSN is
-configured, creates the database, applies migrations, creates the authInfo key file),
-binds the listening sockets (protocols.serve.listeners), prepares the metrics directory and
-the limit table the workers share (protocols.net.limit_table), and starts the workers:
+configured, creates the database, applies migrations, creates the authInfo key file; starts
+the DNS primary, Knot, when [dns] is enabled: protocols.dns.primary), binds the listening
+sockets (protocols.serve.listeners), prepares the metrics directory and the limit table the
+workers share (protocols.net.limit_table), and starts the workers:
 `python -m protocols.cli serve --worker`, each with its own event loop (uvloop) and
 database pool. A worker gets its plan as one JSON line on stdin (the loaded
 config with the resolved DSN, its socket descriptors, whether it runs the lifecycle
@@ -35,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.config import Config, config_as_mapping
+from protocols.dns.primary import primary_zones, start_primary, stop_primary
 from protocols.net.limit_table import NodeTable
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
@@ -79,8 +81,8 @@ class Supervisor:
         self.table: NodeTable | None = None  # the limits every worker of this node shares
 
     async def run(self) -> int:
-        async with open_core(self.config):  # once: embedded cluster, database, migrations, key file
-            pass
+        async with open_core(self.config) as core:  # once: embedded cluster, database, migrations, key file
+            zones = await primary_zones(self.config, core)
         self.config = _with_database(self.config, database_url(self.config))
         self.listeners = open_listeners(self.config, self.count, self.config.workers.reuse_port)
         self.exposition = Exposition(prepare_multiproc_dir(Path(self.config.paths.var)))
@@ -90,7 +92,9 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         keepers: list[asyncio.Task[None]] = []
+        dns_primary = None
         try:
+            dns_primary = await start_primary(self.config, zones)  # Knot, before the workers
             if self.config.metrics.enabled:
                 await ops.start()
             keepers = [asyncio.create_task(self._keep(slot)) for slot in self.slots]
@@ -101,6 +105,7 @@ class Supervisor:
         finally:
             await self._shutdown(keepers)
             await ops.stop(1.0)
+            await stop_primary(dns_primary, self.config)  # after the workers
             self.exposition.remove()
             self.table.close()
 
