@@ -18,9 +18,9 @@ LAST_UPDATE = "last update of RDAP database"
 
 
 def rdap_time(at: datetime) -> str:
-    """RFC 3339 in UTC to the second (isoformat: C code, and four-digit years whatever the year)."""
-    utc = at if at.tzinfo is UTC else at.astimezone(UTC)
-    return utc.isoformat(timespec="seconds")[:19] + "Z"
+    """RFC 3339 in UTC to the second (%-formatting: a third of strftime's cost, hot in searches)."""
+    u = at if at.tzinfo is UTC else at.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (u.year, u.month, u.day, u.hour, u.minute, u.second)  # noqa: UP031
 
 
 def events(*pairs: tuple[str, datetime | None]) -> list[dict[str, str]]:
@@ -29,7 +29,7 @@ def events(*pairs: tuple[str, datetime | None]) -> list[dict[str, str]]:
 
 def _names(name: str) -> dict[str, str]:
     unicode = to_unicode(name)
-    return {"ldhName": name, **({"unicodeName": unicode} if unicode != name else {})}
+    return {"ldhName": name} if unicode == name else {"ldhName": name, "unicodeName": unicode}
 
 
 def nameserver(host: HostInfo, view: View, *, full: bool = False) -> dict[str, Any]:

@@ -202,6 +202,8 @@ def _ds(data: dict[str, Any]) -> DsData:
 
 
 def _rgp(row: Any, now: datetime) -> tuple[str, ...]:
+    if row["grace_kinds"] is None and row["rgp_state"] is None:
+        return ()
     graces = zip(row["grace_kinds"] or (), row["grace_ends"] or (), strict=True)
     return lifecycle.rgp_statuses_of(graces, row["rgp_state"], now)
 
