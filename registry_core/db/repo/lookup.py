@@ -7,6 +7,7 @@ which grace periods are open and is each record's `as_of`."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from datetime import datetime
 from typing import Any
@@ -242,10 +243,14 @@ def _tld_flags(row: Any) -> TldFlags | None:
     return TldFlags(row["tld_name"], row["whois_enabled"], row["rdap_icann_profile"])
 
 
+@functools.lru_cache(maxsize=1024)  # a page's hits mostly repeat a few status sets
+def _shown_statuses(stored: tuple[str, ...], pending_transfer: bool, inactive: bool) -> tuple[str, ...]:
+    return tuple(displayed_statuses(stored, pending_transfer=pending_transfer, inactive=inactive))
+
+
 def _summary(row: Any, registrar: PublicRegistrar, now: datetime) -> DomainSummary:
-    statuses = displayed_statuses(row["statuses"], pending_transfer=row["pending_transfer"],
-                                  inactive=not row["nameservers"])
-    return DomainSummary(row["name"], row["roid"], tuple(statuses), tuple(sorted(row["nameservers"] or ())),
+    statuses = _shown_statuses(tuple(row["statuses"]), row["pending_transfer"], not row["nameservers"])
+    return DomainSummary(row["name"], row["roid"], statuses, tuple(sorted(row["nameservers"] or ())),
                          registrar, row["created_at"], row["updated_at"], row["expires_at"], row["transferred_at"],
                          _rgp(row, now))
 
