@@ -2,8 +2,11 @@
 queries per second, with p50/p99 latency, at 1, 8 and 32 concurrent clients. Each figure
 stands beside a ceiling measured in the same run on the same machine and database:
 
-- RDAP: our server vs a bare aiohttp handler that does one indexed lookup and returns
-  the row as JSON (no routing, limits, rendering, profile or redaction);
+- RDAP: our server vs a bare aiohttp handler that does one indexed lookup and returns a
+  body of the same size and shape as ours: the answer our server gave for one seeded
+  domain, read once at start-up, with the looked-up row's name and handle put in, encoded
+  per request with orjson as ours is (no routing, limits, profile, redaction or rendering of
+  related rows: what it measures is our overhead, not the size of the answer);
 - WHOIS: our server vs a bare asyncio line server that reads a line, does one indexed
   lookup, writes one line and closes.
 
@@ -119,8 +122,16 @@ async def serve_ours(dsn: str, key: str, rdap_port: int, whois_port: int) -> Non
         await asyncio.Event().wait()
 
 
-async def serve_bare(dsn: str, http_port: int, line_port: int) -> None:
-    """The ceilings: one indexed lookup per request, nothing else."""
+def bare_body(template: dict[str, Any], row: Any) -> bytes:
+    """Our answer's shape and size, with this row's name and handle, through the encoder our
+    server uses (orjson): the fastest a minimal server could write it."""
+    import orjson
+
+    return orjson.dumps({**template, "ldhName": row["name"], "handle": row["roid"]})
+
+
+async def serve_bare(dsn: str, http_port: int, line_port: int, template: dict[str, Any]) -> None:
+    """The ceilings: one indexed lookup per request and an answer of our size, nothing else."""
     from aiohttp import web
 
     pool = await asyncpg.create_pool(dsn, min_size=4, max_size=20)
@@ -128,8 +139,8 @@ async def serve_bare(dsn: str, http_port: int, line_port: int) -> None:
 
     async def http(request: web.BaseRequest) -> web.Response:
         row = await pool.fetchrow(BARE_SQL, request.path.rsplit("/", 1)[-1])
-        body = json.dumps({"ldhName": row["name"], "handle": row["roid"]} if row else {"errorCode": 404})
-        return web.Response(body=body.encode(), status=200 if row else 404, content_type="application/rdap+json")
+        body = bare_body(template, row) if row else json.dumps({"errorCode": 404}).encode()
+        return web.Response(body=body, status=200 if row else 404, content_type="application/rdap+json")
 
     async def line(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         name = (await reader.readline()).decode().strip()
@@ -168,6 +179,23 @@ async def whois_cell(port: int, concurrency: int, seconds: float = SECONDS) -> d
     return await drive(concurrency, one, seconds)
 
 
+async def answer_template(port: int) -> bytes:
+    """Our server's answer for one seeded domain: the shape and size the bare ceiling returns."""
+    async with aiohttp.ClientSession() as session, session.get(
+            f"http://127.0.0.1:{port}/domain/{domain(0)}", headers={"Accept": "application/rdap+json"}) as resp:
+        assert resp.status == 200
+        return await resp.read()
+
+
+async def body_sizes(ours: int, bare: int) -> dict[str, int]:
+    async with aiohttp.ClientSession() as session:
+        sizes = {}
+        for key, port in (("ours", ours), ("bare", bare)):
+            async with session.get(f"http://127.0.0.1:{port}/domain/{domain(1)}") as resp:
+                sizes[key] = len(await resp.read())
+        return sizes
+
+
 async def measure(ours: list[int], bare: list[int]) -> dict[str, Any]:
     for port in ours[:1] + bare[:1]:  # warm connection pools, caches and query plans
         await http_cell(port, 8, 1.0)
@@ -182,8 +210,11 @@ async def measure(ours: list[int], bare: list[int]) -> dict[str, Any]:
 
 
 def print_table(results: dict[str, Any]) -> None:
+    sizes = results.pop("body_bytes", None)
     print(f"\nRDAP/WHOIS benchmark ({SECONDS:g} s per cell, {os.cpu_count()} CPUs; ratios are to ceilings "
           "from this run)")
+    if sizes:
+        print(f"RDAP domain body: ours {sizes['ours']} bytes, ceiling {sizes['bare']} bytes")
     print(f"{'clients':>7} {'query':<14} {'q/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'ceiling/s':>10} {'c p50':>7} "
           f"{'c p99':>7} {'ratio':>6}")
     for level, cell in results.items():
@@ -205,15 +236,20 @@ async def main() -> int:
     key = AuthInfoCipher.new_key_text()
     await seed(dsn, key)
     ours, our_ports = start_process(["serve", dsn, key, str(free_port()), str(free_port())])
-    bare, bare_ports = start_process(["bare", dsn, str(free_port()), str(free_port())])
+    procs = [ours]
     try:
+        template = OUT / "rdap-domain-template.json"
+        template.write_bytes(await answer_template(our_ports[0]))
+        bare, bare_ports = start_process(["bare", dsn, str(free_port()), str(free_port()), str(template)])
+        procs.append(bare)
         results = await measure(our_ports, bare_ports)
+        results["body_bytes"] = await body_sizes(our_ports[0], bare_ports[0])
     finally:
-        for proc in (ours, bare):
+        for proc in procs:
             proc.terminate()
             proc.wait(10)
-    print_table(results)
     (OUT / "public.json").write_text(json.dumps(results, indent=2))
+    print_table(results)
     return 0
 
 
@@ -223,6 +259,7 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["serve"]:
         uvloop.run(serve_ours(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])))
     elif sys.argv[1:2] == ["bare"]:
-        uvloop.run(serve_bare(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+        shape = json.loads(Path(sys.argv[5]).read_text())
+        uvloop.run(serve_bare(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), shape))
     else:
         sys.exit(asyncio.run(main()))

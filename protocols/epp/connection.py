@@ -29,7 +29,9 @@ class Connection:
     async def _send(self, payload: bytes) -> None:
         self.writer.write(encode_frame(payload))
         # a client that stops reading fills our buffer; give up on it after write_timeout
-        await asyncio.wait_for(self.writer.drain(), self.config.write_timeout)
+        # (asyncio.timeout, not wait_for: on Python 3.11 wait_for wraps each wait in a new task)
+        async with asyncio.timeout(self.config.write_timeout):
+            await self.writer.drain()
 
     async def run(self) -> None:
         try:
@@ -43,8 +45,8 @@ class Connection:
 
     async def _one_command(self) -> bool:
         # RFC 5734 leaves idle limits to the server: an idle session is closed.
-        data = await asyncio.wait_for(read_frame(self.reader, self.config.max_frame_bytes),
-                                      self.config.idle_timeout)
+        async with asyncio.timeout(self.config.idle_timeout):
+            data = await read_frame(self.reader, self.config.max_frame_bytes)
         if data is None:
             return False
         self.busy = True

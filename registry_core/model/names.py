@@ -65,6 +65,8 @@ def normalize_object_name(name: str, object_type: str) -> str:
 
 def to_unicode(name: str) -> str:
     """Display form: U-labels where a label is an A-label, otherwise unchanged."""
+    if "xn--" not in name:
+        return name
     out = []
     for label in name.split("."):
         if label.startswith("xn--"):

@@ -84,8 +84,9 @@ async def _blocked_names(tx: Tx, wanted: list[str], fee_check: bool, tld_names: 
         premium_blocks=not fee_check and any(t.has_premium for t in served))
 
 
-async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with_secret: bool) -> DomainInfo:
-    details = await repo.fetch_domain_details(tx.conn, row["id"])
+def info_of(core: Core, tx: Tx, found: tuple[dict[str, Any], dict[str, Any], list[DsData]], *, full: bool,
+            with_secret: bool) -> DomainInfo:
+    row, details, ds = found
     statuses = displayed_statuses(row["statuses"], pending_transfer=details["pending_transfer"],
                                   inactive=not details["nameservers"])
     secret = core.cipher.decrypt(row["auth_info"], context(row)) if with_secret and row["auth_info"] else None
@@ -93,7 +94,7 @@ async def load_info(core: Core, tx: Tx, row: dict[str, Any], *, full: bool, with
         row["name"], row["roid"], row["tld"], tuple(statuses), details["registrant"],
         tuple(details["contacts"]), tuple(details["nameservers"]), tuple(details["subordinates"]),
         row["sponsor_id"], row["creator_id"], row["created_at"], row["updater_id"], row["updated_at"],
-        row["expires_at"], row["transferred_at"], tuple(await repo.fetch_ds(tx.conn, row["id"])),
+        row["expires_at"], row["transferred_at"], tuple(ds),
         secret, full, lc.rgp_statuses_of(details["graces"], row["rgp_state"], tx.now))
 
 
@@ -103,13 +104,13 @@ async def info_domain(core: Core, actor: Actor, name: str, auth_info: str | None
     domain_name = names.normalize_object_name(name, "domain")
 
     async def run(tx: Tx) -> DomainInfo:
-        row = await repo.fetch_domain_by_name(tx.conn, domain_name)
-        if row is None:
+        found = await repo.fetch_domain_for_info(tx.conn, domain_name)
+        if found is None:
             raise not_found("domain", domain_name)
+        row = found[0]
         authorized = proves_auth_info(core.cipher, actor, row, auth_info, context(row), "domain")
         # RFC 5731 3.1.2: the authInfo itself goes to the sponsoring client only
-        return await load_info(core, tx, row, full=authorized,
-                               with_secret=row["sponsor_id"] == actor.registrar_id)
+        return info_of(core, tx, found, full=authorized, with_secret=row["sponsor_id"] == actor.registrar_id)
     return await core.db.transaction(run, readonly=True)
 
 

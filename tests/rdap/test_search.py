@@ -41,6 +41,18 @@ async def test_domains_by_name(rdap, many, pattern, expected):
     assert await names_of(rdap, f"domains?name={pattern}") == expected
 
 
+async def test_hits_show_grace_periods_and_registrars_as_lookups_do(rdap, many):
+    hits = (await rdap.get("domains?name=ex*.example")).json["domainSearchResults"]
+    assert len(hits) == 3 and all(h["status"][-1] == "add period" for h in hits)  # RFC 3915, just created
+    lookup = (await rdap.get(f"domain/{hits[0]['ldhName']}")).json
+    registrar = lookup["entities"][0]
+    assert registrar["roles"] == ["registrar"]
+    for hit in hits:  # one registrar: its entity as the lookup shows it, without the abuse contact
+        (entity,) = hit["entities"]
+        assert entity["handle"] == registrar["handle"] and entity["vcardArray"] == registrar["vcardArray"]
+        assert "entities" not in entity and entity == hits[0]["entities"][0]
+
+
 async def test_domains_by_nameserver_name_and_address(rdap, many):
     assert await names_of(rdap, "domains?nsLdhName=ns1.dns-host.net") == [many.domain]
     assert await names_of(rdap, "domains?nsLdhName=ns1.example-*") == [many.domain]

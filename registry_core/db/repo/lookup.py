@@ -1,11 +1,32 @@
-"""Read-only SQL behind RDAP and WHOIS. Each lookup is one statement (one round trip):
-related rows come back as JSON aggregates. Name searches are range scans in byte order
-(`~>=~`, `~<~`, `USING ~<~`), the operators of the `text_pattern_ops` indexes, so they
-stay index scans with generic plans; the cursor is the last name of the previous page."""
+"""Read-only SQL behind RDAP and WHOIS, returning the model values of `model.lookup`.
+Each lookup is one statement (one round trip): related rows come back as JSON aggregates.
+Name searches are range scans in byte order (`~>=~`, `~<~`, `USING ~<~`), the operators of
+the `text_pattern_ops` indexes, so they stay index scans with generic plans; the cursor is
+the last name of the previous page. `now` is the reading transaction's time: it decides
+which grace periods are open and is each record's `as_of`."""
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+from datetime import datetime
 from typing import Any
+
+from registry_core.model import lifecycle
+from registry_core.model.contact import ContactInfo, Disclose, PostalInfo
+from registry_core.model.domain import DomainInfo, DsData, KeyData
+from registry_core.model.host import HostInfo
+from registry_core.model.lookup import (
+    ContactRecord,
+    DomainContact,
+    DomainRecord,
+    DomainSummary,
+    HostRecord,
+    PublicRegistrar,
+    RegistrarRecord,
+    TldFlags,
+)
+from registry_core.model.statuses import displayed_statuses
 
 _REGISTRAR = """r.id AS r_id, r.name AS r_name, r.iana_id AS r_iana_id, r.status AS r_status,
     r.email AS r_email, r.url AS r_url, r.whois_server AS r_whois_server, r.abuse_email AS r_abuse_email,
@@ -13,8 +34,8 @@ _REGISTRAR = """r.id AS r_id, r.name AS r_name, r.iana_id AS r_iana_id, r.status
 
 _ANY_ICANN = "(SELECT coalesce(bool_or(rdap_icann_profile), false) FROM tld) AS any_icann"
 
-# Aggregates carry no ORDER BY (a sort per row costs more here than in Python): the service
-# puts names, addresses, contacts and DS records in order.
+# Aggregates carry no ORDER BY (a sort per row costs more here than in Python): the row
+# conversions below put names, addresses, contacts and DS records in order.
 _HOST_JSON = """json_build_object(
     'name', h.name, 'roid', h.roid, 'statuses', h.statuses, 'sponsor_id', h.sponsor_id,
     'creator_id', h.creator_id, 'created_at', h.created_at, 'updater_id', h.updater_id,
@@ -32,11 +53,11 @@ _CONTACT_JSON = """json_build_object(
 _PENDING = """EXISTS (SELECT 1 FROM transfer x WHERE x.object_type = '{kind}' AND x.object_id = {alias}.id
                       AND x.status = 'pending')"""
 
-_RGP = """d.rgp_state,
-       (SELECT json_agg(json_build_object(
-                   'id', g.id, 'kind', g.kind, 'registrar_id', g.registrar_id, 'ends_at', g.ends_at,
-                   'amount', g.amount, 'currency', g.currency, 'period_years', g.period_years))
-          FROM grace_period g WHERE g.domain_id = d.id) AS graces"""
+# The rgpStatus values need each grace period's kind and end only: two arrays (decoded by
+# asyncpg in C), read by one probe of grace_period per domain.
+_RGP = "d.rgp_state, gp.grace_kinds, gp.grace_ends"
+_GRACES = """LEFT JOIN LATERAL (SELECT array_agg(g.kind) AS grace_kinds, array_agg(g.ends_at) AS grace_ends
+                      FROM grace_period g WHERE g.domain_id = d.id) gp ON true"""
 
 _DOMAIN = f"""
 SELECT d.id, d.roid, d.name, d.tld, d.statuses, d.sponsor_id, d.creator_id, d.created_at, d.updater_id,
@@ -57,7 +78,7 @@ SELECT d.id, d.roid, d.name, d.tld, d.statuses, d.sponsor_id, d.creator_id, d.cr
        (SELECT array_agg(s.name) FROM host s WHERE s.superordinate_id = d.id AND s.deleted_at IS NULL)
          AS subordinates,
        {_REGISTRAR}
-FROM domain d JOIN tld t ON t.name = d.tld JOIN registrar r ON r.id = d.sponsor_id
+FROM domain d JOIN tld t ON t.name = d.tld JOIN registrar r ON r.id = d.sponsor_id {_GRACES}
 WHERE d.name = $1 AND d.deleted_at IS NULL"""
 
 _HOST = f"""
@@ -91,7 +112,7 @@ SELECT d.name, d.roid, d.statuses, d.created_at, d.updated_at, d.expires_at, d.t
        (SELECT array_agg(h.name) FROM domain_host dh JOIN host h ON h.id = dh.host_id
          WHERE dh.domain_id = d.id) AS nameservers,
        {_REGISTRAR}
-FROM page JOIN domain d ON d.id = page.id JOIN registrar r ON r.id = d.sponsor_id
+FROM page JOIN domain d ON d.id = page.id JOIN registrar r ON r.id = d.sponsor_id {_GRACES}
 ORDER BY d.name USING ~<~"""
 
 _BY_NS_NAME = """d.id IN (SELECT dh.domain_id FROM host h JOIN domain_host dh ON dh.host_id = h.id
@@ -129,32 +150,155 @@ SELECT {_REGISTRAR} FROM registrar r
 WHERE {{condition}} AND r.id > $1 ORDER BY r.id LIMIT $2"""
 
 
-async def fetch_domain_record(conn: Any, name: str) -> dict[str, Any] | None:
+# --- rows to model values -----------------------------------------------------------------
+def _when(value: Any) -> datetime | None:
+    """Timestamps arrive as datetimes from columns and as ISO text from JSON aggregates."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _registrar(row: Any) -> PublicRegistrar:
+    created = _when(row["r_created_at"])
+    assert created is not None
+    return PublicRegistrar(row["r_id"], row["r_name"], row["r_iana_id"], row["r_status"], row["r_email"],
+                           row["r_url"], row["r_whois_server"], row["r_abuse_email"], row["r_abuse_phone"],
+                           created, _when(row["r_updated_at"]))
+
+
+def _address_order(text: str) -> tuple[int, int]:
+    address = ipaddress.ip_address(text)
+    return address.version, int(address)
+
+
+def _host(data: Any, linked: bool) -> HostInfo:
+    created = _when(data["created_at"])
+    assert created is not None
+    addresses = sorted(data["addresses"] or (), key=_address_order)
+    return HostInfo(data["name"], data["roid"], tuple(displayed_statuses(data["statuses"], linked=linked)),
+                    tuple(addresses), data["sponsor_id"], data["creator_id"], created,
+                    data["updater_id"], _when(data["updated_at"]), _when(data["transferred_at"]),
+                    data["superordinate"], linked)
+
+
+def _contact(data: dict[str, Any], *, linked: bool, pending_transfer: bool = False) -> ContactInfo:
+    postal = tuple(PostalInfo.from_json(kind, data[f"postal_{kind}"])
+                   for kind in ("int", "loc") if data.get(f"postal_{kind}"))
+    disclose = data.get("disclose")
+    created = _when(data["created_at"])
+    assert created is not None
+    return ContactInfo(
+        data["handle"], data["roid"],
+        tuple(displayed_statuses(data["statuses"], linked=linked, pending_transfer=pending_transfer)),
+        postal, data["email"], data["voice"], data["voice_ext"], data["fax"], data["fax_ext"],
+        data["sponsor_id"], data["creator_id"], created, data["updater_id"], _when(data["updated_at"]),
+        _when(data["transferred_at"]),
+        Disclose(disclose["flag"], frozenset(disclose["fields"])) if disclose else None, None, linked)
+
+
+def _ds(data: dict[str, Any]) -> DsData:
+    key = (KeyData(data["key_flags"], data["key_protocol"], data["key_alg"], data["public_key"])
+           if data["public_key"] is not None else None)
+    return DsData(data["key_tag"], data["alg"], data["digest_type"], data["digest"], key)
+
+
+def _rgp(row: Any, now: datetime) -> tuple[str, ...]:
+    if row["grace_kinds"] is None and row["rgp_state"] is None:
+        return ()
+    graces = zip(row["grace_kinds"] or (), row["grace_ends"] or (), strict=True)
+    return lifecycle.rgp_statuses_of(graces, row["rgp_state"], now)
+
+
+def _ds_order(ds: DsData) -> tuple[int, int, int, str]:
+    return ds.key_tag, ds.alg, ds.digest_type, ds.digest
+
+
+def _contact_order(data: dict[str, Any]) -> tuple[bool, str, str]:
+    return data["role"] != "registrant", data["role"], data["handle"]
+
+
+def _domain(row: Any, hosts: list[HostInfo], contacts: list[DomainContact], now: datetime) -> DomainInfo:
+    statuses = displayed_statuses(row["statuses"], pending_transfer=row["pending_transfer"], inactive=not hosts)
+    registrant = next((c.contact.handle for c in contacts if c.role == "registrant"), None)
+    return DomainInfo(
+        row["name"], row["roid"], row["tld"], tuple(statuses), registrant,
+        tuple((c.role, c.contact.handle) for c in contacts if c.role != "registrant"),
+        tuple(h.name for h in hosts), tuple(sorted(row["subordinates"] or ())), row["sponsor_id"], row["creator_id"],
+        row["created_at"], row["updater_id"], row["updated_at"], row["expires_at"], row["transferred_at"],
+        tuple(sorted((_ds(d) for d in row["ds"] or ()), key=_ds_order)), None, True, _rgp(row, now))
+
+
+def _domain_record(row: Any, now: datetime) -> DomainRecord:
+    hosts = sorted((_host(h, True) for h in row["hosts"] or ()), key=lambda h: h.name)
+    contacts = [DomainContact(c["role"], _contact(c, linked=True))
+                for c in sorted(row["contacts"] or (), key=_contact_order)]
+    return DomainRecord(_domain(row, hosts, contacts, now), TldFlags(row["tld"], row["whois_enabled"],
+                                                               row["rdap_icann_profile"]),
+                        _registrar(row), tuple(hosts), tuple(contacts), now)
+
+
+def _tld_flags(row: Any) -> TldFlags | None:
+    if row["tld_name"] is None:
+        return None
+    return TldFlags(row["tld_name"], row["whois_enabled"], row["rdap_icann_profile"])
+
+
+@functools.lru_cache(maxsize=1024)  # a page's hits mostly repeat a few status sets
+def _shown_statuses(stored: tuple[str, ...], pending_transfer: bool, inactive: bool) -> tuple[str, ...]:
+    return tuple(displayed_statuses(stored, pending_transfer=pending_transfer, inactive=inactive))
+
+
+def _summary(row: Any, registrar: PublicRegistrar, now: datetime) -> DomainSummary:
+    statuses = _shown_statuses(tuple(row["statuses"]), row["pending_transfer"], not row["nameservers"])
+    return DomainSummary(row["name"], row["roid"], statuses, tuple(sorted(row["nameservers"] or ())),
+                         registrar, row["created_at"], row["updated_at"], row["expires_at"], row["transferred_at"],
+                         _rgp(row, now))
+
+
+def _summaries(rows: list[Any], now: datetime) -> list[DomainSummary]:
+    """One PublicRegistrar per registrar of the page (rows of one statement agree on it)."""
+    registrars: dict[str, PublicRegistrar] = {}
+    found = []
+    for row in rows:
+        registrar = registrars.get(row["r_id"])
+        if registrar is None:
+            registrar = registrars[row["r_id"]] = _registrar(row)
+        found.append(_summary(row, registrar, now))
+    return found
+
+
+# --- look-ups -------------------------------------------------------------------------------
+async def fetch_domain_record(conn: Any, name: str, now: datetime) -> DomainRecord | None:
     row = await conn.fetchrow(_DOMAIN, name)
-    return None if row is None else dict(row)
+    return None if row is None else _domain_record(row, now)
 
 
-async def fetch_host_record(conn: Any, name: str) -> dict[str, Any] | None:
+async def fetch_host_record(conn: Any, name: str, now: datetime) -> HostRecord | None:
     row = await conn.fetchrow(_HOST, name)
-    return None if row is None else dict(row)
+    if row is None:
+        return None
+    return HostRecord(_host(row, row["linked"]), _registrar(row), _tld_flags(row), row["any_icann"], now)
 
 
-async def fetch_contact_record(conn: Any, key: str, *, by_roid: bool) -> dict[str, Any] | None:
+async def fetch_contact_record(conn: Any, key: str, now: datetime, *, by_roid: bool) -> ContactRecord | None:
     row = await conn.fetchrow(_CONTACT.format(column="roid" if by_roid else "handle"), key)
-    return None if row is None else dict(row)
+    if row is None:
+        return None
+    contact = _contact(row["contact"], linked=row["linked"], pending_transfer=row["pending_transfer"])
+    return ContactRecord(contact, row["any_icann"], now)
 
 
-async def fetch_registrar_record(conn: Any, *, registrar_id: str | None = None,
-                                 iana_id: int | None = None) -> dict[str, Any] | None:
+async def fetch_registrar_record(conn: Any, now: datetime, *, registrar_id: str | None = None,
+                                 iana_id: int | None = None) -> RegistrarRecord | None:
     column, value = ("iana_id", iana_id) if iana_id is not None else ("id", registrar_id)
     row = await conn.fetchrow(f"SELECT {_REGISTRAR}, {_ANY_ICANN} FROM registrar r WHERE r.{column} = $1", value)
-    return None if row is None else dict(row)
+    return None if row is None else RegistrarRecord(_registrar(row), row["any_icann"], now)
 
 
-async def fetch_tld_flags(conn: Any, name: str) -> dict[str, Any] | None:
+async def fetch_tld_flags(conn: Any, name: str) -> TldFlags | None:
     row = await conn.fetchrow(
         "SELECT name AS tld_name, whois_enabled, rdap_icann_profile FROM tld WHERE name = $1", name)
-    return None if row is None else dict(row)
+    return None if row is None else _tld_flags(row)
 
 
 async def fetch_tld_names(conn: Any) -> list[str]:
@@ -165,40 +309,41 @@ async def fetch_any_icann_profile(conn: Any) -> bool:
     return bool(await conn.fetchval("SELECT coalesce(bool_or(rdap_icann_profile), false) FROM tld"))
 
 
-async def search_domains_by_name(conn: Any, low: str, high: str, suffix: str, after: str,
-                                 limit: int) -> list[dict[str, Any]]:
+# --- searches (`limit` rows at most, in name order after `after`) ---------------------------
+async def search_domains_by_name(conn: Any, low: str, high: str, suffix: str, after: str, limit: int,
+                                 now: datetime) -> list[DomainSummary]:
     condition, args = name_range("d.name", low, high, suffix)
-    return [dict(r) for r in await conn.fetch(_SUMMARY.format(condition=condition), after, limit, *args)]
+    return _summaries(await conn.fetch(_SUMMARY.format(condition=condition), after, limit, *args), now)
 
 
-async def search_domains_by_nameserver(conn: Any, low: str, high: str, suffix: str, after: str,
-                                       limit: int) -> list[dict[str, Any]]:
+async def search_domains_by_nameserver(conn: Any, low: str, high: str, suffix: str, after: str, limit: int,
+                                       now: datetime) -> list[DomainSummary]:
     condition, args = name_range("h.name", low, high, suffix)
     sql = _SUMMARY.format(condition=_BY_NS_NAME.format(range=condition))
-    return [dict(r) for r in await conn.fetch(sql, after, limit, *args)]
+    return _summaries(await conn.fetch(sql, after, limit, *args), now)
 
 
-async def search_domains_by_nameserver_ip(conn: Any, address: str, after: str,
-                                          limit: int) -> list[dict[str, Any]]:
-    rows = await conn.fetch(_SUMMARY.format(condition=_BY_NS_IP), after, limit, address)
-    return [dict(r) for r in rows]
+async def search_domains_by_nameserver_ip(conn: Any, address: str, after: str, limit: int,
+                                          now: datetime) -> list[DomainSummary]:
+    return _summaries(await conn.fetch(_SUMMARY.format(condition=_BY_NS_IP), after, limit, address), now)
 
 
 async def search_hosts_by_name(conn: Any, low: str, high: str, suffix: str, after: str,
-                               limit: int) -> list[dict[str, Any]]:
+                               limit: int) -> list[HostInfo]:
     condition, args = name_range("h.name", low, high, suffix)
-    return [dict(r) for r in await conn.fetch(_HOST_SUMMARY.format(condition=condition), after, limit, *args)]
+    rows = await conn.fetch(_HOST_SUMMARY.format(condition=condition), after, limit, *args)
+    return [_host(r, r["linked"]) for r in rows]
 
 
-async def search_hosts_by_ip(conn: Any, address: str, after: str, limit: int) -> list[dict[str, Any]]:
+async def search_hosts_by_ip(conn: Any, address: str, after: str, limit: int) -> list[HostInfo]:
     rows = await conn.fetch(_HOST_SUMMARY.format(condition=_HOST_BY_IP), after, limit, address)
-    return [dict(r) for r in rows]
+    return [_host(r, r["linked"]) for r in rows]
 
 
 async def search_registrars(conn: Any, column: str, text: str, prefix: bool, after: str,
-                            limit: int) -> list[dict[str, Any]]:
+                            limit: int) -> list[PublicRegistrar]:
     """Registrars whose name (`column` = "name") or id matches `text`, case-insensitively."""
     expression = {"name": "lower(r.name)", "id": "lower(r.id)"}[column]
     condition = (f"left({expression}, length($3)) = $3" if prefix else f"{expression} = $3")
     rows = await conn.fetch(_REGISTRARS.format(condition=condition), after, limit, text)
-    return [dict(r) for r in rows]
+    return [_registrar(r) for r in rows]
