@@ -1,0 +1,124 @@
+"""A TLD zone as a whole: its apex settings (`registry dns set TLD KEY=VALUE`) and the
+full list of its records, streamed from a cursor in owner order (zone file renders and
+the CZDS export)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from registry_core.context import Core
+from registry_core.db.repo import dns_changes, dns_publication, dns_zone, tlds
+from registry_core.db.tx import Tx
+from registry_core.errors import InvalidValue, ObjectNotFound
+from registry_core.model import names
+from registry_core.model.zone import RRset, ZoneSettings, apex_rrsets, desired_rrsets, nic_name, relative
+from registry_core.services.tlds import tld_name
+
+_SECONDS = ("ttl", "soa_ttl", "soa_refresh", "soa_retry", "soa_expire", "soa_minimum", "delete_floor")
+_NAMES = ("soa_mname", "soa_rname")
+_LISTS = ("nameservers", "nic_addresses")
+SETTING_KEYS = (*_SECONDS, *_NAMES, *_LISTS, "max_delete_share")
+
+
+def _invalid(key: str, value: str) -> InvalidValue:
+    return InvalidValue(f"bad value for {key}", object_type="tld", field=key, value=value)
+
+
+def _host_name(key: str, text: str) -> str:
+    try:
+        return relative(names.normalize_name(text.rstrip(".")))
+    except InvalidValue:
+        raise _invalid(key, text) from None
+
+
+def _address(key: str, text: str) -> str:
+    try:
+        return ipaddress.ip_address(text).compressed
+    except ValueError:
+        raise _invalid(key, text) from None
+
+
+def parse_setting(key: str, text: str) -> Any:
+    """One `KEY=VALUE` of `registry dns set` as the value stored; lists are comma-separated."""
+    if key in _SECONDS:
+        if not text.isdigit() or int(text) > 2**31 - 1:
+            raise _invalid(key, text)
+        return int(text)
+    if key in _NAMES:
+        return _host_name(key, text) if text else None
+    if key in _LISTS:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        parse = _host_name if key == "nameservers" else _address
+        return [parse(key, item) for item in items]
+    if key == "max_delete_share":
+        try:
+            share = float(text)
+        except ValueError:
+            raise _invalid(key, text) from None
+        if not 0 <= share <= 1:
+            raise _invalid(key, text)
+        return share
+    raise InvalidValue("unknown DNS setting", object_type="tld", field=key,
+                       value=f"known: {', '.join(SETTING_KEYS)}")
+
+
+async def _tld(tx: Tx, tld: str) -> str:
+    name = tld_name(tld)
+    if name not in await tlds.fetch_tld_names(tx):
+        raise ObjectNotFound("no such TLD", object_type="tld", name=name)
+    return name
+
+
+async def configure_zone(core: Core, tld: str, raw: dict[str, str]) -> ZoneSettings:
+    """Store the settings; the apex owners (the TLD, nic.<tld>) and, when the TTL changes,
+    every owner are marked for publication."""
+    values = {key: parse_setting(key, text) for key, text in raw.items()}
+
+    async def run(tx: Tx) -> ZoneSettings:
+        name = await _tld(tx, tld)
+        await dns_zone.upsert_zone_settings(tx.conn, name, values)
+        if "ttl" in values:
+            await dns_changes.mark_full_publication(tx.conn, name)
+        await dns_changes.record_dns_changes(tx.conn, tx.now, owners=[(name, name), (name, relative(nic_name(name)))])
+        return await dns_zone.fetch_zone_settings(tx.conn, name)
+    return await core.db.transaction(run)
+
+
+async def zone_settings(core: Core, tld: str) -> ZoneSettings:
+    async def run(tx: Tx) -> ZoneSettings:
+        return await dns_zone.fetch_zone_settings(tx.conn, await _tld(tx, tld))
+    return await core.db.transaction(run, readonly=True)
+
+
+RecordSink = Callable[[tuple[RRset, ...]], Awaitable[None]]
+
+
+async def stream_zone(core: Core, tld: str, sink: RecordSink) -> tuple[ZoneSettings, int]:
+    """Call `sink` with the records of each owner of the zone, the apex first, then in owner
+    order (the stored order of names); (the settings, the publication serial)."""
+    async def run(tx: Tx) -> tuple[ZoneSettings, int]:
+        name = await _tld(tx, tld)
+        settings = await dns_zone.fetch_zone_settings(tx.conn, name)
+        serial = (await dns_publication.fetch_state(tx.conn, name))["serial"]
+        apex = apex_rrsets(name, name, settings)
+        if apex:
+            await sink(apex)
+        nic_owner = relative(nic_name(name))
+        nic = apex_rrsets(nic_owner, name, settings)  # managed nic.<tld>, placed at its name
+        async for owner, (domains, hosts) in dns_zone.stream_zone_state(tx.conn, name):
+            if nic and owner >= nic_owner:
+                if owner > nic_owner:
+                    await sink(nic)
+                nic = None  # at nic.<tld> itself, desired_rrsets gives the managed records
+            records = desired_rrsets(owner, name, settings, domains.get(owner), hosts.get(owner))
+            if records:
+                await sink(records)
+        if nic:
+            await sink(nic)
+        return settings, serial
+    # Not through Database.transaction: a retry would hand the sink the same records twice.
+    # One cursor statement reads one snapshot; a fault surfaces to the caller, who starts over.
+    async with core.db.pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
+        return await run(Tx(conn, core.db.clock.now(), core.db.tld_cache))
