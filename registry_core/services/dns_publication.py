@@ -60,6 +60,11 @@ async def _guard(tx: Tx, tld: str, settings: ZoneSettings, changes: list[OwnerCh
                          published - removed + added)
 
 
+async def try_lead(session: Any, tld: str) -> bool:
+    """Take the TLD's publisher lock on a dedicated session (held until the session ends)."""
+    return await repo.try_lead(session, tld)
+
+
 async def plan_batch(core: Core, tld: str, limit: int = 500) -> Batch | None:
     """The next batch of the TLD, or None: nothing pending, paused, or held by the guard."""
     async def run(tx: Tx) -> Batch | None:

@@ -4,6 +4,7 @@ the CZDS export)."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,7 +14,15 @@ from registry_core.db.repo import dns_changes, dns_publication, dns_zone, tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, ObjectNotFound
 from registry_core.model import names
-from registry_core.model.zone import RRset, ZoneSettings, apex_rrsets, desired_rrsets, nic_name, relative
+from registry_core.model.zone import (
+    RRset,
+    ZoneSettings,
+    apex_rrsets,
+    desired_rrsets,
+    nic_name,
+    relative,
+    soa_rrset,
+)
 from registry_core.services.tlds import tld_name
 
 _SECONDS = ("ttl", "soa_ttl", "soa_refresh", "soa_retry", "soa_expire", "soa_minimum", "delete_floor")
@@ -95,13 +104,20 @@ async def zone_settings(core: Core, tld: str) -> ZoneSettings:
 RecordSink = Callable[[tuple[RRset, ...]], Awaitable[None]]
 
 
-async def stream_zone(core: Core, tld: str, sink: RecordSink) -> tuple[ZoneSettings, int]:
-    """Call `sink` with the records of each owner of the zone, the apex first, then in owner
-    order (the stored order of names); (the settings, the publication serial)."""
-    async def run(tx: Tx) -> tuple[ZoneSettings, int]:
+async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | None = None,
+                      apex_nameservers: tuple[str, ...] = ()) -> int:
+    """Call `sink` with the SOA (`serial`, else the publication count), then the records of
+    each owner of the zone: the apex, then in owner order (the stored order of names).
+    `apex_nameservers` stand in for an apex NS set the TLD's settings leave empty (the
+    primary's start-up set). Returns the number of delegations."""
+    async def run(tx: Tx) -> int:
         name = await _tld(tx, tld)
         settings = await dns_zone.fetch_zone_settings(tx.conn, name)
-        serial = (await dns_publication.fetch_state(tx.conn, name))["serial"]
+        if not settings.nameservers:
+            settings = dataclasses.replace(settings, nameservers=apex_nameservers)
+        counted = (await dns_publication.fetch_state(tx.conn, name))["serial"]
+        await sink((soa_rrset(name, settings, counted if serial is None else serial),))
+        delegations = 0
         apex = apex_rrsets(name, name, settings)
         if apex:
             await sink(apex)
@@ -114,10 +130,11 @@ async def stream_zone(core: Core, tld: str, sink: RecordSink) -> tuple[ZoneSetti
                 nic = None  # at nic.<tld> itself, desired_rrsets gives the managed records
             records = desired_rrsets(owner, name, settings, domains.get(owner), hosts.get(owner))
             if records:
+                delegations += any(r.type == "NS" for r in records)
                 await sink(records)
         if nic:
             await sink(nic)
-        return settings, serial
+        return delegations
     # Not through Database.transaction: a retry would hand the sink the same records twice.
     # One cursor statement reads one snapshot; a fault surfaces to the caller, who starts over.
     async with core.db.pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
