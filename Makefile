@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-deps lint bench venv clean
+.PHONY: run test test-deps dns-deps lint bench venv clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -15,21 +15,37 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) dns-deps
 	$(BIN)/registry certs init
 	$(BIN)/registry demo
-	$(BIN)/registry serve
+	REGISTRY_DNS_ENABLED=true $(BIN)/registry serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# System packages the tests use: haproxy (Debian package; tests/ops/test_haproxy.py skips without it).
+# System packages the tests use (Debian packages): haproxy (tests/ops/test_haproxy.py skips without
+# it) and redis-server (tests/ops/test_shared_limits.py skips without it).
 # Idempotent, and never fails the build: without root or apt-get it only prints a warning.
-test-deps:
+test-deps: dns-deps
 	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends haproxy; } || \
 		echo "warning: could not install haproxy (needs root and apt-get); the haproxy tests will be skipped" >&2
+	@command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; } || \
+		echo "warning: could not install redis-server (needs root and apt-get); the redis tests will be skipped" >&2
+
+# DNS servers (Debian packages): Knot is the hidden primary of `make run` (without it, serve warns
+# and runs the rest); NSD, BIND and ldns-verify-zone are the secondaries and checks of tests/dns,
+# which skip naming the package. Our instances use their own config, directories and loopback
+# ports; the system daemons these packages ship are never used. Idempotent, never fails the build.
+DNS_PROGRAMS := knotd:knot kdig:knot-dnsutils dig:bind9-dnsutils nsd:nsd named:bind9 rndc:bind9-utils ldns-verify-zone:ldnsutils
+dns-deps:
+	@missing=$$(for pair in $(DNS_PROGRAMS); do prog=$${pair%%:*}; \
+		command -v $$prog >/dev/null 2>&1 || test -x /usr/sbin/$$prog || echo $${pair#*:}; done); \
+	test -z "$$missing" || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } || \
+		echo "warning: could not install $$missing (needs root and apt-get); make run serves without DNS, the DNS tests skip" >&2
 
 test: lint test-deps
 	$(BIN)/pytest -q

@@ -51,12 +51,13 @@ class EppConfig:
     max_session_seconds: float = 86400.0
     # RFC 5730 section 2.9.1.1: a server MAY limit failed login attempts (then 2501 and close).
     max_failed_logins: int = 3
-    max_sessions_per_registrar: int = 20
+    max_sessions_per_registrar: int = 20  # logged-in sessions of one registrar (the node, or all nodes); 0 = no cap
     shutdown_grace: float = 10.0
     # PROXY protocol v1/v2 (HAProxy) before the TLS handshake: the header names the client's address;
     # it must arrive within handshake_timeout. Reachable by the proxy only: the header is trusted.
     proxy_protocol: bool = False
-    # Limits below are per worker process (RFC 5730 leaves rates and caps to server policy).
+    # Limits below hold for the whole node (all workers), and for every node with a [redis] url
+    # (RFC 5730 leaves rates and caps to server policy).
     max_connections_per_ip: int = 0  # concurrent TLS connections from one address (IPv6: one /64); 0 = no cap
     command_rate: float = 0.0  # commands per second per registrar (token bucket); 0 = unlimited
     command_burst: int = 50  # commands a registrar may send at once before the rate applies
@@ -75,7 +76,8 @@ class WhoisConfig:
     burst: int = 30
     max_connections_per_ip: int = 8
     allowlist: tuple[str, ...] = ()
-    # RFC 3912 sets no limits; a server answers and closes. We bound concurrent answers too.
+    # RFC 3912 sets no limits; a server answers and closes. We bound concurrent answers too:
+    # per worker process (it protects that process's memory and loop), unlike the per-IP limits.
     max_connections: int = 512
     # PROXY protocol v1/v2 (HAProxy) header first, within read_timeout; trusted, so proxy-only.
     proxy_protocol: bool = False
@@ -120,6 +122,48 @@ class WorkersConfig:
 
 
 @dataclass(frozen=True)
+class RedisConfig:
+    """Share the limits (rates, connection and session caps) across nodes. Off: each node's
+    workers share them through a table in memory. While Redis is unreachable a node counts
+    on its own (and says so in the log and /readyz); it never refuses traffic for that."""
+
+    url: str = ""  # redis://[:password@]host:6379/0, rediss:// (TLS) or unix:///path; "" = off
+    key_prefix: str = "registry:limits:"  # every key the registry writes starts with this
+    connect_timeout: float = 0.5  # seconds to connect
+    command_timeout: float = 0.25  # seconds one limit check may take before the node counts on its own
+    lease_ttl: float = 30.0  # a dead node's connections and sessions stop counting after this long
+    retry_max: float = 30.0  # while unreachable, Redis is retried after 0.5 s, 1 s, 2 s ... at most this
+
+
+@dataclass(frozen=True)
+class DnsConfig:
+    """The hidden primary: a Knot DNS process (Debian package knot) started by `registry serve`
+    before the workers and stopped after them. It serves one zone per TLD, takes the
+    publisher's RFC 2136 UPDATEs (TSIG), signs (ECDSA P-256, NSEC3 without salt) and NOTIFYs
+    the secondaries, which transfer with the transfer key. Durations in seconds."""
+
+    enabled: bool = False  # `make run` turns it on; without knotd, serve warns and runs the rest
+    host: str = "127.0.0.1"
+    port: int = 5353
+    directory: str = ""  # knot.conf, journal, DNSSEC keys, log; "" = <paths.var>/dns/knot
+    knotd: str = "knotd"  # program names (also looked up in /usr/sbin) or paths
+    knotc: str = "knotc"
+    keymgr: str = "keymgr"
+    update_key_name: str = "registry-publisher."
+    update_key_file: str = ""  # base64 secret, 0600; created if missing; "" = <paths.var>/dns/publisher.tsig
+    transfer_key_name: str = "registry-transfer."
+    transfer_key_file: str = ""  # "" = <paths.var>/dns/transfer.tsig
+    secondaries: tuple[str, ...] = ()  # "address@port" of each secondary: NOTIFY, transfers, the catalog
+    nameservers: tuple[str, ...] = ("ns1.example.net.", "ns2.example.net.")  # apex NS of a new TLD zone
+    catalog_zone: str = "catalog.invalid."  # RFC 9432 catalog of the TLD zones, for the secondaries
+    ksk_lifetime: int = 0  # 0: the KSK is rolled only when the operator says so
+    zsk_lifetime: int = 2592000
+    propagation_delay: int = 3600  # primary to every public secondary, worst case
+    start_timeout: float = 15.0
+    stop_grace: float = 10.0
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -134,6 +178,8 @@ class Config:
     rdap: RdapConfig = field(default_factory=RdapConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     workers: WorkersConfig = field(default_factory=WorkersConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
+    dns: DnsConfig = field(default_factory=DnsConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
@@ -173,7 +219,22 @@ def _checked(name: str, value: Any) -> Any:
         raise ConfigError(f"{name}: expected one of {', '.join(allowed)}, got {value!r}")
     if name == "metrics.path" and not str(value).startswith("/"):
         raise ConfigError(f"{name}: must start with '/', got {value!r}")
+    if name == "redis.url" and value and not str(value).startswith(REDIS_SCHEMES):
+        raise ConfigError(f"{name}: expected {', '.join(REDIS_SCHEMES)}..., got {redacted_url(str(value))!r}")
+    if name in POSITIVE and value <= 0:
+        raise ConfigError(f"{name}: must be more than 0")
+    if name == "redis.lease_ttl" and value < 3:
+        raise ConfigError(f"{name}: must be at least 3 (seconds; the heartbeat runs every lease_ttl/3)")
     return value
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.retry_max"})
+
+
+def redacted_url(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    return scheme + sep + ("***@" + rest.split("@", 1)[1] if "@" in rest else rest)
 
 
 def _section(name: str, cls: type, values: Mapping[str, Any]) -> Any:

@@ -8,7 +8,6 @@ import logging
 import math
 import os
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -45,7 +44,7 @@ from protocols.epp.request import Element, Reply, Request
 from protocols.epp.responses import greeting, response
 from protocols.epp.results import ResultCode
 from protocols.epp.session import Session
-from protocols.net.limits import CommandPacer
+from protocols.net.limits import CommandPacer, Lease, LimitStore, ProcessStore
 from protocols.serve import metrics
 from registry_core.context import Core
 from registry_core.errors import CoreError, DatabaseUnavailable
@@ -90,33 +89,36 @@ class Outcome:
 class Dispatcher:
     def __init__(self, core: Core, schema: codec.EppSchema, extension_uris: tuple[str, ...],
                  max_failed_logins: int, max_sessions_per_registrar: int = 20, *,
-                 pacer: CommandPacer | None = None) -> None:
+                 pacer: CommandPacer | None = None, limits: LimitStore | None = None) -> None:
         self.core = core
-        self.pacer = pacer  # the command rate per registrar (this process)
+        self.pacer = pacer  # the command rate per registrar
+        self.limits: LimitStore = limits or ProcessStore()  # where sessions are counted (node, all nodes)
         self.schema = schema
         self.extension_uris = extension_uris
         self.max_failed_logins = max_failed_logins
         self.max_sessions = max_sessions_per_registrar
-        self.sessions: Counter[str] = Counter()  # logged-in sessions per registrar (this process)
+        self._leases: dict[int, Lease] = {}  # id(session) -> its place under the registrar's cap
         self._ids = itertools.count(1)
         self._prefix = f"RS-{os.getpid():x}-{int(time.time()):x}"
 
-    def _admit(self, session: Session) -> Reply:
-        """Count the new session against its registrar's cap (RFC 5730 2.9.1.1 lets a server
-        limit sessions; past the cap: 2502 and close)."""
+    async def _admit(self, session: Session) -> Reply:
+        """Count the new session against its registrar's cap, for the whole node or every node
+        (RFC 5730 2.9.1.1 lets a server limit sessions; past the cap: 2502 and close)."""
         assert session.registrar_id is not None
-        if self.sessions[session.registrar_id] >= self.max_sessions:
+        if self.max_sessions <= 0:
+            return Reply(ResultCode.SUCCESS)
+        lease = await self.limits.acquire(f"epp:sessions:{session.registrar_id}", self.max_sessions)
+        if lease is None:
             _log.warning("session limit reached registrar=%s", session.registrar_id)
             session.registrar_id = None
             return Reply(ResultCode.SESSION_LIMIT_EXCEEDED_SERVER_CLOSING_CONNECTION)
-        self.sessions[session.registrar_id] += 1
+        self._leases[id(session)] = lease
         return Reply(ResultCode.SUCCESS)
 
     def session_closed(self, session: Session) -> None:
-        if session.registrar_id is not None:
-            self.sessions[session.registrar_id] -= 1
-            if self.sessions[session.registrar_id] <= 0:
-                del self.sessions[session.registrar_id]
+        lease = self._leases.pop(id(session), None)
+        if lease is not None:
+            lease.release()
 
     def greeting(self) -> bytes:
         return codec.render(greeting(self.extension_uris))
@@ -180,7 +182,7 @@ class Dispatcher:
         request = Request(self.core, session, verb, body, extensions, cl_trid, sv_trid)
         reply = await self._run(request, (verb, namespace))
         if verb == "login" and reply.code == ResultCode.SUCCESS:
-            reply = self._admit(session)
+            reply = await self._admit(session)
         if verb == "login" and reply.code == ResultCode.AUTHENTICATION_ERROR:
             # RFC 5730 2.9.1.1: a server may limit failed logins; past the limit we close.
             session.failed_logins += 1

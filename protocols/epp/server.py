@@ -16,7 +16,7 @@ from protocols.epp.connection import Connection
 from protocols.epp.dispatch import Dispatcher
 from protocols.epp.responses import OFFERED_EXTENSIONS
 from protocols.epp.session import Session
-from protocols.net.limits import CommandPacer, IpLimits, LimitPolicy
+from protocols.net.limits import CommandPacer, IpLimits, LimitPolicy, LimitStore, ProcessStore
 from protocols.net.proxy_protocol import ProxiedTlsServer, start_proxied_tls_server
 from protocols.net.tls import peer_fingerprint, server_context
 from registry_core.context import Core
@@ -26,14 +26,17 @@ _log = logging.getLogger("registry.epp")
 
 class EppServer:
     def __init__(self, config: Config, core: Core, schema: codec.EppSchema | None = None,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None, limits: LimitStore | None = None) -> None:
+        """`limits`: where the connection, session and command-rate counts live (default: this process)."""
         self.config = config.epp
         epp = config.epp
         self.ssl_context = ssl_context or server_context(Path(epp.cert), Path(epp.key), Path(epp.ca))
-        pacer = CommandPacer(epp.command_rate, epp.command_burst, epp.command_rate_action, epp.command_rate_max_delay)
+        store = limits or ProcessStore()
+        pacer = CommandPacer(epp.command_rate, epp.command_burst, epp.command_rate_action, epp.command_rate_max_delay,
+                             store=store)
         self.dispatcher = Dispatcher(core, schema or codec.EppSchema(), OFFERED_EXTENSIONS, epp.max_failed_logins,
-                                     epp.max_sessions_per_registrar, pacer=pacer)
-        self.ip_limits = IpLimits(LimitPolicy(0.0, 0, epp.max_connections_per_ip))
+                                     epp.max_sessions_per_registrar, pacer=pacer, limits=store)
+        self.ip_limits = IpLimits(LimitPolicy(0.0, 0, epp.max_connections_per_ip), store=store, scope="epp")
         self.connections: dict[asyncio.Task, Connection] = {}
         self._server: asyncio.Server | ProxiedTlsServer | None = None
 
@@ -65,7 +68,7 @@ class EppServer:
 
     async def _serve_as(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer_ip: str | None) -> None:
         """One session; `peer_ip` is the client's address (behind a proxy: from the PROXY header)."""
-        if not self.ip_limits.connect(peer_ip or ""):
+        if not await self.ip_limits.connect(peer_ip or ""):
             return await self._refuse(writer, peer_ip)
         session = Session(peer_ip, peer_fingerprint(writer.get_extra_info("ssl_object")))
         connection = Connection(reader, writer, session, self.dispatcher, self.config)

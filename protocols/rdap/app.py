@@ -4,7 +4,7 @@ Every answer is `application/rdap+json` with `Access-Control-Allow-Origin: *`
 (RFC 7480 section 5.6), whatever the Accept header; HEAD answers like GET without a body.
 Per client (protocols.net.limits): a token bucket turns excess requests into 429 with
 Retry-After (RFC 6585 section 4), and a connection over the per-IP cap gets a 429 and is
-closed before any request is read."""
+closed before any request is answered."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ import logging
 import math
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.net.limits import IpLimits, LimitPolicy
+from protocols.net.limits import IpLimits, LimitPolicy, LimitStore
 from protocols.net.proxy_protocol import ProxyHeaderProtocol
 from protocols.rdap import routes
 from protocols.rdap.errors import (
@@ -75,6 +76,7 @@ class _PublicServer(web.Server):
         super().__init__(handler, **kwargs)
         self._limits = limits
         self._counted: dict[web.RequestHandler, str] = {}
+        self._admissions: dict[web.RequestHandler, asyncio.Future[bool]] = {}
         self._proxy_header_timeout = proxy_header_timeout
 
     def __call__(self) -> asyncio.Protocol:  # type: ignore[override]
@@ -86,13 +88,36 @@ class _PublicServer(web.Server):
     def connection_made(self, handler: web.RequestHandler, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)
         ip = peer_ip(transport)
-        if self._limits.connect(ip):
+        counted = self._limits.connect_now(ip)
+        if counted is None:  # a remote store: the first request waits for its verdict
+            self._admissions[handler] = asyncio.ensure_future(self._admit(handler, ip))
+        elif counted:
+            if self._limits.counts_connections(ip):
+                self._counted[handler] = ip
+        else:  # before any request arrived: refuse it and close
+            transport.write(self.refusal)
+            transport.close()
+
+    async def _admit(self, handler: web.RequestHandler, ip: str) -> bool:
+        """Count the connection in a remote store; over the cap, the request that waits for
+        this verdict is answered 429 and the connection closes after it."""
+        counted = await self._limits.connect(ip)
+        if counted and handler in self._admissions:
             self._counted[handler] = ip
-            return
-        transport.write(self.refusal)
-        transport.close()
+            return True
+        if counted:  # it closed while we asked
+            self._limits.disconnect(ip)
+        else:
+            handler.close()
+        return False
+
+    async def admitted(self, request: web.BaseRequest) -> bool:
+        """Whether the request's connection is within its client's cap (once that is decided)."""
+        admission = self._admissions.get(request.protocol)
+        return admission is None or await admission
 
     def connection_lost(self, handler: web.RequestHandler, exc: BaseException | None = None) -> None:
+        self._admissions.pop(handler, None)
         ip = self._counted.pop(handler, None)
         if ip is not None:
             self._limits.disconnect(ip)
@@ -102,10 +127,12 @@ class _PublicServer(web.Server):
 class RdapApp:
     """Request handling: method and rate gates, routing, the error table."""
 
-    def __init__(self, core: Core, settings: RdapSettings, limits: IpLimits) -> None:
+    def __init__(self, core: Core, settings: RdapSettings, limits: IpLimits,
+                 admitted: Callable[[web.BaseRequest], Awaitable[bool]] | None = None) -> None:
         self.core = core
         self.settings = settings
         self.limits = limits
+        self.admitted = admitted  # the connection cap's verdict on the request's connection
         self.base_path = (urlsplit(settings.base_url).path or "/") if settings.base_url else "/"
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -132,7 +159,10 @@ class RdapApp:
         if request.method not in ("GET", "HEAD"):
             return await self._error(request, 405, f"{request.method[:16]} is not supported", None,
                                      {"Allow": ALLOWED_METHODS})
-        wait = self.limits.take(request.remote or "")
+        if self.admitted is not None and not await self.admitted(request):  # refused: already closed
+            return await self._error(request, 429, "too many connections from your address", None,
+                                     {"Retry-After": "1"}, profile=False)
+        wait = await self.limits.take(request.remote or "")
         if wait > 0:
             return await self._error(request, 429, "query rate exceeded; retry later", None,
                                      {"Retry-After": str(max(1, math.ceil(wait)))}, profile=False)
@@ -212,14 +242,18 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def start_rdap(config: Config, core: Core, sock: socket.socket | None = None) -> RdapServer:
-    """Serve on `sock` (already listening: inherited from the supervisor) or bind host:port."""
+async def start_rdap(config: Config, core: Core, sock: socket.socket | None = None,
+                     limits: LimitStore | None = None) -> RdapServer:
+    """Serve on `sock` (already listening: inherited from the supervisor) or bind host:port;
+    the per-IP counts live in `limits` (default: this process)."""
     rdap = config.rdap
     settings = RdapSettings.from_config(config)
-    limits = IpLimits(LimitPolicy(rdap.rate_per_second, rdap.burst, rdap.max_connections_per_ip, rdap.allowlist))
-    app = RdapApp(core, settings, limits)
-    server = _PublicServer(app.handle, limits, keepalive_timeout=rdap.idle_timeout, access_log=None,
+    ip_limits = IpLimits(LimitPolicy(rdap.rate_per_second, rdap.burst, rdap.max_connections_per_ip, rdap.allowlist),
+                         store=limits, scope="rdap")
+    app = RdapApp(core, settings, ip_limits)
+    server = _PublicServer(app.handle, ip_limits, keepalive_timeout=rdap.idle_timeout, access_log=None,
                            proxy_header_timeout=rdap.idle_timeout if rdap.proxy_protocol else None)
+    app.admitted = server.admitted
     runner = web.ServerRunner(server)
     await runner.setup()
     sock = sock or _listen(rdap.host, rdap.port)

@@ -1,7 +1,9 @@
 """The operators' listener (plain HTTP, default 127.0.0.1:9464): Prometheus metrics at
 `metrics.path`, `/healthz` (the process is up: always 200) and `/readyz` (200 when the
 database answers, its migrations are current and at least one worker serves; else 503
-with the reason). Load balancers and orchestrators probe it; keep it off public networks."""
+with the reason; its detail also names the limit store in effect: "node", "redis", or
+"node (redis unreachable: ...)", which leaves the node ready). Load balancers and
+orchestrators probe it; keep it off public networks."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from protocols.config import Config
 from protocols.epp.server import EppServer
+from protocols.net.limits import LimitStore
 from protocols.serve.metrics import LifecycleWatch, Sampler
 from protocols.serve.runtime import open_cores
 from registry_core.context import Core
@@ -30,24 +31,24 @@ class Server(Protocol):
 
 
 async def start_servers(config: Config, core: Core, listening: Listening | None = None, *,
-                        read_core: Core | None = None) -> list[tuple[str, Server]]:
-    """Start every enabled listener (on the given sockets, else binding their own);
-    the caller stops them in reverse order."""
+                        read_core: Core | None = None, limits: LimitStore | None = None) -> list[tuple[str, Server]]:
+    """Start every enabled listener (on the given sockets, else binding their own), counting
+    their limits in `limits` (default: each in this process); the caller stops them in reverse order."""
     sockets = listening or {}
     started: list[tuple[str, Server]] = []
     if config.epp.enabled:
-        epp = EppServer(config, core)
+        epp = EppServer(config, core, limits=limits)
         await epp.start(sockets.get("epp"))
         started.append((f"EPP {config.epp.host}:{epp.port} (TLS)", epp))
     if config.whois.enabled:
         from protocols.whois.server import start_whois
 
-        whois: Any = await start_whois(config, read_core or core, sockets.get("whois"))
+        whois: Any = await start_whois(config, read_core or core, sockets.get("whois"), limits)
         started.append((f"WHOIS {config.whois.host}:{whois.port}", whois))
     if config.rdap.enabled:
         from protocols.rdap.app import start_rdap
 
-        rdap: Any = await start_rdap(config, read_core or core, sockets.get("rdap"))
+        rdap: Any = await start_rdap(config, read_core or core, sockets.get("rdap"), limits)
         started.append((f"RDAP http://{config.rdap.host}:{rdap.port}/", rdap))
     return started
 
@@ -68,11 +69,12 @@ def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Ser
 
 
 async def serve_process(config: Config, listening: Listening | None, stop: asyncio.Event, *,
-                        lifecycle: bool = True, ready: Callable[[list[str]], None] | None = None) -> int:
+                        lifecycle: bool = True, ready: Callable[[list[str]], None] | None = None,
+                        limits: LimitStore | None = None) -> int:
     """Serve until `stop` is set, then drain: stop accepting, let commands in flight finish
     (within epp.shutdown_grace), close the pool last. `ready` gets the listener labels."""
     async with open_cores(config) as (core, read_core):
-        servers = await start_servers(config, core, listening, read_core=read_core)
+        servers = await start_servers(config, core, listening, read_core=read_core, limits=limits)
         jobs = _jobs(config, (core, read_core), servers, lifecycle)
         if ready is not None:
             ready([label for label, _server in servers])

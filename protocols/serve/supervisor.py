@@ -1,22 +1,25 @@
 """`registry serve`: one supervisor and N worker processes.
 
 The supervisor prepares what must happen once (starts the embedded PostgreSQL if no DSN is
-configured, creates the database, applies migrations, creates the authInfo key file),
-binds the listening sockets (protocols.serve.listeners), prepares the metrics directory, and
-starts the workers: `python -m protocols.cli serve --worker`, each with its own event loop
-(uvloop) and database pool. A worker gets its plan as one JSON line on stdin (the loaded
+configured, creates the database, applies migrations, creates the authInfo key file; starts
+the DNS primary, Knot, when [dns] is enabled: protocols.dns.primary), binds the listening
+sockets (protocols.serve.listeners), prepares the metrics directory and the limit table the
+workers share (protocols.net.limit_table), and starts the workers:
+`python -m protocols.cli serve --worker`, each with its own event loop (uvloop) and
+database pool. A worker gets its plan as one JSON line on stdin (the loaded
 config with the resolved DSN, its socket descriptors, whether it runs the lifecycle
 runner) and says it is ready on a pipe. The supervisor keeps the write end of the stdin
 pipe open for the whole run: when the supervisor disappears the worker reads EOF and
 drains, so no worker outlives it.
 
 A worker that dies is replaced (at once, or after a growing delay when it keeps dying
-young); the others' sessions are untouched. A worker that dies before it was ever ready
-during start-up is a configuration problem: the supervisor stops and exits 1. SIGTERM or
+young); the others' sessions are untouched, and the dead one's connections and sessions
+are cleared from the limit table before its replacement starts. A worker that dies before
+it was ever ready during start-up is a configuration problem: the supervisor stops and exits 1. SIGTERM or
 SIGINT: close the supervisor's listening sockets, SIGTERM every worker (each stops
 accepting, lets commands in flight finish, closes its pool), SIGKILL whatever is still
 running after workers.stop_timeout. The supervisor also serves metrics and health
-(protocols.serve.health) for all workers."""
+(protocols.serve.health) for all workers; /readyz names the limit store the workers use."""
 
 from __future__ import annotations
 
@@ -33,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from protocols.config import Config, config_as_mapping
+from protocols.dns.primary import primary_zones, start_primary, stop_primary
+from protocols.net.limit_table import NodeTable
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
 from protocols.serve.metrics import MULTIPROC_ENV, Exposition, prepare_multiproc_dir
@@ -73,19 +78,23 @@ class Supervisor:
         self.listeners = Listeners({})
         self.exposition: Exposition | None = None
         self.labels: list[str] = []
+        self.table: NodeTable | None = None  # the limits every worker of this node shares
 
     async def run(self) -> int:
-        async with open_core(self.config):  # once: embedded cluster, database, migrations, key file
-            pass
+        async with open_core(self.config) as core:  # once: embedded cluster, database, migrations, key file
+            zones = await primary_zones(self.config, core)
         self.config = _with_database(self.config, database_url(self.config))
         self.listeners = open_listeners(self.config, self.count, self.config.workers.reuse_port)
         self.exposition = Exposition(prepare_multiproc_dir(Path(self.config.paths.var)))
+        self.table = NodeTable.create_anonymous(self.count, Path(self.config.paths.var))
         ops = OpsListener(self.config.metrics, self.exposition.render, self.readiness)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         keepers: list[asyncio.Task[None]] = []
+        dns_primary = None
         try:
+            dns_primary = await start_primary(self.config, zones)  # Knot, before the workers
             if self.config.metrics.enabled:
                 await ops.start()
             keepers = [asyncio.create_task(self._keep(slot)) for slot in self.slots]
@@ -96,7 +105,9 @@ class Supervisor:
         finally:
             await self._shutdown(keepers)
             await ops.stop(1.0)
+            await stop_primary(dns_primary, self.config)  # after the workers
             self.exposition.remove()
+            self.table.close()
 
     async def _started(self, ops: OpsListener) -> bool:
         """Wait until every worker is ready (True) or one failed to start (False)."""
@@ -156,13 +167,14 @@ class Supervisor:
     async def _spawn(self, slot: Slot) -> tuple[asyncio.subprocess.Process, int]:
         read_fd, write_fd = os.pipe()
         fds = {name: sock.fileno() for name, sock in self.listeners.for_worker(slot.index).items()}
+        assert self.exposition is not None and self.table is not None
         plan = {"index": slot.index, "lifecycle": slot.index == 0, "fds": fds, "ready_fd": write_fd,
-                "config": config_as_mapping(self.config)}
-        assert self.exposition is not None
+                "limits_fd": self.table.fd, "config": config_as_mapping(self.config)}
         env = {**os.environ, MULTIPROC_ENV: str(self.exposition.directory)}
         try:
             process = await asyncio.create_subprocess_exec(
-                *self.worker_command, stdin=asyncio.subprocess.PIPE, pass_fds=[*fds.values(), write_fd], env=env)
+                *self.worker_command, stdin=asyncio.subprocess.PIPE, pass_fds=[*fds.values(), write_fd, self.table.fd],
+                env=env)
         finally:
             os.close(write_fd)
         assert process.stdin is not None
@@ -186,6 +198,8 @@ class Supervisor:
         self._count_running()
         if self.exposition is not None:
             self.exposition.worker_gone(process.pid)
+        if self.table is not None:  # its connections and sessions are gone with it
+            self.table.clear_slot(slot.index)
         level = logging.INFO if self.stopping.is_set() else logging.WARNING
         _log.log(level, "worker %d (pid %d) exited with %s", slot.index, process.pid, code)
 
@@ -226,7 +240,16 @@ class Supervisor:
         problem = await database_problem(self.config.database.url, self.config.metrics.readiness_timeout)
         if problem is None and not workers:
             problem = "no worker is serving"
-        return problem is None, {"reason": problem or "", "workers": workers}
+        return problem is None, {"reason": problem or "", "workers": workers, "limits": self._limits_in_effect()}
+
+    def _limits_in_effect(self) -> str:
+        """Which limit store the serving workers use ("redis", "node", or why not redis).
+        Redis being down does not make the node unready: it limits on its own meanwhile."""
+        if self.table is None:
+            return "node"
+        said = sorted({self.table.status(s.index) for s in self.slots if s.ready} - {""})
+        fallen_back = [text for text in said if text != "redis"]
+        return "; ".join(fallen_back or said) or "node"
 
 
 def _with_database(config: Config, dsn: str) -> Config:

@@ -7,14 +7,19 @@ SIGINT or when the supervisor's end of stdin closes (so no worker outlives its s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from typing import Any
 
-from protocols.config import config_from_mapping
+from protocols.config import Config, config_from_mapping
+from protocols.net.limit_redis import RedisStore
+from protocols.net.limit_table import NodeStore, NodeTable
+from protocols.net.limits import LimitStore
 from protocols.serve.listeners import adopt
 from protocols.serve.suite import serve_process
 
@@ -60,7 +65,29 @@ async def run_worker() -> int:
         os.close(ready_fd)
 
     _log.info("worker %d (pid %d) starting", plan["index"], os.getpid())
-    return await serve_process(config, listening, stop, lifecycle=bool(plan["lifecycle"]), ready=ready)
+    async with open_limits(config, NodeTable.adopt(int(plan["limits_fd"])), int(plan["index"])) as limits:
+        return await serve_process(config, listening, stop, lifecycle=bool(plan["lifecycle"]), ready=ready,
+                                   limits=limits)
+
+
+@contextlib.asynccontextmanager
+async def open_limits(config: Config, table: NodeTable, slot: int) -> AsyncIterator[LimitStore]:
+    """The node's limit table (made by the supervisor), behind Redis when `[redis] url` is set;
+    which one is in effect goes to this slot's status line, for /readyz."""
+    node = NodeStore(table, slot)
+    try:
+        if not config.redis.url:
+            table.set_status(slot, node.describe())
+            yield node
+            return
+        shared = RedisStore(config.redis, node, on_change=lambda text: table.set_status(slot, text))
+        await shared.start()
+        try:
+            yield shared
+        finally:
+            await shared.stop(config.epp.shutdown_grace)
+    finally:
+        table.close()
 
 
 def worker_command(flags: list[str]) -> list[str]:

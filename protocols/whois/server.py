@@ -15,7 +15,7 @@ import socket
 import time
 
 from protocols.config import Config, WhoisConfig
-from protocols.net.limits import IpLimits, LimitPolicy
+from protocols.net.limits import IpLimits, LimitPolicy, LimitStore
 from protocols.net.proxy_protocol import ProxyHeaderError, read_proxy_header
 from protocols.serve import metrics
 from protocols.whois import render
@@ -103,11 +103,12 @@ class WhoisAnswers:
 
 
 class WhoisServer:
-    def __init__(self, core: Core, config: Config) -> None:
+    def __init__(self, core: Core, config: Config, limits: LimitStore | None = None) -> None:
         self._settings: WhoisConfig = config.whois
         self._answers = WhoisAnswers(core, config)
         self._limits = IpLimits(LimitPolicy(self._settings.rate_per_second, self._settings.burst,
-                                            self._settings.max_connections_per_ip, self._settings.allowlist))
+                                            self._settings.max_connections_per_ip, self._settings.allowlist),
+                                store=limits, scope="whois")
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
@@ -146,10 +147,10 @@ class WhoisServer:
                 return await self._send(writer, render.refusal("server busy; try again later"))
             if self._settings.proxy_protocol:  # behind a proxy: the client is the one the PROXY header names
                 ip = (await read_proxy_header(reader, self._settings.read_timeout)).client_ip(ip) or ""
-            counted = self._limits.connect(ip)
+            counted = await self._limits.connect(ip)
             if not counted:
                 return await self._send(writer, render.refusal("too many connections from your address"))
-            wait = self._limits.take(ip)
+            wait = await self._limits.take(ip)
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 return await self._send(writer, render.refusal(f"query rate exceeded; try again in {seconds} s"))
@@ -206,7 +207,9 @@ class WhoisServer:
                 await writer.wait_closed()
 
 
-async def start_whois(config: Config, core: Core, sock: socket.socket | None = None) -> WhoisServer:
-    server = WhoisServer(core, config)
+async def start_whois(config: Config, core: Core, sock: socket.socket | None = None,
+                      limits: LimitStore | None = None) -> WhoisServer:
+    """`limits`: where the per-IP counts live (default: this process)."""
+    server = WhoisServer(core, config, limits)
     await server.start(sock)
     return server

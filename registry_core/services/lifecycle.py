@@ -45,7 +45,7 @@ async def run_lifecycle(core: Core, now: datetime | None = None, batch: int = 50
     group is retried one domain at a time) and `concurrency` groups run at once."""
     at = now or core.db.clock.now()
     shifted = Database(core.db.pool, FixedClock(at), tld_cache=core.db.tld_cache)  # same database, same cache
-    runner = _Pass(Core(shifted, core.settings), at, batch, concurrency, group)
+    runner = _Pass(Core(shifted, core.settings, core.passwords), at, batch, concurrency, group)
     approved, skipped = await transfers.approve_due_transfers_counted(runner.core, batch)
     runner.counts.update(transfers_approved=approved, skipped=skipped)
     for candidates in (repo.fetch_expiry_candidates, repo.fetch_rgp_candidates):

@@ -64,7 +64,10 @@ def test_environment_overrides_win_over_the_file() -> None:
 @pytest.mark.parametrize(("name", "value", "complaint"), [
     ("REGISTRY_EPP_PROT", "700", "unknown key"), ("REGISTRY_EPP_PORT", "seven", "epp.port"),
     ("REGISTRY_WHOIS_PROXY_PROTOCOL", "maybe", "whois.proxy_protocol"),
-    ("REGISTRY_EPP_COMMAND_RATE_ACTION", "drop", "epp.command_rate_action")])
+    ("REGISTRY_EPP_COMMAND_RATE_ACTION", "drop", "epp.command_rate_action"),
+    ("REGISTRY_REDIS_URL", "http://limits.internal:6379", "redis.url"),
+    ("REGISTRY_REDIS_LEASE_TTL", "1", "redis.lease_ttl"),
+    ("REGISTRY_REDIS_COMMAND_TIMEOUT", "0", "redis.command_timeout")])
 def test_a_bad_override_is_refused_by_name(name: str, value: str, complaint: str) -> None:
     with pytest.raises(ConfigError, match=complaint):
         load_config(EXAMPLE, environ={name: value})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from protocols.net.limits import IpLimits, LimitPolicy, client_key
+from protocols.net.limits import IpLimits, LimitPolicy, ProcessStore, client_key
 from tests.rdap.conftest import running_rdap
 from tests.rdap.rfc9083 import check_error
 
@@ -23,52 +23,53 @@ def limits(rate: float = 1.0, burst: int = 2, cap: int = 2, allow: tuple[str, ..
     return IpLimits(LimitPolicy(rate, burst, cap, allow), clock=clock), clock
 
 
-def test_bucket_allows_a_burst_then_refills_at_the_rate():
+async def test_bucket_allows_a_burst_then_refills_at_the_rate():
     lim, clock = limits(rate=2.0, burst=3)
-    assert [lim.take("192.0.2.1") for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert lim.take("192.0.2.1") == 0.5
-    assert lim.take("192.0.2.2") == 0.0  # another client has its own bucket
+    assert [await lim.take("192.0.2.1") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert await lim.take("192.0.2.1") == 0.5
+    assert await lim.take("192.0.2.2") == 0.0  # another client has its own bucket
     clock.now += 0.5
-    assert lim.take("192.0.2.1") == 0.0
+    assert await lim.take("192.0.2.1") == 0.0
     clock.now += 100
-    assert [lim.take("192.0.2.1") for _ in range(4)][-1] > 0  # refilled to the burst, not beyond
+    assert [await lim.take("192.0.2.1") for _ in range(4)][-1] > 0  # refilled to the burst, not beyond
 
 
-def test_connection_cap_counts_and_releases():
+async def test_connection_cap_counts_and_releases():
     lim, _ = limits(cap=2)
-    assert lim.connect("192.0.2.1") and lim.connect("192.0.2.1")
-    assert not lim.connect("192.0.2.1")
+    assert await lim.connect("192.0.2.1") and await lim.connect("192.0.2.1")
+    assert not await lim.connect("192.0.2.1")
     lim.disconnect("192.0.2.1")
-    assert lim.connect("192.0.2.1")
+    assert await lim.connect("192.0.2.1")
 
 
-def test_ipv6_clients_are_counted_per_64_and_mapped_ipv4_as_ipv4():
+async def test_ipv6_clients_are_counted_per_64_and_mapped_ipv4_as_ipv4():
     assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:bbbb::2") == "2001:db8:1:2::/64"
     assert client_key("::ffff:192.0.2.7") == "192.0.2.7"
     lim, _ = limits(cap=1)
-    assert lim.connect("2001:db8:1:2::1") and not lim.connect("2001:db8:1:2::99")
+    assert await lim.connect("2001:db8:1:2::1") and not await lim.connect("2001:db8:1:2::99")
 
 
-def test_allowlisted_networks_bypass_both_limits():
+async def test_allowlisted_networks_bypass_both_limits():
     lim, _ = limits(rate=1.0, burst=1, cap=1, allow=("10.0.0.0/8", "2001:db8::/32"))
-    assert all(lim.take("10.1.2.3") == 0.0 for _ in range(10))
-    assert all(lim.connect("2001:db8::5") for _ in range(10))
-    assert lim.take("192.0.2.1") == 0.0 and lim.take("192.0.2.1") > 0
+    assert all([await lim.take("10.1.2.3") == 0.0 for _ in range(10)])
+    assert all([await lim.connect("2001:db8::5") for _ in range(10)])
+    assert await lim.take("192.0.2.1") == 0.0 and await lim.take("192.0.2.1") > 0
 
 
-def test_zero_switches_a_limit_off():
+async def test_zero_switches_a_limit_off():
     lim, _ = limits(rate=0.0, cap=0)
-    assert all(lim.take("192.0.2.1") == 0.0 and lim.connect("192.0.2.1") for _ in range(100))
+    assert all([await lim.take("192.0.2.1") == 0.0 and await lim.connect("192.0.2.1") for _ in range(100)])
 
 
-def test_idle_clients_are_forgotten_when_too_many_are_tracked():
+async def test_idle_clients_are_forgotten_when_too_many_are_tracked():
     clock = Clock()
-    lim = IpLimits(LimitPolicy(10.0, 1, 0), clock=clock, max_tracked=10)
+    store = ProcessStore(clock=clock, max_tracked=10)
+    lim = IpLimits(LimitPolicy(10.0, 1, 0), store=store)
     for i in range(10):
-        lim.take(f"192.0.2.{i}")
+        await lim.take(f"192.0.2.{i}")
     clock.now += 60
-    lim.take("198.51.100.1")
-    assert len(lim._clients) == 1
+    await lim.take("198.51.100.1")
+    assert len(store.buckets) == 1
 
 
 async def test_excess_requests_get_429_with_retry_after(core):

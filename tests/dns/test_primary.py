@@ -1,0 +1,112 @@
+"""The primary as `registry serve` runs it: one signed zone per TLD in the database, TSIG keys
+generated into var/, UPDATEs kept in the journal across a restart (the initial zone file
+never overrides them), and a clear warning instead of a crash when knotd is missing or
+cannot start."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from pathlib import Path
+
+import dns.asyncquery
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import dns.tsig
+import dns.update
+import pytest
+
+from protocols.config import Config, config_from_mapping
+from protocols.dns.knot import KnotError, KnotServer
+from protocols.dns.primary import primary_zones, publisher_key, start_primary, stop_primary
+from registry_core.context import Core
+from tests.dns.conftest import keyring, program
+from tests.dns.queries import ask, validated
+from tests.dns.servers import free_port
+
+
+def dns_config(var: Path, **dns: object) -> Config:
+    return config_from_mapping({"paths": {"var": str(var)}, "dns": {
+        "enabled": True, "port": free_port(), "zsk_lifetime": 0, **dns}})
+
+
+async def add_delegation(config: Config, child: str) -> int:
+    """An UPDATE as the publisher sends it, with the key file `registry serve` generated."""
+    key = publisher_key(config)
+    update = dns.update.UpdateMessage("example.", keyring=keyring(key), keyname=key.name,
+                                      keyalgorithm=dns.tsig.HMAC_SHA256)
+    update.add(child, 3600, "NS", "ns1.elsewhere.net.")
+    reply = await dns.asyncquery.tcp(update, "127.0.0.1", port=config.dns.port, timeout=5.0)
+    return int(reply.rcode())
+
+
+async def delegated(config: Config, child: str) -> bool:
+    reply = await ask(config.dns.port, child, dns.rdatatype.NS)
+    return bool(reply.get_rrset(reply.authority, dns.name.from_text(child), dns.rdataclass.IN, dns.rdatatype.NS))
+
+
+async def test_every_tld_is_served_signed_and_updates_survive_a_restart(core: Core, tmp_path: Path) -> None:
+    program("knotd")
+    config = dns_config(tmp_path / "var")
+    zones = await primary_zones(config, core)
+    assert set(zones) == {"example.", "strict.", "thin."}
+    primary = await start_primary(config, zones)
+    assert primary is not None
+    try:
+        for zone in zones:
+            await validated(config.dns.port, zone, dns.rdatatype.SOA)
+        assert await add_delegation(config, "kept.example.") == dns.rcode.NOERROR
+        serial = await primary.zone_serial("example.")
+    finally:
+        await stop_primary(primary, config)
+    assert (tmp_path / "var" / "dns" / "knot" / "zones" / "example.zone").read_text().count("IN NS") == 2
+    again = await start_primary(config, zones)
+    assert again is not None
+    try:
+        assert await delegated(config, "kept.example.")  # from the journal: the zone file has SOA and NS only
+        assert await again.zone_serial("example.") == serial
+        await validated(config.dns.port, "example.", dns.rdatatype.SOA)
+    finally:
+        await stop_primary(again, config)
+    assert again.process is None
+
+
+async def test_without_knotd_serve_warns_and_runs_the_rest(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = dns_config(tmp_path, knotd=str(tmp_path / "no-such-knotd"))
+    with caplog.at_level(logging.WARNING, logger="registry.dns"):
+        assert await start_primary(config, ("example.",)) is None
+    assert "not found (Debian package knot" in caplog.text
+
+
+async def test_a_knot_that_cannot_bind_is_reported_not_fatal(tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    program("knotd")
+    config = dns_config(tmp_path)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", config.dns.port))
+        with caplog.at_level(logging.ERROR, logger="registry.dns"):
+            assert await start_primary(config, ("example.",)) is None
+    assert "cannot bind address" in caplog.text
+
+
+async def test_with_dns_off_nothing_starts(core: Core, tmp_path: Path) -> None:
+    config = config_from_mapping({"paths": {"var": str(tmp_path)}})
+    assert await primary_zones(config, core) == ()
+    assert await start_primary(config, ("example.",)) is None
+    assert not (tmp_path / "dns").exists()
+
+
+async def test_a_knotd_left_running_is_named_not_fought(tmp_path: Path) -> None:
+    program("knotd")
+    config = dns_config(tmp_path)
+    first = await start_primary(config, ("example.",))
+    assert first is not None
+    try:
+        second = KnotServer(first.settings, first.nameservers, programs=first.programs)
+        with pytest.raises(KnotError, match=r"knotd \(pid \d+\) from an earlier run still serves"):
+            await second.start()
+        assert await first.zone_serial("example.") is not None  # its control socket is untouched
+    finally:
+        await stop_primary(first, config)
