@@ -109,10 +109,11 @@ class Publisher:
 
     async def _lead(self) -> None:
         """Hold a dedicated session (advisory locks, LISTEN) and publish until stopping. The
-        pool resets the session when it is given back: the locks and the LISTEN end with it."""
+        session is closed, never handed back to the pool (which does not reset sessions):
+        the locks and the LISTEN end with it, even when this task is cancelled."""
         async with self.core.db.pool.acquire() as session:
-            await session.add_listener(CHANNEL, self._heard)
             try:
+                await session.add_listener(CHANNEL, self._heard)
                 while not self.stopping:
                     await self._take_leads(session)
                     for tld in sorted(self.led):
@@ -120,8 +121,7 @@ class Publisher:
                     await self._sleep()
             finally:
                 self.led.clear()
-                with contextlib.suppress(Exception):
-                    await session.remove_listener(CHANNEL, self._heard)
+                session.terminate()
 
     async def _take_leads(self, session: Any) -> None:
         for tld in [t.name for t in await list_tlds(self.core)]:

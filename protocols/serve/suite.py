@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from protocols.config import Config
+from protocols.dns.publishing import start_publisher
 from protocols.epp.server import EppServer
 from protocols.net.limits import LimitStore
 from protocols.serve.metrics import LifecycleWatch, Sampler
@@ -76,10 +77,13 @@ async def serve_process(config: Config, listening: Listening | None, stop: async
     async with open_cores(config) as (core, read_core):
         servers = await start_servers(config, core, listening, read_core=read_core, limits=limits)
         jobs = _jobs(config, (core, read_core), servers, lifecycle)
+        publisher = await start_publisher(config, core) if lifecycle else None  # one worker is enough
         if ready is not None:
             ready([label for label, _server in servers])
         await stop.wait()
         _log.info("stopping: draining sessions")
+        if publisher is not None:
+            await publisher.stop(config.epp.shutdown_grace)
         for job in jobs:
             job.cancel()
         for job in jobs:

@@ -4,6 +4,7 @@ rest of the queue keeps flowing; leadership of a TLD is held by one session at a
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import socket
 
@@ -34,10 +35,22 @@ async def test_an_unreachable_primary_parks_each_owner_with_the_error(core):
     assert status["serial"] == 0  # nothing was published
 
 
-async def test_one_session_leads_a_tld(core):
+async def test_one_session_leads_a_tld_and_a_stopped_publisher_lets_go(core):
     async with core.db.pool.acquire() as first, core.db.pool.acquire() as second:
         assert await dns_publication.try_lead(first, "example")
         assert not await dns_publication.try_lead(second, "example")
         assert await dns_publication.try_lead(second, "strict")
-    async with core.db.pool.acquire() as third:  # the sessions were reset on release: free again
-        assert await dns_publication.try_lead(third, "example")
+        first.terminate()
+        second.terminate()
+    publisher = Publisher(core, Rfc2136Writer("127.0.0.1", closed_port(), KEY), FAST)
+    await publisher.start()
+    try:
+        async with core.db.pool.acquire() as other:
+            await asyncio.sleep(0.5)
+            assert publisher.led == {"example", "strict", "thin"}
+            assert not await dns_publication.try_lead(other, "example")
+            await publisher.stop(5.0)
+            assert await dns_publication.try_lead(other, "example")  # its session is gone with its locks
+            other.terminate()
+    finally:
+        await publisher.stop(5.0)

@@ -1,0 +1,186 @@
+"""The publisher end to end: EPP commands over TLS change the registry, the publisher (its
+leader loop, LISTEN and RFC 2136 UPDATEs with the publisher's TSIG key) sends the
+difference to a real Knot primary, which signs it and NOTIFYs real NSD and BIND
+secondaries. Each test asks the servers what they answer, never the publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import dns.asyncquery
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdataclass
+import dns.rdatatype
+import pytest
+
+from protocols.dns.publisher import Publisher, PublisherSettings
+from protocols.dns.rfc2136 import Rfc2136Writer, TsigCredentials
+from protocols.epp.client.elements import DsData
+from protocols.epp.client.extensions import secdns_create
+from registry_core.services import dns_publication, dns_zone
+from tests.conftest import fetch
+from tests.dns.conftest import Servers
+from tests.dns.servers import wait_for_serial
+from tests.epp.conftest import Clients
+
+pytest_plugins = ["tests.epp.conftest"]  # EPP over TLS: dev_certs, epp_server, registry, clients
+DEADLINE = 10.0  # seconds: commit to answer, NOTIFY and IXFR included (loopback takes far less)
+FAST = PublisherSettings(poll_interval=0.5, batch_wait=0.01, attempts=2, backoff=0.05)
+DS = DsData(4242, 13, 2, "AB" * 32)
+
+
+def writer(servers: Servers) -> Rfc2136Writer:
+    key = servers.settings.update_key
+    return Rfc2136Writer("127.0.0.1", servers.settings.port, TsigCredentials(key.name, key.secret, key.algorithm))
+
+
+@pytest.fixture
+async def publisher(registry: Any, servers: Servers) -> AsyncIterator[Publisher]:
+    running = Publisher(registry, writer(servers), FAST)
+    await running.start()
+    yield running
+    await running.stop(5.0)
+
+
+async def ask(port: int, name: str, rdtype: dns.rdatatype.RdataType) -> dns.message.Message:
+    return await dns.asyncquery.tcp(dns.message.make_query(name, rdtype), "127.0.0.1", port=port, timeout=3.0)
+
+
+async def ns_set(port: int, name: str) -> set[str] | None:
+    """The NS targets the server refers to for `name` (None: NXDOMAIN)."""
+    reply = await ask(port, name, dns.rdatatype.NS)
+    if reply.rcode() == dns.rcode.NXDOMAIN:
+        return None
+    owner = dns.name.from_text(name)
+    found = [r for r in reply.authority + reply.answer if r.name == owner and r.rdtype == dns.rdatatype.NS]
+    return {rd.target.to_text() for r in found for rd in r}
+
+
+async def addresses(port: int, name: str) -> set[str]:
+    """The glue a referral to `name`'s parent carries for it (additional section)."""
+    reply = await ask(port, name, dns.rdatatype.A)
+    owner = dns.name.from_text(name)
+    return {rd.address for r in reply.additional + reply.answer if r.name == owner for rd in r}
+
+
+async def until(check: Callable[[], Awaitable[Any]], expected: Any, seconds: float = DEADLINE) -> None:
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last == expected:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"after {seconds} s still {last!r}, wanted {expected!r}")
+
+
+async def everywhere(servers: Servers, check: Callable[[int], Awaitable[Any]], expected: Any) -> None:
+    """Knot answers `expected` within the deadline, then NSD and BIND at Knot's serial."""
+    await until(lambda: check(servers.settings.port), expected)
+    serial = await servers.knot.zone_serial("example.")
+    assert serial is not None
+    for secondary in (servers.nsd, servers.bind):
+        await wait_for_serial(secondary.port, "example.", serial, DEADLINE)
+        assert await check(secondary.port) == expected, f"{secondary.name} disagrees"
+
+
+async def ok(response: Any) -> None:
+    assert response.code in (1000, 1001), response.raw
+
+
+async def test_create_update_hold_and_delete_reach_every_server(clients: Clients, servers: Servers,
+                                                                publisher: Publisher) -> None:
+    epp = await clients.login()
+    await ok(await epp.host_create("ns1.hoster.net"))
+    await ok(await epp.host_create("ns2.hoster.net"))
+    await ok(await epp.domain_create("life.example", nameservers=["ns1.hoster.net"],
+                                     extensions=[secdns_create([DS])]))
+    await everywhere(servers, lambda port: ns_set(port, "life.example."), {"ns1.hoster.net."})
+    reply = await ask(servers.settings.port, "life.example.", dns.rdatatype.DS)
+    assert [rd.to_text() for r in reply.answer for rd in r] == ["4242 13 2 " + "ab" * 32]
+    await ok(await epp.domain_update("life.example", add_ns=["ns2.hoster.net"], rem_ns=["ns1.hoster.net"]))
+    await everywhere(servers, lambda port: ns_set(port, "life.example."), {"ns2.hoster.net."})
+    await ok(await epp.domain_update("life.example", add_status=["clientHold"]))
+    await everywhere(servers, lambda port: ns_set(port, "life.example."), None)
+    await ok(await epp.domain_update("life.example", rem_status=["clientHold"]))
+    await everywhere(servers, lambda port: ns_set(port, "life.example."), {"ns2.hoster.net."})
+    await ok(await epp.domain_delete("life.example"))  # inside the add grace period: gone at once
+    await everywhere(servers, lambda port: ns_set(port, "life.example."), None)
+
+
+async def test_glue_follows_the_host_address(clients: Clients, servers: Servers, publisher: Publisher) -> None:
+    epp = await clients.login()
+    await ok(await epp.host_create("ns.outside.net"))
+    await ok(await epp.domain_create("glue.example", nameservers=["ns.outside.net"]))
+    await ok(await epp.host_create("ns1.glue.example", addresses=["192.0.2.10"]))
+    await ok(await epp.host_create("spare.glue.example", addresses=["192.0.2.99"]))  # never used: no glue
+    await ok(await epp.domain_update("glue.example", add_ns=["ns1.glue.example"]))
+    await everywhere(servers, lambda port: addresses(port, "ns1.glue.example."), {"192.0.2.10"})
+    await ok(await epp.host_update("ns1.glue.example", add_addrs=["192.0.2.11"], rem_addrs=["192.0.2.10"]))
+    await everywhere(servers, lambda port: addresses(port, "ns1.glue.example."), {"192.0.2.11"})
+    assert await addresses(servers.settings.port, "spare.glue.example.") == set()
+    await ok(await epp.domain_update("glue.example", rem_ns=["ns1.glue.example"]))  # unused again: glue goes
+    await everywhere(servers, lambda port: addresses(port, "ns1.glue.example."), set())
+
+
+async def test_a_publisher_killed_between_sending_and_recording_loses_nothing(
+        clients: Clients, servers: Servers, registry: Any) -> None:
+    sent = asyncio.Event()
+
+    class KilledAfterSending(Rfc2136Writer):  # the real writer; the process "dies" right after it
+        async def apply(self, tld: str, changes: Any) -> None:
+            await super().apply(tld, changes)
+            sent.set()
+            await asyncio.Event().wait()  # never records: the task is cancelled here
+
+    key = servers.settings.update_key
+    doomed = Publisher(registry, KilledAfterSending("127.0.0.1", servers.settings.port,
+                                                    TsigCredentials(key.name, key.secret)), FAST)
+    await doomed.start()
+    epp = await clients.login()
+    await ok(await epp.host_create("ns.crash.net"))
+    await ok(await epp.domain_create("crash.example", nameservers=["ns.crash.net"]))
+    await asyncio.wait_for(sent.wait(), DEADLINE)
+    assert doomed.task is not None
+    doomed.task.cancel()  # killed: the change rows are still there
+    await ok(await epp.domain_create("later.example", nameservers=["ns.crash.net"]))  # while nobody publishes
+    assert {r["owner"] for r in await fetch(registry, "SELECT owner FROM dns_change")} == {
+        "crash.example", "later.example"}
+    successor = Publisher(registry, writer(servers), FAST)
+    await successor.start()
+    try:
+        await everywhere(servers, lambda port: ns_set(port, "later.example."), {"ns.crash.net."})
+        assert await ns_set(servers.settings.port, "crash.example.") == {"ns.crash.net."}
+        await until(lambda: fetch(registry, "SELECT owner FROM dns_change"), [])
+    finally:
+        await successor.stop(5.0)
+
+
+async def test_the_guard_refuses_a_mass_delete_until_the_operator_accepts_it(
+        clients: Clients, servers: Servers, publisher: Publisher, registry: Any) -> None:
+    await dns_zone.configure_zone(registry, "example", {"delete_floor": "1", "max_delete_share": "0.5"})
+    epp = await clients.login()
+    await ok(await epp.host_create("ns.mass.net"))
+    names = [f"mass{i}.example" for i in range(4)]
+    for name in names:
+        await ok(await epp.domain_create(name, nameservers=["ns.mass.net"]))
+    await everywhere(servers, lambda port: ns_set(port, "mass3.example."), {"ns.mass.net."})
+    await until(lambda: fetch(registry, "SELECT owner FROM dns_change"), [])
+    await dns_publication.set_paused(registry, "example", True)
+    for name in names[:3]:
+        await ok(await epp.domain_update(name, add_status=["clientHold"]))
+    await dns_publication.set_paused(registry, "example", False)
+    await until(lambda: _guard(registry), True)
+    assert await ns_set(servers.settings.port, "mass0.example.") == {"ns.mass.net."}  # refused: still served
+    await dns_publication.set_paused(registry, "example", False, accept_deletes=True)
+    await everywhere(servers, lambda port: ns_set(port, "mass0.example."), None)
+    assert await ns_set(servers.settings.port, "mass3.example.") == {"ns.mass.net."}
+
+
+async def _guard(core: Any) -> bool:
+    return bool((await dns_publication.zone_status(core, "example"))["guard_tripped"])
