@@ -3,6 +3,9 @@
     registry dns status TLD                    pending changes, serial, pause, guard, parked owners
     registry dns set TLD [KEY=VALUE...]        apex settings (without KEY=VALUE: show them)
     registry dns publish TLD [--parked]        re-publish every owner (or retry the parked ones)
+    registry dns publish TLD --zonefile        a full render to Knot's zone file, then zone-reload
+    registry dns ds TLD                        the DS records to submit to the root zone
+    registry dns reconcile TLD [--fix]         what Knot serves against what it should (AXFR)
     registry dns export TLD --czds FILE        the zone in ICANN CZDS format (- for standard output)
     registry dns pause TLD                     stop publishing the TLD (changes keep queueing)
     registry dns resume TLD [--accept-deletes] publish again; let a batch the delete guard held through
@@ -58,10 +61,60 @@ async def cmd_publish(config: Config, args: argparse.Namespace) -> int:
     from registry_core.services import dns_publication
 
     async with open_core(config) as core:
+        if args.zonefile:
+            return await _render(config, core, args)
         await dns_publication.request_full_publication(core, args.tld, parked=args.parked)
     what = "parked owners" if args.parked else "every owner"
     print(f"{args.tld}: {what} queued for publication; the running publisher sends them")
     return 0
+
+
+async def _render(config: Config, core: Any, args: argparse.Namespace) -> int:
+    from protocols.dns.knot import KnotError
+    from protocols.dns.publishing import knot_control, zonefile_writer
+    from protocols.dns.zonefile import ZoneFileError
+
+    try:
+        writer = zonefile_writer(config, core, await knot_control(config, core))
+        report = await writer.publish(args.tld, accept_deletes=args.accept_deletes)
+    except (KnotError, ZoneFileError) as exc:
+        print(f"registry: {exc}", file=sys.stderr)
+        return 1
+    check = "checked by kzonecheck" if report.checked else "kzonecheck not installed, not checked"
+    print(f"{args.tld}: {report.delegations} delegations rendered to {report.path} (serial {report.serial}, "
+          f"{check}); Knot reloaded it")
+    return 0
+
+
+async def cmd_ds(config: Config, args: argparse.Namespace) -> int:
+    from protocols.dns.publishing import knot_control
+    from protocols.serve.runtime import open_core
+
+    async with open_core(config) as core:
+        knot = await knot_control(config, core)
+    for line in await knot.ds_records(args.tld):
+        print(line)
+    return 0
+
+
+async def cmd_reconcile(config: Config, args: argparse.Namespace) -> int:
+    from protocols.dns.publishing import knot_control
+    from protocols.dns.reconcile import reconcile
+    from protocols.serve.runtime import open_core
+
+    async with open_core(config) as core:
+        knot = await knot_control(config, core)
+        changes = await reconcile(core, args.tld, config.dns.host, config.dns.port, knot.settings.transfer_key,
+                                  apex_nameservers=config.dns.nameservers, fix=args.fix)
+    for change in changes:
+        print(f"{change.owner}\tserved {_brief(change.before)}\twanted {_brief(change.after)}")
+    verdict = "queued for publication" if args.fix else "run with --fix to correct them"
+    print(f"{args.tld}: {len(changes)} owners differ" + (f"; {verdict}" if changes else ""), file=sys.stderr)
+    return 1 if changes and not args.fix else 0
+
+
+def _brief(rrsets: tuple[RRset, ...]) -> str:
+    return "; ".join(f"{r.type} {' '.join(r.rdata)}" for r in rrsets) or "nothing"
 
 
 async def cmd_pause(config: Config, args: argparse.Namespace) -> int:
@@ -80,21 +133,15 @@ async def cmd_export(config: Config, args: argparse.Namespace) -> int:
 
     async with open_core(config) as core:
         if args.czds == "-":
-            await export_czds(core, args.tld, sys.stdout, _apex_nameservers(config))
+            await export_czds(core, args.tld, sys.stdout, config.dns.nameservers)
             return 0
         path = Path(args.czds)
         temporary = path.with_name(path.name + ".part")
         with temporary.open("w", encoding="ascii", buffering=1 << 20) as out:
-            delegations = await export_czds(core, args.tld, out, _apex_nameservers(config))
+            delegations = await export_czds(core, args.tld, out, config.dns.nameservers)
         os.replace(temporary, path)
     print(f"{args.tld}: {delegations} delegations written to {path}", file=sys.stderr)
     return 0
-
-
-def _apex_nameservers(config: Config) -> tuple[str, ...]:
-    """The primary's start-up apex NS set ([dns] nameservers), for a TLD without its own."""
-    dns = getattr(config, "dns", None)
-    return tuple(getattr(dns, "nameservers", ()))
 
 
 async def export_czds(core: Any, tld: str, out: IO[str], apex_nameservers: tuple[str, ...]) -> int:
@@ -120,7 +167,9 @@ def add_parser(sub: Any) -> None:
                 "publish": (cmd_publish, "queue every owner (or the parked ones) for publication"),
                 "pause": (cmd_pause, "stop publishing a TLD"), "resume": (cmd_pause, "publish a TLD again"),
                 "set": (cmd_set, "apex settings of a TLD zone (KEY=VALUE...)"),
-                "export": (cmd_export, "export a zone")}
+                "export": (cmd_export, "export a zone"),
+                "ds": (cmd_ds, "the DS records of a TLD's KSK, for the root zone (keymgr)"),
+                "reconcile": (cmd_reconcile, "compare what Knot serves with what the registry says")}
     parsers = {}
     for name, (handler, text) in commands.items():
         parsers[name] = dns_sub.add_parser(name, help=text)
@@ -128,6 +177,11 @@ def add_parser(sub: Any) -> None:
         parsers[name].set_defaults(handler=handler)
     parsers["set"].add_argument("settings", nargs="*", type=setting, metavar="KEY=VALUE")
     parsers["publish"].add_argument("--parked", action="store_true", help="retry the parked owners only")
+    parsers["publish"].add_argument("--zonefile", action="store_true",
+                                    help="a full render to Knot's zone file and zone-reload (bootstrap, recovery)")
+    parsers["publish"].add_argument("--accept-deletes", action="store_true",
+                                    help="with --zonefile: render even if the delete guard refuses")
+    parsers["reconcile"].add_argument("--fix", action="store_true", help="queue the corrections for publication")
     parsers["resume"].add_argument("--accept-deletes", action="store_true",
                                    help="let the batch the delete guard refused through once")
     parsers["export"].add_argument("--czds", required=True, metavar="FILE",

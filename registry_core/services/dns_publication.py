@@ -17,7 +17,7 @@ from registry_core.db.repo import dns_changes, dns_zone, tlds
 from registry_core.db.repo import dns_publication as repo
 from registry_core.db.tx import Tx
 from registry_core.errors import ObjectNotFound
-from registry_core.model.zone import ZoneSettings, desired_rrsets, fqdn
+from registry_core.model.zone import RRset, ZoneSettings, desired_rrsets, fqdn, relative
 from registry_core.model.zone_diff import DeleteGuard, OwnerChange, diff_owners, guard_refusal
 from registry_core.services.tlds import tld_name
 
@@ -133,6 +133,17 @@ async def request_full_publication(core: Core, tld: str, *, parked: bool = False
             await repo.unpark_owners(tx.conn, name, tx.now)
         else:
             await dns_changes.mark_full_publication(tx.conn, name)
+    await core.db.transaction(run)
+
+
+async def adopt_served(core: Core, tld: str, served: dict[str, tuple[RRset, ...]]) -> None:
+    """Reconciliation: what the primary serves at these owners (absolute names; an empty
+    tuple for nothing) becomes the published state, and the owners are marked changed, so
+    the publisher sends exactly the correction."""
+    async def run(tx: Tx) -> None:
+        name = await _require_tld(tx, tld)
+        await repo.replace_published(tx.conn, name, served, tx.now)
+        await dns_changes.record_dns_changes(tx.conn, tx.now, owners=[(name, relative(o)) for o in served])
     await core.db.transaction(run)
 
 

@@ -60,7 +60,7 @@ def parse_setting(key: str, text: str) -> Any:
     if key in _LISTS:
         items = [t.strip() for t in text.split(",") if t.strip()]
         parse = _host_name if key == "nameservers" else _address
-        return [parse(key, item) for item in items]
+        return sorted({parse(key, item) for item in items})
     if key == "max_delete_share":
         try:
             share = float(text)

@@ -77,6 +77,16 @@ async def record_publication(conn: Any, tld: str, changes: Iterable[OwnerChange]
            RETURNING serial""", tld, now))
 
 
+async def replace_published(conn: Any, tld: str, observed: dict[str, tuple[RRset, ...]], now: datetime) -> None:
+    """Take what the primary was seen to serve at these owners as the published state."""
+    owners = [relative(o) for o in observed]
+    await conn.execute("DELETE FROM dns_published WHERE tld = $1 AND owner = ANY($2::text[])", tld, owners)
+    await conn.executemany("""INSERT INTO dns_published (tld, owner, rrsets, delegated, published_at)
+                              VALUES ($1, $2, $3::jsonb, $4, $5)""",
+                           [(tld, relative(o), _encode(r), any(x.type == "NS" for x in r) and relative(o) != tld, now)
+                            for o, r in observed.items() if r])
+
+
 async def delete_drained(conn: Any, tld: str, drained: list[tuple[str, int]]) -> None:
     await conn.execute("""DELETE FROM dns_change c USING unnest($2::text[], $3::bigint[]) AS x(owner, seq)
                           WHERE c.tld = $1 AND c.owner = x.owner AND c.seq = x.seq""",
