@@ -105,7 +105,7 @@ async def cmd_reconcile(config: Config, args: argparse.Namespace) -> int:
     async with open_core(config) as core:
         knot = await knot_control(config, core)
         changes = await reconcile(core, args.tld, config.dns.host, config.dns.port, knot.settings.transfer_key,
-                                  apex_nameservers=config.dns.nameservers, fix=args.fix)
+                                  fix=args.fix)
     for change in changes:
         print(f"{change.owner}\tserved {_brief(change.before)}\twanted {_brief(change.after)}")
     verdict = "queued for publication" if args.fix else "run with --fix to correct them"

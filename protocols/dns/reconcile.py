@@ -45,21 +45,24 @@ def transfer(host: str, port: int, tld: str, key: TsigKey, timeout: float = 30.0
                              relativize=False)
 
 
-async def desired_records(core: Core, tld: str, apex_nameservers: tuple[str, ...]) -> Records:
+async def desired_records(core: Core, tld: str) -> Records:
     found: Records = {}
 
     async def sink(rrsets: tuple[RRset, ...]) -> None:
         if rrsets[0].type != "SOA":
             found[rrsets[0].owner] = found.get(rrsets[0].owner, ()) + rrsets
-    await dns_zone.stream_zone(core, tld, sink, apex_nameservers=apex_nameservers)
+    await dns_zone.stream_zone(core, tld, sink)
     return {owner: tuple(sorted(rrsets)) for owner, rrsets in found.items()}
 
 
-async def reconcile(core: Core, tld: str, host: str, port: int, key: TsigKey, *, apex_nameservers: tuple[str, ...],
+async def reconcile(core: Core, tld: str, host: str, port: int, key: TsigKey, *,
                     fix: bool = False) -> list[OwnerChange]:
-    """The changes the primary needs to hold what the registry says (served -> desired)."""
+    """The changes the primary needs to hold what the registry says (served -> desired). The
+    apex NS set counts only when the TLD's settings manage it."""
     served = served_records(await asyncio.to_thread(transfer, host, port, tld, key))
-    desired = await desired_records(core, tld, apex_nameservers)
+    desired = await desired_records(core, tld)
+    if fqdn(tld) not in desired:
+        served.pop(fqdn(tld), None)
     changes = diff_owners(served, desired, set(served) | set(desired))
     if fix and changes:
         await dns_publication.adopt_served(core, tld, {c.owner: served.get(c.owner, ()) for c in changes})

@@ -3,7 +3,8 @@ this process's event loop (on the listening sockets the supervisor hands down), 
 periodic jobs, wait for the stop signal, drain, stop in reverse order.
 
 `registry serve` runs a supervisor (protocols.serve.supervisor) that starts N of these processes;
-one of them also runs the lifecycle runner (it is safe to run twice, but once is enough)."""
+one of them also runs the lifecycle runner and, with [dns] enabled, the DNS publisher (both
+are safe to run twice, but once is enough)."""
 
 from __future__ import annotations
 
