@@ -27,7 +27,6 @@ from typing import Any, Protocol
 from prometheus_client import Counter
 
 from registry_core.context import Core
-from registry_core.db.repo.dns_changes import CHANNEL
 from registry_core.model.zone import relative
 from registry_core.model.zone_diff import OwnerChange
 from registry_core.services import dns_publication as publication
@@ -108,20 +107,16 @@ class Publisher:
         self.wake.set()
 
     async def _lead(self) -> None:
-        """Hold a dedicated session (advisory locks, LISTEN) and publish until stopping. The
-        session is closed, never handed back to the pool (which does not reset sessions):
-        the locks and the LISTEN end with it, even when this task is cancelled."""
-        async with self.core.db.pool.acquire() as session:
-            try:
-                await session.add_listener(CHANNEL, self._heard)
+        """Lead and publish on a dedicated session until stopping; leadership ends with it."""
+        try:
+            async with publication.leader_session(self.core, self._heard) as session:
                 while not self.stopping:
                     await self._take_leads(session)
                     for tld in sorted(self.led):
                         await self.publish_pending(tld)
                     await self._sleep()
-            finally:
-                self.led.clear()
-                session.terminate()
+        finally:
+            self.led.clear()
 
     async def _take_leads(self, session: Any) -> None:
         for tld in [t.name for t in await list_tlds(self.core)]:

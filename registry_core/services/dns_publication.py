@@ -9,12 +9,15 @@ owner is published again with the newer state: nothing is lost, at worst sent tw
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import dns_changes, dns_zone, tlds
 from registry_core.db.repo import dns_publication as repo
+from registry_core.db.repo.dns_changes import CHANNEL
 from registry_core.db.tx import Tx
 from registry_core.errors import ObjectNotFound
 from registry_core.model.zone import RRset, ZoneSettings, desired_rrsets, fqdn, relative
@@ -58,6 +61,20 @@ async def _guard(tx: Tx, tld: str, settings: ZoneSettings, changes: list[OwnerCh
                 and any(r.type == "NS" for r in c.after) and fqdn(c.owner) != fqdn(tld))
     return guard_refusal(DeleteGuard(settings.max_delete_share, settings.delete_floor), published, removed,
                          published - removed + added)
+
+
+@contextlib.asynccontextmanager
+async def leader_session(core: Core, on_change: Callable[..., None]) -> AsyncIterator[Any]:
+    """A dedicated database session for a publisher: it LISTENs on `dns_change` (calling
+    `on_change`) and holds the advisory locks of the TLDs it leads. It is closed at the end,
+    never handed back to the pool (which does not reset sessions), so the locks and the
+    LISTEN end with it, even when the publisher is cancelled."""
+    async with core.db.pool.acquire() as session:
+        try:
+            await session.add_listener(CHANNEL, on_change)
+            yield session
+        finally:
+            session.terminate()
 
 
 async def try_lead(session: Any, tld: str) -> bool:
