@@ -10,8 +10,9 @@ succeeded, one transaction stores what was sent and deletes the drained change r
 seq did not move. A crash anywhere in between loses nothing: the rows are still there and
 sending them again changes nothing on the primary.
 
-A failing batch is retried with backoff, then split in halves, down to single owners,
-which are parked with the error (`registry dns status` shows them; `registry dns publish
+A failing batch is retried with backoff; when the primary does not serve the zone at all
+(down, restarting) the batch stays in the log and waits; otherwise it is split in halves,
+down to single owners, which are parked with the error (`registry dns status` shows them; `registry dns publish
 TLD --parked` retries). A batch the delete guard refuses holds the TLD until the operator
 resumes it. Both are logged as errors and counted."""
 
@@ -43,9 +44,17 @@ class WriterError(Exception):
     """The primary refused or did not answer; the message says which."""
 
 
+class PrimaryUnavailable(Exception):
+    """The primary does not serve the zone right now (down, restarting, zone not loaded):
+    the changes stay in the log and are sent when it is back."""
+
+
 class ZoneWriter(Protocol):
     async def apply(self, tld: str, changes: Sequence[OwnerChange]) -> None:
         """Make the primary hold `changes`; WriterError if it did not."""
+
+    async def serves(self, tld: str) -> bool:
+        """Whether the primary answers authoritatively for the zone."""
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,10 @@ class Publisher:
             self.led.clear()
 
     async def _take_leads(self, session: Any) -> None:
+        """Lead each TLD the primary serves (a TLD added since the primary started is served
+        after its restart) and nobody else leads."""
         for tld in [t.name for t in await list_tlds(self.core)]:
-            if tld not in self.led and await publication.try_lead(session, tld):
+            if tld not in self.led and await self.writer.serves(tld) and await publication.try_lead(session, tld):
                 _log.info("DNS publisher leads zone %s", tld)
                 self.led.add(tld)
 
@@ -141,7 +152,11 @@ class Publisher:
             if batch.refusal is not None:
                 await self._refuse(batch)
                 return sent
-            sent += await self._publish(batch)
+            try:
+                sent += await self._publish(batch)
+            except PrimaryUnavailable as exc:
+                _log.warning("DNS publication of %s waits: %s", tld, exc)
+                return sent
         return sent
 
     async def _refuse(self, batch: publication.Batch) -> None:
@@ -180,6 +195,9 @@ class Publisher:
                 delay *= 2
 
     async def _split_or_park(self, batch: publication.Batch, error: str) -> int:
+        """After the retries: an outage keeps the batch; else the halves go on their own."""
+        if not await self.writer.serves(batch.tld):
+            raise PrimaryUnavailable(f"the primary does not serve {batch.tld} ({error})")
         if len(batch.changes) > 1:
             BATCHES.labels(batch.tld, "split").inc()
             first, second = split_batch(batch)

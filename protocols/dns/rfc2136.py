@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import dns.exception
+import dns.flags
+import dns.message
 import dns.name
 import dns.query
 import dns.rcode
@@ -92,6 +94,18 @@ class Rfc2136Writer:
     def apply_blocking(self, tld: str, changes: Sequence[OwnerChange]) -> None:
         for update in self.messages(tld, changes):
             self._send(tld, update)
+
+    async def serves(self, tld: str) -> bool:
+        return await asyncio.to_thread(self.serves_blocking, tld)
+
+    def serves_blocking(self, tld: str) -> bool:
+        """An authoritative SOA answer for the zone (no TSIG needed to ask)."""
+        query = dns.message.make_query(fqdn(tld), dns.rdatatype.SOA)
+        try:
+            reply = dns.query.tcp(query, self.host, port=self.port, timeout=self.timeout)
+        except (dns.exception.DNSException, OSError):
+            return False
+        return reply.rcode() == dns.rcode.NOERROR and bool(reply.flags & dns.flags.AA) and bool(reply.answer)
 
     def _send(self, tld: str, update: dns.update.UpdateMessage) -> None:
         try:

@@ -134,3 +134,45 @@ async def test_the_guard_refuses_a_mass_delete_until_the_operator_accepts_it(
 
 async def _guard(core: Any) -> bool:
     return bool((await dns_publication.zone_status(core, "example"))["guard_tripped"])
+
+
+async def test_a_refused_update_is_split_and_parked_then_retried(clients: Clients, servers: Servers,
+                                                                 registry: Any) -> None:
+    transfer = servers.settings.transfer_key  # a key Knot knows, but not for UPDATE: every UPDATE is refused
+    refused = Rfc2136Writer("127.0.0.1", servers.settings.port,
+                            TsigCredentials(transfer.name, transfer.secret, transfer.algorithm))
+    epp = await clients.login()
+    await ok(await epp.host_create("ns.parked.net"))
+    for name in ("p1.example", "p2.example"):
+        await ok(await epp.domain_create(name, nameservers=["ns.parked.net"]))
+    assert await Publisher(registry, refused, FAST).publish_pending("example") == 0
+    status = await dns_publication.zone_status(registry, "example")
+    assert [p["owner"] for p in status["parked"]] == ["p1.example", "p2.example"] and status["pending"] == 0
+    assert "refused" in status["last_error"]  # Knot 3.2: a key without the update ACL is answered BADKEY
+    await dns_publication.request_full_publication(registry, "example", parked=True)  # dns publish --parked
+    assert await Publisher(registry, writer(servers), FAST).publish_pending("example") == 2
+    await everywhere(servers, lambda port: ns_set(port, "p2.example."), {"ns.parked.net."})
+
+
+async def test_one_publisher_leads_and_another_takes_over_when_it_stops(clients: Clients, servers: Servers,
+                                                                         registry: Any) -> None:
+    first, second = (Publisher(registry, writer(servers), FAST) for _ in range(2))
+    await first.start()
+    await until(lambda: _led(first), {"example"})  # the fixture's Knot serves example only
+    await second.start()
+    try:
+        await asyncio.sleep(2 * FAST.poll_interval)
+        assert second.led == set()
+        await first.stop(5.0)
+        await until(lambda: _led(second), {"example"})
+        epp = await clients.login()
+        await ok(await epp.host_create("ns.failover.net"))
+        await ok(await epp.domain_create("failover.example", nameservers=["ns.failover.net"]))
+        await everywhere(servers, lambda port: ns_set(port, "failover.example."), {"ns.failover.net."})
+    finally:
+        await first.stop(5.0)
+        await second.stop(5.0)
+
+
+async def _led(publisher: Publisher) -> set[str]:
+    return set(publisher.led)
