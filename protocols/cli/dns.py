@@ -12,7 +12,8 @@
 
 Settings: ttl, soa_ttl, soa_mname, soa_rname, soa_refresh, soa_retry, soa_expire, soa_minimum
 (seconds), nameservers and nic_addresses (comma-separated), max_delete_share (0..1) and
-delete_floor (the delete guard)."""
+delete_floor (the delete guard), records ("owner TYPE rdata; ..." with owner relative to the
+TLD, @ for the apex; types A, AAAA, TXT, MX, CAA, SRV; replaces the whole list)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from typing import IO, Any
 from protocols.cli.args import setting
 from protocols.config import Config
 from protocols.dns.zone_text import record_lines
+from registry_core.errors import InvalidValue
 from registry_core.model.zone import RRset
 
 
@@ -48,12 +50,35 @@ async def cmd_set(config: Config, args: argparse.Namespace) -> int:
 
     async with open_core(config) as core:
         if args.settings:
-            settings = await dns_zone.configure_zone(core, args.tld, dict(args.settings))
+            raw = dict(args.settings)
+            if "records" in raw:
+                raw["records"] = canonical_records(raw["records"])
+            settings = await dns_zone.configure_zone(core, args.tld, raw)
         else:
             settings = await dns_zone.zone_settings(core, args.tld)
     for key, value in vars(settings).items():
-        print(f"{key:18} {','.join(value) if isinstance(value, tuple) else value}")
+        separator = "; " if key == "records" else ","
+        print(f"{key:18} {separator.join(value) if isinstance(value, tuple) else value}")
     return 0
+
+
+def canonical_records(text: str) -> str:
+    """`records=` entries ("owner TYPE rdata; ...") with the rdata checked and written the way
+    dnspython writes it (what a zone transfer gives back); a bad one is a usage error."""
+    import dns.exception
+    import dns.rdata
+
+    entries = []
+    for entry in (e.strip() for e in text.split(";") if e.strip()):
+        owner, _, rest = entry.partition(" ")
+        rtype, _, rdata = rest.strip().partition(" ")
+        try:
+            parsed = dns.rdata.from_text("IN", rtype, rdata.strip())
+        except (dns.exception.DNSException, ValueError) as exc:
+            raise InvalidValue(f"not a {rtype.upper()} record: {exc}", object_type="tld", field="records",
+                               value=entry) from None
+        entries.append(f"{owner} {rtype.upper()} {parsed.to_text()}")
+    return "; ".join(entries)
 
 
 async def cmd_publish(config: Config, args: argparse.Namespace) -> int:

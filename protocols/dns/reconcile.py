@@ -30,7 +30,7 @@ def served_records(zone: dns.zone.Zone) -> Records:
         absolute = name if name.is_absolute() or zone.origin is None else name.derelativize(zone.origin)
         owner = fqdn(absolute.to_text())
         rrsets = [RRset(owner, dns.rdatatype.to_text(rds.rdtype), rds.ttl,
-                        tuple(sorted(rd.to_text().lower() for rd in rds)))
+                        tuple(sorted(rd.to_text() for rd in rds)))
                   for rds in node.rdatasets if dns.rdatatype.to_text(rds.rdtype) not in PRIMARY_ONLY]
         if rrsets:
             found[owner] = tuple(sorted(rrsets))
@@ -61,8 +61,9 @@ async def reconcile(core: Core, tld: str, host: str, port: int, key: TsigKey, *,
     apex NS set counts only when the TLD's settings manage it."""
     served = served_records(await asyncio.to_thread(transfer, host, port, tld, key))
     desired = await desired_records(core, tld)
-    if fqdn(tld) not in desired:
-        served.pop(fqdn(tld), None)
+    apex = fqdn(tld)
+    if not any(r.type == "NS" for r in desired.get(apex, ())):  # the apex NS set is the primary's own
+        served[apex] = tuple(r for r in served.get(apex, ()) if r.type != "NS")
     changes = diff_owners(served, desired, set(served) | set(desired))
     if fix and changes:
         await dns_publication.adopt_served(core, tld, {c.owner: served.get(c.owner, ()) for c in changes})

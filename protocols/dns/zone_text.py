@@ -10,10 +10,13 @@ from collections.abc import Iterable, Iterator
 
 from registry_core.model.zone import RRset
 
+CASE_KEPT = frozenset({"TXT", "CAA"})  # their text is data, not names: its case is kept
+
 
 def record_lines(rrset: RRset, separator: str = "\t") -> Iterator[str]:
     for rdata in rrset.rdata:
-        yield separator.join((rrset.owner.lower(), str(rrset.ttl), "in", rrset.type.lower(), rdata.lower()))
+        text = rdata if rrset.type in CASE_KEPT else rdata.lower()
+        yield separator.join((rrset.owner.lower(), str(rrset.ttl), "in", rrset.type.lower(), text))
 
 
 def czds_lines(soa: RRset, owners: Iterable[tuple[RRset, ...]]) -> Iterator[str]:

@@ -71,6 +71,7 @@ class ZoneSettings:
     soa_minimum: int = 3600
     nameservers: tuple[str, ...] = ()
     nic_addresses: tuple[str, ...] = field(default=())
+    records: tuple[str, ...] = ()  # operator records, "owner TYPE rdata" (absolute owner, presentation format)
     max_delete_share: float = 0.05
     delete_floor: int = 10
 
@@ -128,18 +129,50 @@ def apex_rrsets(owner: str, tld: str, settings: ZoneSettings) -> tuple[RRset, ..
     return None
 
 
+OPERATOR_TYPES = ("A", "AAAA", "TXT", "MX", "CAA", "SRV")  # what an operator may add (no NS, DS, CNAME)
+
+
+def operator_record(text: str) -> tuple[str, str, str]:
+    """(absolute owner, type, rdata) of one stored operator record."""
+    owner, rtype, rdata = text.split(" ", 2)
+    return fqdn(owner), rtype.upper(), rdata
+
+
+def operator_owners(settings: ZoneSettings) -> list[str]:
+    return sorted({operator_record(r)[0] for r in settings.records})
+
+
+def operator_rrsets(owner: str, settings: ZoneSettings) -> list[RRset]:
+    by_type: dict[str, set[str]] = {}
+    for record in settings.records:
+        at, rtype, rdata = operator_record(record)
+        if at == fqdn(owner):
+            by_type.setdefault(rtype, set()).add(rdata)
+    return [RRset(fqdn(owner), t, settings.ttl, tuple(sorted(rd))) for t, rd in sorted(by_type.items())]
+
+
+def _merged(rrsets: list[RRset]) -> tuple[RRset, ...]:
+    """One RRset per type (an operator record at a managed name joins its set)."""
+    by_type: dict[str, RRset] = {}
+    for r in rrsets:
+        seen = by_type.get(r.type)
+        by_type[r.type] = r if seen is None else RRset(r.owner, r.type, seen.ttl,
+                                                        tuple(sorted(set(seen.rdata) | set(r.rdata))))
+    return tuple(sorted(by_type.values()))
+
+
 def desired_rrsets(owner: str, tld: str, settings: ZoneSettings, domain: DomainState | None,
                    host: HostState | None) -> tuple[RRset, ...]:
     """Everything the zone should hold at `owner` (apart from DNSSEC records and the SOA)."""
+    found = operator_rrsets(owner, settings) if settings.records else []
     apex = apex_rrsets(owner, tld, settings)
     if apex is not None:
-        return apex
-    found: list[RRset] = []
+        return _merged([*apex, *found])
     if domain is not None and in_zone(domain.name, tld):
         found += delegation_rrsets(domain, settings.ttl)
     if host is not None:
         found += glue_rrsets(host, tld, settings.ttl)
-    return tuple(sorted(found))
+    return _merged(found)
 
 
 def soa_rrset(tld: str, settings: ZoneSettings, serial: int) -> RRset:

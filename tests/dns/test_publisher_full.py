@@ -6,6 +6,8 @@ would empty the zone."""
 
 from __future__ import annotations
 
+import dns.rcode
+import dns.rdatatype
 import pytest
 
 from protocols.dns.publisher import Publisher
@@ -16,7 +18,7 @@ from registry_core.model.domain import DomainUpdate
 from registry_core.services import dns_publication, dns_zone, domain_update
 from tests.conftest import actor
 from tests.core.helpers import make_domain, make_host
-from tests.dns.answers import FAST, everywhere, ns_set, writer
+from tests.dns.answers import FAST, addresses, ask, everywhere, ns_set, writer
 from tests.dns.conftest import NAMESERVERS, Servers
 from tests.dns.test_publication import delegation, send_update
 
@@ -76,3 +78,22 @@ async def core_holds(core, names: tuple[str, ...], *, floor: str) -> None:
     await dns_zone.configure_zone(core, "example", {"delete_floor": floor})
     for name in names:
         await domain_update.update_domain(core, actor(), DomainUpdate(name, add_statuses=frozenset({"clientHold"})))
+
+
+async def test_apex_settings_and_operator_records_reach_knot(core, servers: Servers):
+    await dns_zone.configure_zone(core, "example", {
+        "nic_addresses": "192.0.2.80", "records": '@ TXT "v=spf1 -all"; www A 192.0.2.7'})
+    await Publisher(core, writer(servers), FAST).publish_pending("example")
+    port = servers.settings.port
+    txt = await ask(port, "example.", dns.rdatatype.TXT)
+    assert [rd.to_text() for r in txt.answer for rd in r] == ['"v=spf1 -all"']
+    assert await addresses(port, "www.example.") == {"192.0.2.7"}
+    assert await addresses(port, "nic.example.") == {"192.0.2.80"}
+    assert await ns_set(port, "example.") == set(NAMESERVERS)  # the primary's own apex NS set, untouched
+    assert await reconciled(core, servers) == []
+    await dns_zone.configure_zone(core, "example", {"records": "www A 192.0.2.8", "nic_addresses": ""})
+    await Publisher(core, writer(servers), FAST).publish_pending("example")
+    assert await addresses(port, "www.example.") == {"192.0.2.8"}
+    assert (await ask(port, "nic.example.", dns.rdatatype.A)).rcode() == dns.rcode.NXDOMAIN
+    assert not (await ask(port, "example.", dns.rdatatype.TXT)).answer
+    assert await reconciled(core, servers) == []

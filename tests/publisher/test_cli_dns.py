@@ -79,3 +79,19 @@ async def test_czds_export(registry: Run, core, tmp_path: Path):
                      "zeta.example.\t900\tin\tns\tns.hoster.net.", soa]
     code, out, _ = await registry("dns", "export", "example", "--czds", "-")
     assert code == 0 and out.splitlines() == lines
+
+
+async def test_operator_records_are_checked_published_and_exported(registry: Run, core, tmp_path: Path):
+    code, out, err = await registry("dns", "set", "example",
+                                    'records=@ TXT "v=spf1 -all"; www A 192.0.2.7; @ MX 10 mail.example.')
+    assert code == 0, err
+    assert 'example. MX 10 mail.example.; example. TXT "v=spf1 -all"; www.example. A 192.0.2.7' in out
+    code, _, err = await registry("dns", "set", "example", "records=www A not-an-address")
+    assert code == 1 and "records" in err
+    assert (await registry("dns", "set", "example", "records=www CNAME example.net."))[0] == 1  # not allowed
+    target = tmp_path / "zone"
+    assert (await registry("dns", "export", "example", "--czds", str(target)))[0] == 0
+    lines = target.read_text().splitlines()
+    assert lines[1:-1] == ["example.\t3600\tin\tmx\t10 mail.example.", "example.\t3600\tin\tns\tns1.example.net.",
+                           "example.\t3600\tin\tns\tns2.example.net.", 'example.\t3600\tin\ttxt\t"v=spf1 -all"',
+                           "www.example.\t3600\tin\ta\t192.0.2.7"]

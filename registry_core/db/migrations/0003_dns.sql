@@ -16,6 +16,7 @@ CREATE TABLE tld_dns (
     soa_minimum         int NOT NULL DEFAULT 3600 CHECK (soa_minimum >= 0),
     nameservers         text[] NOT NULL DEFAULT '{}',  -- apex NS; empty: the primary's own start-up set
     nic_addresses       inet[] NOT NULL DEFAULT '{}',  -- A/AAAA of nic.<tld>
+    records             text[] NOT NULL DEFAULT '{}',  -- operator records: "owner TYPE rdata", absolute owner
     max_delete_share    numeric(5, 4) NOT NULL DEFAULT 0.05 CHECK (max_delete_share BETWEEN 0 AND 1),
     delete_floor        int NOT NULL DEFAULT 10 CHECK (delete_floor >= 0)  -- deletes always allowed up to this
 );

@@ -84,18 +84,19 @@ async def stream_zone_state(conn: Any, tld: str, chunk: int = 2000) -> AsyncIter
 
 
 _SETTINGS = ("ttl", "soa_ttl", "soa_mname", "soa_rname", "soa_refresh", "soa_retry", "soa_expire",
-             "soa_minimum", "nameservers", "nic_addresses", "max_delete_share", "delete_floor")
+             "soa_minimum", "nameservers", "nic_addresses", "max_delete_share", "delete_floor", "records")
 
 
 async def fetch_zone_settings(conn: Any, tld: str) -> ZoneSettings:
     row = await conn.fetchrow(f"""SELECT {', '.join(_SETTINGS[:9])},
                                          ARRAY(SELECT host(a) FROM unnest(nic_addresses) AS a) AS nic_addresses,
-                                         max_delete_share::float8 AS max_delete_share, delete_floor
+                                         max_delete_share::float8 AS max_delete_share, delete_floor, records
                                   FROM tld_dns WHERE tld = $1""", tld)
     if row is None:
         return ZoneSettings()
     values = dict(row)
-    values["nameservers"], values["nic_addresses"] = tuple(values["nameservers"]), tuple(values["nic_addresses"])
+    for key in ("nameservers", "nic_addresses", "records"):
+        values[key] = tuple(values[key])
     return ZoneSettings(**values)
 
 
