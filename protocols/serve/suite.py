@@ -3,7 +3,8 @@ this process's event loop (on the listening sockets the supervisor hands down), 
 periodic jobs, wait for the stop signal, drain, stop in reverse order.
 
 `registry serve` runs a supervisor (protocols.serve.supervisor) that starts N of these processes;
-one of them also runs the lifecycle runner (it is safe to run twice, but once is enough)."""
+one of them also runs the lifecycle runner and, with [dns] enabled, the DNS publisher (both
+are safe to run twice, but once is enough)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from protocols.config import Config
+from protocols.dns.publishing import start_publisher
 from protocols.epp.server import EppServer
 from protocols.net.limits import LimitStore
 from protocols.serve.metrics import LifecycleWatch, Sampler
@@ -76,10 +78,13 @@ async def serve_process(config: Config, listening: Listening | None, stop: async
     async with open_cores(config) as (core, read_core):
         servers = await start_servers(config, core, listening, read_core=read_core, limits=limits)
         jobs = _jobs(config, (core, read_core), servers, lifecycle)
+        publisher = await start_publisher(config, core) if lifecycle else None  # one worker is enough
         if ready is not None:
             ready([label for label, _server in servers])
         await stop.wait()
         _log.info("stopping: draining sessions")
+        if publisher is not None:
+            await publisher.stop(config.epp.shutdown_grace)
         for job in jobs:
             job.cancel()
         for job in jobs:

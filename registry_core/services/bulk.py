@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 
 from registry_core.context import Core
 from registry_core.db.repo import bulk as repo
+from registry_core.db.repo import dns_changes
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, ObjectNotFound
 from registry_core.model.registrar import Tld
@@ -244,6 +245,8 @@ async def _write_batch(core: Core, parts: _Parts, spec: LoadSpec, count: int, rn
         await repo.copy_ds_records(tx.conn, batch.ds)
         if batch.history:
             await repo.copy_history(tx.conn, batch.history)
+        # last (its state row is shared by concurrent batches): the whole zone is to be re-published
+        await dns_changes.mark_full_publication(tx.conn, parts.tld.name)
         return batch
     return await core.db.transaction(run)
 

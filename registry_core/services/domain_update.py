@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry_core.context import Core
+from registry_core.db.repo import dns_changes, objects
 from registry_core.db.repo import domains as repo
-from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
 from registry_core.errors import CoreError, PolicyViolation
 from registry_core.model.actor import Actor
@@ -87,6 +87,9 @@ async def update_domain(core: Core, actor: Actor, req: DomainUpdate) -> None:
             values["auth_info"] = core.cipher.encrypt(req.auth_info, context(row))
         await repo.update_domain(tx.conn, row["id"], values)
         await _write_links(tx, row["id"], req, plan)
+        if _changes_zone(row, req, plan):
+            await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]],
+                                                 hosts=list(plan.rem_hosts.values()))
         await objects.insert_history(
             tx.conn, actor, tx.now, "domain", row["id"], name, "update",
             snapshot(row, links["contacts"], links["nameservers"], links["registrant"], plan.ds_before),
@@ -102,6 +105,12 @@ async def _write_links(tx: Tx, domain_id: int, req: DomainUpdate, plan: _Plan) -
     await repo.insert_contact_links(tx.conn, domain_id, [(r, ids[h]) for r, h in req.add_contacts])
     await repo.delete_ds(tx.conn, domain_id, None if req.rem_all_ds else list(req.rem_ds))
     await repo.insert_ds(tx.conn, domain_id, list(req.add_ds))
+
+
+def _changes_zone(row: dict[str, Any], req: DomainUpdate, plan: _Plan) -> bool:
+    """Whether the update can change what the zone holds: statuses (hold), name servers, DS."""
+    return (sorted(plan.statuses) != sorted(row["statuses"]) or bool(req.add_nameservers or req.rem_nameservers)
+            or plan.ds_before != plan.ds_after)
 
 
 def _change_ds(req: DomainUpdate, current: list[Any]) -> list[Any]:

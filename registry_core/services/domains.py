@@ -9,10 +9,10 @@ from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import contacts as contact_repo
+from registry_core.db.repo import dns_changes, objects, tlds
 from registry_core.db.repo import domains as repo
 from registry_core.db.repo import hosts as host_repo
 from registry_core.db.repo import lifecycle as lifecycle_repo
-from registry_core.db.repo import objects, tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import (
     CurrentExpiryMismatch,
@@ -176,6 +176,7 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
         await repo.insert_contact_links(tx.conn, did, [(r, contact_ids[h]) for r, h in req.contacts])
         await repo.insert_host_links(tx.conn, did, sorted(set(host_ids.values())))
         await repo.insert_ds(tx.conn, did, list(req.ds))
+        await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[did])
         await grace.open_grace(tx, did, "addPeriod", actor.registrar_id, actor.sv_trid, tld.add_grace, quote)
         await objects.insert_history(tx.conn, actor, tx.now, "domain", did, name, "create", None,
                                      snapshot(values, list(req.contacts), sorted(host_ids), req.registrant,

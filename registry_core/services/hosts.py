@@ -11,9 +11,9 @@ from functools import partial
 from typing import Any
 
 from registry_core.context import Core
+from registry_core.db.repo import dns_changes, objects, tlds
 from registry_core.db.repo import domains as domain_repo
 from registry_core.db.repo import hosts as repo
-from registry_core.db.repo import objects, tlds
 from registry_core.db.tx import Tx
 from registry_core.errors import (
     CoreError,
@@ -214,12 +214,25 @@ async def update_host(core: Core, actor: Actor, req: HostUpdate) -> None:
         values: dict[str, Any] = {"statuses": statuses.result, "updated_at": tx.now, "updater_id": actor.registrar_id}
         if req.new_name is not None:
             values.update(name=name, superordinate_id=parent["id"] if parent else None)
+        old_owner = await dns_changes.fetch_host_owner(tx.conn, row["id"])
         await repo.update_host(tx.conn, row["id"], values)
         await repo.delete_addresses(tx.conn, row["id"], rem)
         await repo.insert_addresses(tx.conn, row["id"], add)
+        await _record_zone_change(tx, row["id"], old_owner, renamed=req.new_name is not None,
+                                  readdressed=bool(add or rem))
         await objects.insert_history(tx.conn, actor, tx.now, "host", row["id"], host_name, "update",
                                      snapshot(row, current), snapshot({**row, **values}, addresses.result))
     await core.db.transaction(run)
+
+
+async def _record_zone_change(tx: Tx, host_id: int, old_owner: tuple[str, str] | None, *,
+                              renamed: bool, readdressed: bool) -> None:
+    """New addresses change the host's glue; a new name also withdraws the old name's glue
+    and changes the NS set of every domain that uses the host."""
+    if renamed or readdressed:
+        await dns_changes.record_dns_changes(tx.conn, tx.now, hosts=[host_id],
+                                             renamed_hosts=[host_id] if renamed else [],
+                                             owners=[old_owner] if renamed and old_owner else [])
 
 
 async def delete_host(core: Core, actor: Actor, name: str) -> None:

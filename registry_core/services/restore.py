@@ -12,9 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from registry_core.context import Core
+from registry_core.db.repo import dns_changes, objects
 from registry_core.db.repo import domains as domain_repo
 from registry_core.db.repo import lifecycle as repo
-from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
 from registry_core.errors import (
     MissingParameter,
@@ -112,6 +112,7 @@ async def restore_report(core: Core, actor: Actor, name: str, report: RestoreRep
         await domain_repo.update_domain(tx.conn, row["id"], {
             "statuses": statuses, "rgp_state": None, "rgp_until": None, "redemption_ends_at": None,
             "delete_requested_at": None, "updated_at": tx.now, "updater_id": actor.registrar_id})
+        await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]])  # back in the zone
         await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "restore-report",
                                      {"rgp_state": row["rgp_state"], "statuses": list(row["statuses"])},
                                      {"rgp_state": None, "statuses": statuses, "reason": report.reason})

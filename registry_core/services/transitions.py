@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.context import Core
+from registry_core.db.repo import dns_changes, objects
 from registry_core.db.repo import domains as domain_repo
 from registry_core.db.repo import lifecycle as repo
-from registry_core.db.repo import objects
 from registry_core.db.tx import Tx
 from registry_core.model import lifecycle as lc
 from registry_core.model.actor import Actor
@@ -54,6 +54,7 @@ async def enter_redemption(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld,
         values["updater_id"] = actor.registrar_id
     await repo.delete_all_grace_periods(tx.conn, row["id"])
     await domain_repo.update_domain(tx.conn, row["id"], values)
+    await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]])  # out of the zone
     after = {**row, **values}
     await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], action,
                                  _state(row), _state(after))
@@ -114,6 +115,8 @@ async def lapse_restore(tx: Tx, actor: Actor, row: dict[str, Any]) -> dict[str, 
 async def purge(tx: Tx, actor: Actor, row: dict[str, Any], action: str = lc.PURGE,
                 *, notify: bool = True) -> None:
     """Remove the domain for good: links, grace periods, subordinate hosts; the name is free."""
+    # before the links go: the change log takes the owners (its name servers, its hosts) from them
+    await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]])
     await _purge_hosts(tx, actor, row)
     await domain_repo.delete_all_links(tx.conn, row["id"])
     await repo.delete_all_grace_periods(tx.conn, row["id"])
@@ -134,6 +137,8 @@ async def _purge_hosts(tx: Tx, actor: Actor, row: dict[str, Any]) -> None:
     for host_id, host_name in hosts:
         await objects.insert_history(tx.conn, actor, tx.now, "host", host_id, host_name, "delete",
                                      {"superordinate": row["name"]}, None)
+    if cut:  # each domain that lost a name server has a new NS set
+        await dns_changes.record_dns_changes(tx.conn, tx.now, domains=sorted({link["domain_id"] for link in cut}))
     for link in cut:
         await objects.insert_history(tx.conn, actor, tx.now, "domain", link["domain_id"], link["domain_name"],
                                      "nameserver-purged", {"nameserver": link["host_name"]}, None)
