@@ -11,14 +11,17 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 
+from protocols.config import config_from_mapping
 from protocols.dns.cloudflare_writer import CloudflareSettings, CloudflareWriter
 from protocols.dns.publisher import WriterError
 from protocols.dns.throttling import Backoff
+from protocols.dns.writers import writer_for
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import diff_owner
 from tests.dns.servers import free_port
@@ -227,3 +230,17 @@ async def test_an_unmapped_type_or_an_unknown_tld_is_a_writer_error(writer: Clou
         await writer.apply("example", [diff_owner("dom.example", (), (RRset("dom.example.", "TXT", 300, ('"x"',)),))])
     with pytest.raises(WriterError, match="no Cloudflare zone configured for other"):
         await writer.apply("other", FIRST)
+
+
+async def test_the_writer_from_config_reads_its_token_file(stand_in: tuple[CloudflareStandIn, str],
+                                                           tmp_path: Path) -> None:
+    cloudflare, url = stand_in
+    token_file = tmp_path / "cloudflare.token"
+    token_file.write_text(TOKEN + "\n")
+    config = config_from_mapping({"dns": {"writer": "cloudflare", "cloudflare_zones": [f"example={ZONE}"],
+                                          "cloudflare_token_file": str(token_file), "cloudflare_base_url": url}})
+    w = writer_for(config)
+    assert isinstance(w, CloudflareWriter)
+    await w.apply("example", FIRST)
+    await w.aclose()
+    assert cloudflare.held() == PUBLISHED

@@ -20,9 +20,11 @@ import pytest
 from aiobotocore.session import AioSession
 from aiohttp import web
 
+from protocols.config import config_from_mapping
 from protocols.dns.publisher import WriterError
 from protocols.dns.route53 import Route53Settings, Route53Writer, requests
 from protocols.dns.throttling import Backoff
+from protocols.dns.writers import writer_for
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import OwnerChange, diff_owner
 from tests.dns.servers import free_port
@@ -251,3 +253,18 @@ async def test_throttling_that_does_not_end_is_a_writer_error(route53: Any, prox
     await w.aclose()
     assert len(proxy.seen) == FAST.attempts
     assert await records(route53, zone) == set()
+
+
+async def test_the_writer_from_config_uses_the_aws_credential_chain(moto_url: str, route53: Any,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """[dns] writer = "route53": the keys come from the environment, as from any AWS program."""
+    zone = await new_zone(route53)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEYS[0])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", KEYS[1])
+    config = config_from_mapping({"dns": {"writer": "route53", "route53_zones": [f"Example.={zone}"],
+                                          "aws_endpoint_url": moto_url, "aws_region": "eu-west-1"}})
+    w = writer_for(config)
+    assert isinstance(w, Route53Writer) and w.zones == {"example": zone}
+    await w.apply("example", many_delegations(2))
+    await w.aclose()
+    assert len(await records(route53, zone)) == 2
