@@ -170,12 +170,21 @@ class CloudflareWriter:
     async def apply(self, tld: str, changes: Sequence[OwnerChange]) -> None:
         zone = self.zone_id(tld)
         try:
-            ops = await asyncio.gather(*(self._owner_ops(zone, change) for change in changes))
+            ops = await self._all_owner_ops(zone, changes)
             for group in batches(ops, self.settings.batch_limit):
                 await self._send(tld, zone, group)
         except cloudflare.APIError as exc:
             raise WriterError(f"Cloudflare change of {tld} (zone {zone}): {exc.__class__.__name__}: "
                               f"{exc.message}") from exc
+
+    async def _all_owner_ops(self, zone: str, changes: Sequence[OwnerChange]) -> list[OwnerOps]:
+        """Every owner's operations (listed `concurrency` at a time); the first failure stops the rest."""
+        tasks = [asyncio.ensure_future(self._owner_ops(zone, change)) for change in changes]
+        try:
+            return await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
 
     async def _owner_ops(self, zone: str, change: OwnerChange) -> OwnerOps:
         unmapped = sorted({r.type for r in change.after} - MAPPED)
