@@ -12,13 +12,16 @@ NS (delegations and the TLD's own set), DS (sent as its structured `data`) and A
 (glue) are mapped; any other type is a WriterError. Names and NS targets go without the
 trailing dot. A batch holds at most `batch_limit` operations (Cloudflare's Free plan takes
 200, the other plans 3,500). A 429 is retried with backoff (Retry-After is honoured), any
-other error is a WriterError. The API token is read from a file by the caller and is never
-logged; error messages carry Cloudflare's answer, never the request's headers."""
+other error is a WriterError. serves(tld) says whether Cloudflare has the TLD's zone (zone
+details, not deactivated), as the publisher asks before leading it. The API token is read
+from a file by the caller and is never logged; error messages carry Cloudflare's answer,
+never the request's headers."""
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +29,12 @@ from typing import Any
 import cloudflare
 from cloudflare import AsyncCloudflare
 
+from protocols.dns.provider_calls import Backoff, ServedZones, retrying
 from protocols.dns.publisher import WriterError
-from protocols.dns.throttling import Backoff, retrying
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import OwnerChange
+
+_log = logging.getLogger("registry.dns.publisher")
 
 BATCH_LIMIT = 200  # operations in one batch request on every plan
 PER_PAGE = 100  # records per page when listing an owner
@@ -153,6 +158,7 @@ class CloudflareWriter:
         self.client = AsyncCloudflare(api_token=token, base_url=settings.base_url or None, max_retries=0,
                                       timeout=settings.timeout)
         self.listing = asyncio.Semaphore(settings.concurrency)
+        self.served = ServedZones()
 
     @property
     def target(self) -> str:
@@ -167,6 +173,23 @@ class CloudflareWriter:
             raise WriterError(f"no Cloudflare zone configured for {tld} (dns.cloudflare_zones)")
         return zone
 
+    async def serves(self, tld: str) -> bool:
+        """Whether the TLD has a zone configured and Cloudflare has it, not deactivated
+        (remembered for a minute): False while Cloudflare is unreachable, so changes wait."""
+        key = tld.lower().rstrip(".")
+        if key not in self.zones or self.served.known(key):
+            return key in self.zones
+        try:
+            found = await retrying(lambda: self.client.zones.get(zone_id=self.zones[key]), throttled,
+                                   self.settings.backoff, "Cloudflare zone details")
+        except cloudflare.APIError as exc:
+            _log.warning("Cloudflare zone %s of %s not available: %s", self.zones[key], tld, exc.message)
+            return False
+        if found is None or found.status in ("deactivated", "moved"):
+            return False
+        self.served.found(key)
+        return True
+
     async def apply(self, tld: str, changes: Sequence[OwnerChange]) -> None:
         zone = self.zone_id(tld)
         try:
@@ -174,6 +197,7 @@ class CloudflareWriter:
             for group in batches(ops, self.settings.batch_limit):
                 await self._send(tld, zone, group)
         except cloudflare.APIError as exc:
+            self.served.forget(tld.lower().rstrip("."))
             raise WriterError(f"Cloudflare change of {tld} (zone {zone}): {exc.__class__.__name__}: "
                               f"{exc.message}") from exc
 

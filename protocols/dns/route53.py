@@ -14,6 +14,8 @@ takes NS (delegations), DS (since 2020) and A/AAAA (glue) at any owner of a host
 A request holds at most 1,000 records and 32,000 characters of values, an UPSERT counting
 twice. Throttling and PriorRequestNotComplete are retried with backoff, anything else is a
 WriterError. Optionally each request is waited for until Route 53 says INSYNC (GetChange).
+serves(tld) says whether the TLD's hosted zone is there (GetHostedZone), for the publisher
+to lead the TLD only then and to keep a batch waiting, not parked, while Route 53 is away.
 Credentials come from the usual AWS chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the
 shared files ~/.aws/credentials and ~/.aws/config with an optional profile, an instance or
 task role); an endpoint URL points the client elsewhere (moto in the tests)."""
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,13 +34,15 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
 
+from protocols.dns.provider_calls import Backoff, ServedZones, retrying
 from protocols.dns.publisher import WriterError
-from protocols.dns.throttling import Backoff, retrying
 from registry_core.model.zone import RRset, fqdn
 from registry_core.model.zone_diff import OwnerChange
 
 MAX_RECORDS = 1000  # ResourceRecord elements in one request (an UPSERT's count twice)
 MAX_VALUE_CHARS = 32_000  # characters of all Value elements in one request (an UPSERT's count twice)
+_log = logging.getLogger("registry.dns.publisher")
+
 THROTTLED = frozenset({"Throttling", "PriorRequestNotComplete"})
 STALE = frozenset({"InvalidChangeBatch", "InvalidInput"})  # a DELETE not matching (moto says InvalidInput)
 
@@ -126,6 +131,7 @@ class Route53Writer:
         self.stack = contextlib.AsyncExitStack()
         self.client: Any = None
         self.opening = asyncio.Lock()
+        self.served = ServedZones()
 
     @property
     def target(self) -> str:
@@ -151,6 +157,22 @@ class Route53Writer:
             raise WriterError(f"no Route 53 hosted zone configured for {tld} (dns.route53_zones)")
         return zone
 
+    async def serves(self, tld: str) -> bool:
+        """Whether the TLD has a hosted zone configured and Route 53 has it (GetHostedZone;
+        remembered for a minute): False while Route 53 is unreachable, so changes wait."""
+        key = tld.lower().rstrip(".")
+        if key not in self.zones or self.served.known(key):
+            return key in self.zones
+        try:
+            client = await self._client()
+            await retrying(lambda: client.get_hosted_zone(Id=self.zones[key]), throttled, self.settings.backoff,
+                           "Route 53 GetHostedZone")
+        except (ClientError, BotoCoreError) as exc:
+            _log.warning("Route 53 hosted zone %s of %s not available: %s", self.zones[key], tld, exc)
+            return False
+        self.served.found(key)
+        return True
+
     async def apply(self, tld: str, changes: Sequence[OwnerChange]) -> None:
         zone = self.zone_id(tld)
         try:
@@ -158,6 +180,7 @@ class Route53Writer:
             for request in requests(changes, self.settings.max_records, self.settings.max_value_chars):
                 await self._submit(client, tld, zone, request)
         except (ClientError, BotoCoreError) as exc:
+            self.served.forget(tld.lower().rstrip("."))
             raise WriterError(f"Route 53 change of {tld} (zone {zone}): {exc}") from exc
 
     async def _submit(self, client: Any, tld: str, zone: str, request: list[Change]) -> None:

@@ -1,7 +1,7 @@
 """The Cloudflare writer against a local HTTP stand-in. Cloudflare has no local emulator, so
 this module runs, on a loopback port, an aiohttp application that answers exactly the two
-endpoints the writer uses, as Cloudflare's API v4 documents them: listing a zone's DNS
-records (filtered by exact name, paged) and the batch endpoint (deletes by id, then posts,
+endpoints the writer uses, as Cloudflare's API v4 documents them: a zone's details (its
+status), listing a zone's DNS records (filtered by exact name, paged) and the batch endpoint (deletes by id, then posts,
 in one transaction; a missing id or a bad record refuses the whole batch). It checks the
 bearer token and the request bodies. It is a stand-in, not Cloudflare: what it proves is
 what the writer sends and how it reads the answers, through the real SDK over real HTTP."""
@@ -19,8 +19,8 @@ from aiohttp import web
 
 from protocols.config import config_from_mapping
 from protocols.dns.cloudflare_writer import CloudflareSettings, CloudflareWriter
+from protocols.dns.provider_calls import Backoff
 from protocols.dns.publisher import WriterError
-from protocols.dns.throttling import Backoff
 from protocols.dns.writers import writer_for
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import diff_owner
@@ -46,9 +46,11 @@ class CloudflareStandIn:
         self.ids = itertools.count(1)
         self.seen: list[tuple[str, str, Any]] = []  # (method, path with query, JSON body)
         self.throttle = 0
+        self.status = "active"
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[self.guard])
+        app.router.add_get(f"/zones/{ZONE}", self.zone)
         app.router.add_get(f"/zones/{ZONE}/dns_records", self.list)
         app.router.add_post(f"/zones/{ZONE}/dns_records/batch", self.batch)
         return app
@@ -64,6 +66,10 @@ class CloudflareStandIn:
             return web.Response(status=429, headers={"Retry-After": "0"}, content_type="application/json",
                                 text=json.dumps({"success": False, "errors": [{"code": 971, "message": "slow down"}]}))
         return await handler(request)  # type: ignore[no-any-return]
+
+    async def zone(self, request: web.Request) -> web.Response:
+        return web.json_response({"success": True, "errors": [], "messages": [],
+                                  "result": {"id": ZONE, "name": "example", "status": self.status}})
 
     async def list(self, request: web.Request) -> web.Response:
         name = request.query.get("name.exact")
@@ -244,3 +250,17 @@ async def test_the_writer_from_config_reads_its_token_file(stand_in: tuple[Cloud
     await w.apply("example", FIRST)
     await w.aclose()
     assert cloudflare.held() == PUBLISHED
+
+
+async def test_serves_is_whether_cloudflare_has_the_zone(stand_in: tuple[CloudflareStandIn, str],
+                                                         writer: CloudflareWriter) -> None:
+    cloudflare, url = stand_in
+    assert await writer.serves("example.") and not await writer.serves("other")
+    cloudflare.status = "deactivated"
+    assert await writer.serves("example")  # remembered for a while ...
+    writer.served.forget("example")
+    assert not await writer.serves("example")  # ... then asked again
+    for base, zone in ((url, "0" * 32), (f"http://127.0.0.1:{free_port()}", ZONE)):
+        elsewhere = CloudflareWriter({"example": zone}, TOKEN, CloudflareSettings(base_url=base, backoff=FAST))
+        assert not await elsewhere.serves("example")
+        await elsewhere.aclose()

@@ -21,9 +21,9 @@ from aiobotocore.session import AioSession
 from aiohttp import web
 
 from protocols.config import config_from_mapping
+from protocols.dns.provider_calls import Backoff
 from protocols.dns.publisher import WriterError
 from protocols.dns.route53 import Route53Settings, Route53Writer, requests
-from protocols.dns.throttling import Backoff
 from protocols.dns.writers import writer_for
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import OwnerChange, diff_owner
@@ -268,3 +268,20 @@ async def test_the_writer_from_config_uses_the_aws_credential_chain(moto_url: st
     await w.apply("example", many_delegations(2))
     await w.aclose()
     assert len(await records(route53, zone)) == 2
+
+
+async def test_serves_is_whether_route53_has_the_hosted_zone(moto_url: str, route53: Any) -> None:
+    """The publisher leads a TLD only while its zone is there; a failed change makes the
+    next question go to Route 53 again."""
+    zone = await new_zone(route53)
+    w = writer(moto_url, zone, max_records=10**6, max_value_chars=10**7)
+    assert await w.serves("example.") and not await w.serves("other")
+    assert w.served.known("example")
+    with pytest.raises(WriterError):
+        await w.apply("example", many_delegations(600))  # one request over Route 53's limit
+    assert not w.served.known("example")
+    await w.aclose()
+    for url, zone_id in ((moto_url, "/hostedzone/Z00000000NOSUCHZONE"), (f"http://127.0.0.1:{free_port()}", zone)):
+        elsewhere = writer(url, zone_id, backoff=FAST)
+        assert not await elsewhere.serves("example")
+        await elsewhere.aclose()

@@ -1,12 +1,19 @@
-"""Backing off when a DNS provider's API says "too many requests" (Route 53's Throttling and
-PriorRequestNotComplete, Cloudflare's 429): the provider writers retry such a call here,
-waiting twice as long each time (or as long as the provider asked); any other error goes
-straight to the caller, which turns it into a WriterError for the publisher to handle."""
+"""What both provider writers (Route 53, Cloudflare) do around their API calls.
+
+Backing off when the API says "too many requests" (Route 53's Throttling and
+PriorRequestNotComplete, Cloudflare's 429): such a call is retried here, waiting twice as
+long each time (or as long as the provider asked); any other error goes straight to the
+caller, which turns it into a WriterError for the publisher to handle.
+
+Remembering for a while that a zone is served (the publisher asks before leading a TLD and
+after a batch failed): providers limit API calls per account (Route 53: five a second), so
+a zone found there is not asked for again within `ttl` seconds, unless a change failed since."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -40,3 +47,20 @@ async def retrying(call: Callable[[], Awaitable[T]], throttled: Callable[[Except
             await asyncio.sleep(wait)
             delay *= 2
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+class ServedZones:
+    """TLDs whose zone the provider was seen to serve, and when."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self.seen: dict[str, float] = {}
+
+    def known(self, tld: str) -> bool:
+        return time.monotonic() - self.seen.get(tld, float("-inf")) < self.ttl
+
+    def found(self, tld: str) -> None:
+        self.seen[tld] = time.monotonic()
+
+    def forget(self, tld: str) -> None:
+        self.seen.pop(tld, None)
