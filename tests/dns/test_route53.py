@@ -1,18 +1,14 @@
 """The Route 53 writer against moto in server mode: a real `moto.server` process on a free
-loopback port (started here, stopped after), spoken to over HTTP by aiobotocore exactly as
-Route 53 would be. Moto keeps Route 53's request limit (1,000 records, an UPSERT counting
-twice) and its exact-match rule for DELETE. Throttling is a real HTTP proxy in front of moto
-that answers Route 53's Throttling error for the first requests and forwards the rest."""
+loopback port (tests/dns/providers.py starts it for the module and stops it after), spoken
+to over HTTP by aiobotocore exactly as Route 53 would be. Moto keeps Route 53's request
+limit (1,000 records, an UPSERT counting twice) and its exact-match rule for DELETE.
+Throttling is a real HTTP proxy in front of moto that answers Route 53's Throttling error
+for the first requests and forwards the rest."""
 
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -27,7 +23,10 @@ from protocols.dns.route53 import Route53Settings, Route53Writer, requests
 from protocols.dns.writers import writer_for
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import OwnerChange, diff_owner
+from tests.dns.providers import moto_url
 from tests.dns.servers import free_port
+
+__all__ = ["moto_url"]  # the fixture
 
 KEYS = ("testing-key-id", "testing-secret")
 DIGEST = "2bb183af5f22588179a53b0a98631fad1a292118d2a4e0c6c50b1b8d8e45ea46"
@@ -35,32 +34,6 @@ THROTTLING = ('<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amaz
               '<Error><Type>Sender</Type><Code>{code}</Code><Message>Rate exceeded</Message></Error>'
               '<RequestId>throttled</RequestId></ErrorResponse>')
 serial = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(url + "/moto-api/", process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(10)
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "moto server exited"
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    raise AssertionError(f"moto server did not answer at {url}")
 
 
 @pytest.fixture
