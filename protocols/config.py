@@ -161,6 +161,19 @@ class DnsConfig:
     propagation_delay: int = 3600  # primary to every public secondary, worst case
     start_timeout: float = 15.0
     stop_grace: float = 10.0
+    # Where the publisher writes: rfc2136 (UPDATEs to the Knot primary above), or a provider
+    # hosting the TLD zones: route53 (Amazon Route 53) or cloudflare.
+    writer: str = "rfc2136"
+    route53_zones: tuple[str, ...] = ()  # "tld=HOSTED_ZONE_ID" for each TLD
+    aws_region: str = "us-east-1"
+    aws_endpoint_url: str = ""  # "" = Route 53 itself; a private endpoint (or moto) otherwise
+    aws_profile: str = ""  # "" = the default AWS credential chain (environment, ~/.aws, instance role)
+    route53_wait: bool = False  # wait until each change is INSYNC at every Route 53 server
+    route53_wait_timeout: float = 300.0
+    cloudflare_zones: tuple[str, ...] = ()  # "tld=ZONE_ID" for each TLD
+    cloudflare_token_file: str = ""  # API token with DNS edit on those zones, mode 0600
+    cloudflare_base_url: str = ""  # "" = Cloudflare's public API
+    cloudflare_batch_limit: int = 200  # operations per batch: 200 on the Free plan, 3,500 on the others
 
 
 @dataclass(frozen=True)
@@ -210,7 +223,9 @@ def _coerce(section: str, f: dataclasses.Field, value: Any) -> Any:
 
 
 # keys whose value is one of a few words
-CHOICES: dict[str, tuple[str, ...]] = {"epp.command_rate_action": ("delay", "refuse")}
+CHOICES: dict[str, tuple[str, ...]] = {"epp.command_rate_action": ("delay", "refuse"),
+                                       "dns.writer": ("rfc2136", "route53", "cloudflare")}
+ZONE_MAPS = frozenset({"dns.route53_zones", "dns.cloudflare_zones"})  # "tld=ZONE_ID" entries
 
 
 def _checked(name: str, value: Any) -> Any:
@@ -221,6 +236,10 @@ def _checked(name: str, value: Any) -> Any:
         raise ConfigError(f"{name}: must start with '/', got {value!r}")
     if name == "redis.url" and value and not str(value).startswith(REDIS_SCHEMES):
         raise ConfigError(f"{name}: expected {', '.join(REDIS_SCHEMES)}..., got {redacted_url(str(value))!r}")
+    for entry in value if name in ZONE_MAPS else ():
+        tld, sep, zone = entry.partition("=")
+        if not (sep and tld.strip() and zone.strip()):
+            raise ConfigError(f"{name}: expected tld=ZONE_ID entries, got {entry!r}")
     if name in POSITIVE and value <= 0:
         raise ConfigError(f"{name}: must be more than 0")
     if name == "redis.lease_ttl" and value < 3:
@@ -229,7 +248,8 @@ def _checked(name: str, value: Any) -> Any:
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.retry_max"})
+POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.retry_max",
+                      "dns.cloudflare_batch_limit"})
 
 
 def redacted_url(url: str) -> str:
