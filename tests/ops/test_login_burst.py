@@ -13,16 +13,13 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
-import aiohttp
 import pytest
 
 from protocols.cli.certs import DevCerts, init_dev_certs
@@ -30,20 +27,15 @@ from protocols.epp.client import EppClient
 from protocols.net.tls import client_context
 from registry_core.context import Core
 from registry_core.services import registrars, tlds
-from tests.conftest import ROOT, TEST_KEY, reset
+from tests.conftest import ROOT, reset
 from tests.core.helpers import make_domain
+from tests.ops.serving import Serving, free_ports, serve, write_config
 
 LOGINS = 50
 P99_LIMIT_MS = 50.0
 PASSWORD = "Alpha-Pass1"
 DOMAIN = "probe.example"
 START_SECONDS = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def p99(samples: list[float]) -> float:
@@ -97,79 +89,20 @@ async def burst_dsn(test_dsn: str, session_core: Core, certs: DevCerts) -> str:
     return test_dsn
 
 
-def write_config(root: Path, dsn: str, certs: DevCerts, ports: dict[str, int]) -> Path:
-    q = json.dumps
-    path = root / "registry.toml"
-    path.write_text(f"""
-[database]
-url = {q(dsn)}
-pool_min = 1
-pool_max = 8
-[registry]
-auth_info_key = {q(TEST_KEY)}
-lifecycle_interval_seconds = 3600
-[epp]
-port = {ports["epp"]}
-cert = {q(str(certs.server.cert))}
-key = {q(str(certs.server.key))}
-ca = {q(str(certs.ca_cert))}
-max_sessions_per_registrar = {LOGINS + 10}
-shutdown_grace = 2
-[whois]
-port = {ports["whois"]}
-allowlist = ["127.0.0.1/32"]
-[rdap]
-port = {ports["rdap"]}
-base_url = "http://127.0.0.1:{ports["rdap"]}/"
-allowlist = ["127.0.0.1/32"]
-[metrics]
-port = {ports["metrics"]}
-[paths]
-var = {q(str(root / "var"))}
-""")
-    return path
-
-
-def start_serving(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "protocols.cli", "--config", str(config), "serve",
-                                 "--workers", "1"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-
-@dataclass
-class Serving:
-    process: subprocess.Popen[bytes]
-    ports: dict[str, int]
-    log: Path
-
-
-async def _ready(serving: Serving) -> bool:
-    assert serving.process.poll() is None, serving.log.read_text()[-3000:]
-    url = f"http://127.0.0.1:{serving.ports['metrics']}/readyz"
-    try:
-        async with aiohttp.ClientSession() as http_session, http_session.get(url) as resp:
-            return resp.status == 200 and len(json.loads(await resp.text())["workers"]) == 1
-    except (aiohttp.ClientError, ValueError, KeyError):
-        return False
-
-
 @pytest.fixture(scope="module")
 async def serving(burst_dsn: str, certs: DevCerts, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Serving]:
     root = tmp_path_factory.mktemp("burst")
-    ports = {name: free_port() for name in ("epp", "whois", "rdap", "metrics")}
-    log = root / "serve.log"
-    process = start_serving(write_config(root, burst_dsn, certs, ports), log)
-    serving = Serving(process, ports, log)
+    ports, log = free_ports(), root / "serve.log"
+    config = write_config(root, burst_dsn, certs, ports, {
+        "database": {"pool_max": 8},
+        "epp": {"max_sessions_per_registrar": LOGINS + 10},
+        "whois": {"allowlist": ["127.0.0.1/32"]},
+        "rdap": {"allowlist": ["127.0.0.1/32"]}})
+    serving = await serve(config, log, ports, 1, START_SECONDS)
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while not await _ready(serving):
-            assert time.monotonic() < deadline, "the worker did not become ready"
-            await asyncio.sleep(0.1)
         yield serving
     finally:
-        if process.poll() is None:
-            process.kill()  # the worker sees its stdin close and stops by itself
-        process.wait(10)
+        serving.kill()
 
 
 async def _connected(certs: DevCerts, port: int) -> EppClient:

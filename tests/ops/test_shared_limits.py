@@ -10,18 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import signal
-import subprocess
-import sys
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from protocols.cli.certs import DevCerts, init_dev_certs
@@ -29,8 +24,9 @@ from protocols.epp.client import EppClient, EppError
 from protocols.net.tls import client_context
 from registry_core.context import Core
 from registry_core.services import registrars, tlds
-from tests.conftest import ROOT, TEST_KEY, reset
-from tests.ops.redis_server import RedisServer, free_port, needs_redis
+from tests.conftest import reset
+from tests.ops.redis_server import RedisServer, needs_redis
+from tests.ops.serving import Serving, eventually, free_ports, serve, write_config
 
 PASSWORD = "Alpha-Pass1"
 SESSION_CAP = 4
@@ -38,21 +34,8 @@ WHOIS_BURST, RDAP_BURST = 5, 3
 
 
 @dataclass
-class Suite:
+class Suite(Serving):
     """One `registry serve --workers 2`: a node."""
-
-    process: subprocess.Popen[bytes]
-    ports: dict[str, int]
-    log: Path
-
-    async def readyz(self) -> tuple[int, dict[str, object]]:
-        async with aiohttp.ClientSession() as http, \
-                http.get(f"http://127.0.0.1:{self.ports['metrics']}/readyz") as resp:
-            return resp.status, json.loads(await resp.text())
-
-    async def workers(self) -> dict[str, int]:
-        _status, body = await self.readyz()
-        return {k: int(v) for k, v in body["workers"].items()}  # type: ignore[attr-defined]
 
     async def whois(self, query: str = "help") -> str:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.ports["whois"])
@@ -62,64 +45,16 @@ class Suite:
         return answer.decode()
 
     async def rdap(self) -> int:
-        async with aiohttp.ClientSession() as http, \
-                http.get(f"http://127.0.0.1:{self.ports['rdap']}/help") as resp:
-            return resp.status
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.process.wait(30)
+        status, _body = await self.get("/help", "rdap")
+        return status
 
 
-def write_config(root: Path, dsn: str, certs: DevCerts, ports: dict[str, int], redis_url: str) -> Path:
-    q = json.dumps
-    path = root / "registry.toml"
-    path.write_text(f"""
-[database]
-url = {q(dsn)}
-pool_min = 1
-pool_max = 3
-[registry]
-auth_info_key = {q(TEST_KEY)}
-lifecycle_interval_seconds = 3600
-[epp]
-port = {ports["epp"]}
-cert = {q(str(certs.server.cert))}
-key = {q(str(certs.server.key))}
-ca = {q(str(certs.ca_cert))}
-shutdown_grace = 2
-max_sessions_per_registrar = {SESSION_CAP}
-[whois]
-port = {ports["whois"]}
-rate_per_second = 0.001
-burst = {WHOIS_BURST}
-[rdap]
-port = {ports["rdap"]}
-base_url = "http://127.0.0.1:{ports["rdap"]}/"
-rate_per_second = 0.001
-burst = {RDAP_BURST}
-[metrics]
-port = {ports["metrics"]}
-[workers]
-restart_delay_max = 1
-stop_timeout = 10
-[redis]
-url = {q(redis_url)}
-command_timeout = 3.0
-lease_ttl = 6
-retry_max = 1
-[paths]
-var = {q(str(root / "var"))}
-""")
-    return path
-
-
-async def eventually(probe: Callable[[], Awaitable[bool]], what: str, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not await probe():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
+def overrides(redis_url: str) -> dict[str, dict[str, object]]:
+    return {"database": {"pool_max": 3},
+            "epp": {"max_sessions_per_registrar": SESSION_CAP},
+            "whois": {"rate_per_second": 0.001, "burst": WHOIS_BURST},
+            "rdap": {"rate_per_second": 0.001, "burst": RDAP_BURST},
+            "redis": {"url": redis_url, "command_timeout": 3.0, "lease_ttl": 6, "retry_max": 1}}
 
 
 @pytest.fixture(scope="module")
@@ -146,29 +81,12 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
         server.stop()
 
 
-def start_serving(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "protocols.cli", "--config", str(config), "serve",
-                                 "--workers", "2"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-
 @contextlib.asynccontextmanager
 async def serving(root: Path, dsn: str, certs: DevCerts, redis_url: str = "") -> AsyncIterator[Suite]:
-    ports = {name: free_port() for name in ("epp", "whois", "rdap", "metrics")}
-    log = root / "serve.log"
-    config = write_config(root, dsn, certs, ports, redis_url)
-    process = start_serving(config, log)
-    suite = Suite(process, ports, log)
-
-    async def both_ready() -> bool:
-        assert process.poll() is None, log.read_text()[-3000:]
-        try:
-            return len(await suite.workers()) == 2
-        except (aiohttp.ClientError, ValueError, KeyError):
-            return False
-
+    ports, log = free_ports(), root / "serve.log"
+    started = await serve(write_config(root, dsn, certs, ports, overrides(redis_url)), log, ports, 2)
+    suite = Suite(started.process, ports, log, 2)
     try:
-        await eventually(both_ready, "both workers", 40)
         yield suite
     finally:
         suite.stop()

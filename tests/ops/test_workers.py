@@ -12,10 +12,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -32,18 +28,12 @@ from protocols.epp.client import EppClient, EppError
 from protocols.net.tls import client_context
 from registry_core.context import Core
 from registry_core.services import registrars, tlds
-from tests.conftest import ROOT, TEST_KEY, reset
+from tests.conftest import reset
+from tests.ops.serving import Serving, eventually, free_ports, serve, write_config
 
 WORKERS = 2
 PASSWORDS = {"alpha": "Alpha-Pass1", "beta": "Beta-Pass1"}
 POOL_MAX = 4
-START_SECONDS = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def worker_of(sv_trid: str | None) -> int:
@@ -53,13 +43,10 @@ def worker_of(sv_trid: str | None) -> int:
 
 
 @dataclass
-class Served:
-    process: subprocess.Popen[bytes]
-    ports: dict[str, int]
+class Served(Serving):
     var: Path
     certs: DevCerts
     dsn: str
-    log: Path
     answered: Counter[str] = field(default_factory=Counter)  # EPP commands answered 1000, every worker
     sessions: list[tuple[EppClient, int]] = field(default_factory=list)  # (client, worker pid)
 
@@ -79,14 +66,6 @@ class Served:
         assert response.code == 1000, response.raw
         self.answered["domain:check"] += 1
 
-    async def get(self, path: str, service: str = "metrics") -> tuple[int, str]:
-        async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{self.ports[service]}{path}") as resp:
-            return resp.status, await resp.text()
-
-    async def workers(self) -> dict[str, int]:
-        _status, body = await self.get("/readyz")
-        return {k: int(v) for k, v in json.loads(body)["workers"].items()}
-
     async def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
         _status, text = await self.get("/metrics")
         return {(s.name, tuple(sorted(s.labels.items()))): s.value
@@ -95,13 +74,6 @@ class Served:
 
 def value(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
-
-
-async def eventually(probe: object, what: str, seconds: float = 15.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not await probe():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -120,69 +92,19 @@ async def ops_dsn(test_dsn: str, session_core: Core, certs: DevCerts) -> str:
     return test_dsn
 
 
-def write_config(root: Path, dsn: str, certs: DevCerts, ports: dict[str, int]) -> Path:
-    q = json.dumps
-    path = root / "registry.toml"
-    path.write_text(f"""
-[database]
-url = {q(dsn)}
-pool_min = 1
-pool_max = {POOL_MAX}
-[registry]
-auth_info_key = {q(TEST_KEY)}
-lifecycle_interval_seconds = 3600
-[epp]
-port = {ports["epp"]}
-cert = {q(str(certs.server.cert))}
-key = {q(str(certs.server.key))}
-ca = {q(str(certs.ca_cert))}
-shutdown_grace = 2
-[whois]
-port = {ports["whois"]}
-[rdap]
-port = {ports["rdap"]}
-base_url = "http://127.0.0.1:{ports["rdap"]}/"
-[metrics]
-port = {ports["metrics"]}
-[workers]
-restart_delay_max = 1
-stop_timeout = 10
-[paths]
-var = {q(str(root / "var"))}
-""")
-    return path
-
-
-def start_serving(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "protocols.cli", "--config", str(config), "serve",
-                                 "--workers", str(WORKERS)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-
 @pytest.fixture(scope="module")
 async def served(ops_dsn: str, certs: DevCerts, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Served]:
     root = tmp_path_factory.mktemp("serve")
-    ports = {name: free_port() for name in ("epp", "whois", "rdap", "metrics")}
-    log = root / "serve.log"
-    process = start_serving(write_config(root, ops_dsn, certs, ports), log)
-    served = Served(process, ports, root / "var", certs, ops_dsn, log)
+    ports, log = free_ports(), root / "serve.log"
+    config = write_config(root, ops_dsn, certs, ports, {"database": {"pool_max": POOL_MAX}})
+    serving = await serve(config, log, ports, WORKERS)
+    served = Served(serving.process, ports, log, WORKERS, root / "var", certs, ops_dsn)
     try:
-        await eventually(lambda: _all_ready(served), "both workers", START_SECONDS)
         yield served
     finally:
         for client, _pid in served.sessions:
             await client.close()
-        if process.poll() is None:
-            process.kill()  # the workers see their stdin close and stop by themselves
-        process.wait(10)
-
-
-async def _all_ready(served: Served) -> bool:
-    assert served.process.poll() is None, served.log.read_text()[-3000:]
-    try:
-        return len(await served.workers()) == WORKERS
-    except (aiohttp.ClientError, ValueError, KeyError):
-        return False
+        served.kill()
 
 
 async def test_the_supervisor_says_what_serves_where_in_json_log_lines(served: Served) -> None:
