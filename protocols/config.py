@@ -177,6 +177,16 @@ class DnsConfig:
 
 
 @dataclass(frozen=True)
+class AuditConfig:
+    """The history's hash chains are checked by `registry audit verify`; their heads are
+    signed into a checkpoint (Ed25519) by `registry serve` every checkpoint_interval seconds."""
+
+    signing_key_file: str = ""  # base64 of the 32-byte private key, mode 0600; "" = <paths.var>/audit/signing.key
+    trusted_keys: tuple[str, ...] = ()  # base64 public keys of earlier signing keys (kept after a rotation)
+    checkpoint_interval: float = 86400.0  # 0: no checkpoints from serve (run `registry audit checkpoint`)
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -193,6 +203,7 @@ class Config:
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
     dns: DnsConfig = field(default_factory=DnsConfig)
+    audit: AuditConfig = field(default_factory=AuditConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

@@ -104,7 +104,8 @@ TABLES = ("ledger", "history", "poll_message", "transfer", "ds_record", "domain_
 
 async def reset(core: Core) -> None:
     async with core.db.pool.acquire() as conn:
-        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        await conn.execute(f"TRUNCATE {', '.join(TABLES)}, audit_checkpoint RESTART IDENTITY CASCADE")
+        await conn.execute("UPDATE history_head SET seq = 0, hash = $1", bytes(32))  # the chains start again
     core.db.tld_cache.invalidate()  # the tables were emptied behind the cache's back
 
 

@@ -19,6 +19,7 @@ from protocols.config import Config
 from protocols.dns.publishing import start_publisher
 from protocols.epp.server import EppServer
 from protocols.net.limits import LimitStore
+from protocols.serve.checkpoints import audit_signer, run_checkpoints_forever
 from protocols.serve.metrics import LifecycleWatch, Sampler
 from protocols.serve.runtime import open_cores
 from registry_core.context import Core
@@ -57,7 +58,8 @@ async def start_servers(config: Config, core: Core, listening: Listening | None 
 
 def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Server]],
           lifecycle: bool) -> list[asyncio.Task]:
-    """The process's background tasks: the gauge sampler and (if asked) the lifecycle runner."""
+    """The process's background tasks: the gauge sampler and (if asked) the lifecycle runner
+    and the audit checkpoints."""
     core, read_core = cores
     epp = next((server for _label, server in servers if isinstance(server, EppServer)), None)
     watch = LifecycleWatch() if lifecycle else None
@@ -67,6 +69,9 @@ def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Ser
     if watch is not None:
         jobs.append(asyncio.create_task(run_lifecycle_forever(core, config.registry.lifecycle_interval_seconds,
                                                               on_pass=watch.passed)))
+        if config.audit.checkpoint_interval:
+            jobs.append(asyncio.create_task(run_checkpoints_forever(core, audit_signer(config),
+                                                                    config.audit.checkpoint_interval)))
     return jobs
 
 

@@ -100,6 +100,13 @@ class Database:
             await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
         raise AssertionError("unreachable")
 
+    async def snapshot(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        """`fn` in one REPEATABLE READ, read-only transaction: every statement (cursors
+        included) sees the same committed state, however long it reads (audits, deposits).
+        Not retried: a long read is the caller's to run again."""
+        async with self._connection() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            return await fn(Tx(conn, self.clock.now(), self.tld_cache))
+
     async def _read(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
         # At READ COMMITTED every statement takes its own snapshot whether or not it runs
         # inside BEGIN/COMMIT, so a read-only command gains nothing from them but two round trips.

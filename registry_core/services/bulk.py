@@ -33,6 +33,7 @@ from registry_core.db.repo import bulk as repo
 from registry_core.db.repo import dns_changes
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, ObjectNotFound
+from registry_core.model.audit import HistoryEntry
 from registry_core.model.registrar import Tld
 from registry_core.services import registrars, tlds
 
@@ -186,7 +187,7 @@ class _Batch:
     hosts: list[tuple[int, int]] = field(default_factory=list)
     contacts: list[tuple[int, str, int]] = field(default_factory=list)
     ds: list[tuple[int, int, int, int, str]] = field(default_factory=list)
-    history: list[tuple[object, ...]] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
 
 
 def _statuses(draw: float) -> list[str]:
@@ -229,8 +230,8 @@ def _build_batch(core: Core, parts: _Parts, ids: list[int], spec: LoadSpec, rng:
         if rng.random() < spec.ds_share:
             batch.ds.append((did, rng.randrange(65536), 13, 2, os.urandom(32).hex().upper()))
         if spec.history:
-            batch.history.append(("domain", did, name, "create", sponsor, SV_TRID, created,
-                                  {"name": name, "roid": roid, "sponsor_id": sponsor}))
+            batch.history.append(HistoryEntry("domain", did, name, "create", sponsor, SV_TRID, None, created, None,
+                                              {"name": name, "roid": roid, "sponsor_id": sponsor}))
     return batch
 
 

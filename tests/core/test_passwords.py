@@ -85,13 +85,13 @@ async def test_hashing_leaves_the_event_loop_running() -> None:
 
     ticker = asyncio.create_task(tick())
     try:
-        started = time.perf_counter()
         assert await hasher.verify("Alpha-Pass1", stored)
-        elapsed = time.perf_counter() - started
     finally:
         ticker.cancel()
         hasher.close()
-    assert ticks >= 0.3 * elapsed / 0.001  # the loop ran on while scrypt worked in the hasher's thread
+    # scrypt on the loop would let the ticker run not once before verify returned; in the
+    # hasher's thread the loop keeps ticking (a count, not a time: busy machines tick less)
+    assert ticks >= 3
 
 
 async def test_a_flood_waits_outside_the_pool_and_callers_may_give_up() -> None:

@@ -4,6 +4,7 @@ point), against the real test database, reading what each prints and what it cha
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import io
 import subprocess
@@ -141,3 +142,19 @@ def test_python_dash_m_runs_the_entry_point() -> None:
     done = subprocess.run([sys.executable, "-m", "protocols.cli", "epp", "--help"], capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0 and "{send,check,info,poll}" in done.stdout
+
+
+async def test_audit_key_checkpoint_and_verify(registry: Run, core: Core, tmp_path: Path) -> None:
+    code, key, _ = await registry("audit", "key")
+    assert code == 0 and len(base64.b64decode(key)) == 32  # generated on first use (development)
+    assert (tmp_path / "audit" / "signing.key").stat().st_mode & 0o777 == 0o600
+    code, out, _ = await registry("audit", "checkpoint")
+    assert code == 0 and out.startswith("checkpoint 1 at ")
+    code, out, _ = await registry("audit", "verify")
+    assert code == 0 and out.splitlines()[-1] == "intact" and "checkpoints checked   1" in out
+    async with core.db.pool.acquire() as conn:
+        edited = await conn.fetchval("UPDATE history SET action = 'forged' WHERE id = "
+                                     "(SELECT min(id) FROM history) RETURNING id")
+    code, out, _ = await registry("audit", "verify")
+    assert code == 1 and out.splitlines()[-1] == "TAMPERED"
+    assert f"(history id {edited}): its content was changed after it was written" in out

@@ -9,7 +9,10 @@ import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
+from registry_core.db.repo import audit
 from registry_core.db.repo.codecs import init_connection
+from registry_core.model import audit as chain
+from registry_core.model.audit import HistoryEntry
 
 # COPY of a large batch outlives the pool's per-statement timeout; it gets its own.
 COPY_TIMEOUT = 3600.0
@@ -22,7 +25,7 @@ DOMAIN_COLUMNS = ("id", "roid", "name", "tld", "registrant_id", "sponsor_id", "c
 DOMAIN_HOST_COLUMNS = ("domain_id", "host_id")
 DOMAIN_CONTACT_COLUMNS = ("domain_id", "role", "contact_id")
 DS_COLUMNS = ("domain_id", "key_tag", "alg", "digest_type", "digest")
-HISTORY_COLUMNS = ("object_type", "object_id", "object_name", "action", "registrar_id", "sv_trid", "at", "after")
+HISTORY_COLUMNS = (*audit.COLUMNS.split(", "), "lane", "seq", "prev_hash", "row_hash")
 
 _SEQUENCES = {"domain": "domain_id_seq", "contact": "contact_id_seq", "host": "host_id_seq"}
 LOADED_TABLES = ("contact", "host", "domain", "domain_host", "domain_contact", "ds_record", "history")
@@ -81,9 +84,16 @@ async def copy_ds_records(conn: Any, rows: Iterable[tuple[Any, ...]]) -> None:
     await _copy(conn, "ds_record", DS_COLUMNS, rows)
 
 
-async def copy_history(conn: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+async def copy_history(conn: Any, entries: Sequence[HistoryEntry]) -> None:
+    """History rows appended to this transaction's lane of the hash chains with one COPY."""
+    head = await audit.take_lane(conn)
+    chained, new_head = chain.append(head, entries)
+    records = [(e.object_type, e.object_id, e.object_name, e.action, e.registrar_id, e.sv_trid, e.cl_trid, e.at,
+                e.before, e.after, head.lane, seq, prev, digest)
+               for e, (seq, prev, digest) in zip(entries, chained, strict=True)]
     async with _binary_jsonb(conn):
-        await _copy(conn, "history", HISTORY_COLUMNS, rows)
+        await _copy(conn, "history", HISTORY_COLUMNS, records)
+    await audit.move_head(conn, new_head)
 
 
 async def fetch_live_host_ids(conn: Any, names: list[str]) -> dict[str, int]:

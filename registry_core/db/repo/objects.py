@@ -6,7 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
+from registry_core.db.repo import audit
 from registry_core.model.actor import Actor
+from registry_core.model.audit import HistoryEntry
 from registry_core.model.poll import PollMessage
 from registry_core.model.transfer import TransferInfo
 
@@ -15,16 +17,20 @@ def _jsonable(value: Any) -> Any:
     return None if value is None else json.loads(json.dumps(value, default=str))
 
 
+def history_json(value: Any) -> Any:
+    """Plain JSON values as jsonb gives them back, which the history's hashes are taken over
+    (numbers that are not integers become text, so that no float is rounded on the way)."""
+    return None if value is None else json.loads(json.dumps(value, default=str), parse_float=str)
+
+
 async def insert_history(conn: Any, actor: Actor | None, now: datetime, object_type: str,
                          object_id: int | None, object_name: str, action: str,
                          before: Any = None, after: Any = None, sv_trid: str | None = None) -> None:
-    await conn.execute(
-        """INSERT INTO history (object_type, object_id, object_name, action, registrar_id, sv_trid,
-                                cl_trid, at, before, after)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+    """One history row, appended to this transaction's lane of the hash chains."""
+    await audit.insert_chained(conn, HistoryEntry(
         object_type, object_id, object_name, action, (actor.registrar_id or None) if actor else None,
         sv_trid or (actor.sv_trid if actor else "system"), actor.cl_trid if actor else None, now,
-        _jsonable(before), _jsonable(after))
+        history_json(before), history_json(after)))
 
 
 async def insert_poll_message(conn: Any, registrar_id: str, now: datetime, kind: str, message: str,
