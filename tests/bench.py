@@ -12,6 +12,7 @@ the number of server processes (default 1)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import subprocess
@@ -33,6 +34,7 @@ from registry_core.crypto import AuthInfoCipher
 from registry_core.db.embedded import embedded_dsn, start_embedded
 from registry_core.db.pool import open_pool
 from registry_core.db.tx import Database
+from registry_core.model.audit import LANES
 from registry_core.services import registrars, tlds
 from tests.bench_support import drive, free_port, fresh_database
 
@@ -137,8 +139,9 @@ async def drive_sessions(clients: list[EppClient], make: Callable[[int, int], by
 
 async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
     """The create transaction our core runs (TLD policy comes from its cache), as plain SQL
-    through asyncpg: reserved check, price lookup, id, domain row, grace period, history,
-    then balance and ledger (the row lock is taken last, as the core does)."""
+    through asyncpg: reserved check, price lookup, id, domain row, grace period, DNS change,
+    history row on its hash chain, then balance and ledger (the row lock is taken last, as
+    the core does)."""
     size = min(concurrency, POOL_MAX)
     pool = await asyncpg.create_pool(dsn, min_size=size, max_size=size)
     assert pool is not None
@@ -161,8 +164,16 @@ async def db_create_ceiling(dsn: str, concurrency: int) -> dict[str, float]:
                    period_years, sv_trid) VALUES ($1, 'addPeriod', 'demo', now(), now() + interval '5 days', 8,
                    'USD', 1, 'CEIL')""", did)
             await conn.execute(
-                """INSERT INTO history (object_type, object_id, object_name, action, registrar_id, sv_trid, at,
-                   after) VALUES ('domain', $1, $2, 'create', 'demo', 'CEIL', now(), '{}')""", did, name)
+                """INSERT INTO dns_change (tld, owner, changed_at) VALUES ('example', $1, now())
+                   ON CONFLICT (tld, owner) DO UPDATE SET seq = nextval('dns_change_seq')""", name)
+            lane = await conn.fetchrow(f"SELECT lane, seq, hash FROM history_head WHERE lane = "
+                                       f"pg_current_xact_id()::text::bigint % {LANES} FOR UPDATE")
+            digest = hashlib.sha256(bytes(lane["hash"]) + name.encode()).digest()  # what a chained row costs
+            await conn.execute(
+                """WITH moved AS (UPDATE history_head SET seq = $3, hash = $5 WHERE lane = $4)
+                   INSERT INTO history (object_type, object_id, object_name, action, registrar_id, sv_trid, at,
+                   after, lane, seq, prev_hash, row_hash) VALUES ('domain', $1, $2, 'create', 'demo', 'CEIL', now(),
+                   '{}', $4, $3, $6, $5)""", did, name, lane["seq"] + 1, lane["lane"], digest, bytes(lane["hash"]))
             balance = await conn.fetchval(
                 "UPDATE registrar SET balance = balance - 8 WHERE id = 'demo' RETURNING balance")
             await conn.execute(
