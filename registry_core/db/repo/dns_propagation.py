@@ -14,8 +14,10 @@ async def insert_results(conn: Any, tld: str, serial: int, measured_on: str,
     """A publication's owner changes ((owner, changed_at)) as served at `served_at` (None: not served)."""
     await conn.execute(
         """INSERT INTO dns_propagation (tld, owner, serial, changed_at, served_at, seconds, measured_on)
-           SELECT $1, x.owner, $2, x.changed_at, $3,
-                  greatest(0, extract(epoch FROM $3 - x.changed_at))::double precision, $4
+           SELECT $1, x.owner, $2, x.changed_at, $3,  -- greatest() would turn NULL into 0
+                  CASE WHEN $3::timestamptz IS NOT NULL
+                       THEN greatest(0, extract(epoch FROM $3::timestamptz - x.changed_at))::double precision END,
+                  $4
            FROM unnest($5::text[], $6::timestamptz[]) AS x(owner, changed_at)""",
         tld, serial, served_at, measured_on, [o for o, _ in changes], [c for _, c in changes])
 
