@@ -49,6 +49,7 @@ class Reconciler:
         self.core, self.led, self.primary, self.key, self.interval = core, led, primary, key, interval
         self.due: dict[str, float] = {}  # TLD -> monotonic time of its next run
         self.task: asyncio.Task[None] | None = None
+        self.stopping = asyncio.Event()
 
     async def start(self) -> None:
         if self.interval > 0:
@@ -56,6 +57,7 @@ class Reconciler:
 
     async def stop(self, grace: float) -> None:
         task, self.task = self.task, None
+        self.stopping.set()  # an idle schedule ends at once, a run in progress within grace
         if task is None:
             return
         with contextlib.suppress(TimeoutError, asyncio.CancelledError):
@@ -63,11 +65,14 @@ class Reconciler:
 
     async def _run(self) -> None:
         tick = min(self.interval, 10.0)
-        while True:
-            await asyncio.sleep(tick)
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), tick)
             now, led = time.monotonic(), self.led()
             self.due = {tld: self.due.get(tld, now + self.interval - tick) for tld in led}
             for tld in sorted(t for t, due in self.due.items() if due <= now):
+                if self.stopping.is_set():
+                    return
                 await self.reconcile_once(tld)
                 self.due[tld] = time.monotonic() + self.interval
 
