@@ -161,6 +161,24 @@ class DnsConfig:
     propagation_delay: int = 3600  # primary to every public secondary, worst case
     start_timeout: float = 15.0
     stop_grace: float = 10.0
+    log_max_bytes: int = 10485760  # knot.log is rotated at this size (knot.log.1 ... newest first); 0 = never
+    log_keep: int = 3  # rotated knot.log files kept; Knot's warnings and errors also go to the registry log
+    tld_poll_interval: float = 5.0  # seconds between the supervisor's looks for TLDs added at run time
+    # The publisher (one leader per TLD, in the worker that runs the periodic jobs):
+    batch_size: int = 500  # owners per batch
+    batch_wait: float = 0.05  # seconds a wake-up waits for more commits to gather
+    poll_interval: float = 3.0  # seconds between looks at the change log when no NOTIFY arrives
+    attempts: int = 3  # sends of a failing batch before it is split in halves (single owners are parked)
+    backoff: float = 0.2  # seconds before the second attempt, doubling
+    # The delete guard is zone policy, kept per TLD in the database, not here:
+    # `registry dns set TLD max_delete_share=0.05 delete_floor=10` (those are the defaults).
+    # The propagation probe (rfc2136 writer only): after each batch, the SOA serial the primary
+    # then serves is awaited on every secondary (on the primary itself without secondaries).
+    probe_timeout: float = 900.0  # seconds a secondary may take before the batch counts as not served there
+    probe_interval: float = 1.0  # seconds between SOA queries to a secondary while waiting
+    probe_queue: int = 1000  # publications being probed at most; more are not measured (logged, counted)
+    probe_history: int = 10000  # propagation results kept per TLD for `registry dns status`
+    reconcile_interval: float = 86400.0  # seconds between the leader's reconciles of a TLD (AXFR); 0 = off
     # Where the publisher writes: rfc2136 (UPDATEs to the Knot primary above), or a provider
     # hosting the TLD zones: route53 (Amazon Route 53) or cloudflare.
     writer: str = "rfc2136"
@@ -260,7 +278,9 @@ def _checked(name: str, value: Any) -> Any:
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.retry_max",
-                      "dns.cloudflare_batch_limit"})
+                      "dns.cloudflare_batch_limit", "dns.batch_size", "dns.poll_interval", "dns.attempts",
+                      "dns.probe_timeout", "dns.probe_interval", "dns.probe_queue", "dns.probe_history",
+                      "dns.tld_poll_interval", "dns.log_keep"})
 
 
 def redacted_url(url: str) -> str:

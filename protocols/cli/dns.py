@@ -1,6 +1,7 @@
 """`registry dns ...`: publication of the TLD zones.
 
-    registry dns status TLD                    pending changes, serial, pause, guard, parked owners
+    registry dns status TLD [--last N]         pending changes, serial, pause, guard, parked owners,
+                                               propagation p50/p95/max, each secondary's serial and lag
     registry dns set TLD [KEY=VALUE...]        apex settings (without KEY=VALUE: show them)
     registry dns publish TLD [--parked]        re-publish every owner (or retry the parked ones)
     registry dns publish TLD --zonefile        a full render to Knot's zone file, then zone-reload
@@ -32,16 +33,40 @@ from registry_core.model.zone import RRset
 
 async def cmd_status(config: Config, args: argparse.Namespace) -> int:
     from protocols.serve.runtime import open_core
-    from registry_core.services import dns_publication
+    from registry_core.services import dns_propagation, dns_publication
 
     async with open_core(config) as core:
         state = await dns_publication.zone_status(core, args.tld)
+        propagation = await dns_propagation.propagation_status(core, args.tld, args.last)
     for key in ("tld", "serial", "pending", "delegations", "paused", "full_needed", "guard_tripped",
                 "last_published_at", "last_error", "last_error_at"):
         print(f"{key:20} {state[key]}")
     for parked in state["parked"]:
         print(f"parked               {parked['owner']}  {parked['parked_at']:%Y-%m-%dT%H:%M:%SZ}  {parked['error']}")
+    for line in propagation_lines(propagation):
+        print(line)
     return 0
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f} s"
+
+
+def propagation_lines(found: dict[str, Any]) -> list[str]:
+    """The status lines of the propagation probe: percentiles over the newest changes, then
+    each server's last answer and lag."""
+    if not found["changes"]:
+        return ["propagation          nothing measured yet"]
+    where = ("by every secondary" if found["measured_on"] == "secondaries"
+             else "by the primary (no [dns] secondaries configured)")
+    lines = [f"propagation          last {found['changes']} changes, commit to served {where}: "
+             f"p50 {_seconds(found['p50'])}  p95 {_seconds(found['p95'])}  max {_seconds(found['max'])}  "
+             f"not served {found['not_served']}"]
+    for server in found["servers"]:
+        lag = _seconds(server["lag_seconds"]) if server["lag_seconds"] is not None else "not served in time"
+        lines.append(f"server               {server['server']}  serial {server['serial'] or 'none'}  lag {lag}  "
+                     f"(wanted {server['wanted_serial']}, checked {server['checked_at']:%Y-%m-%dT%H:%M:%SZ})")
+    return lines
 
 
 async def cmd_set(config: Config, args: argparse.Namespace) -> int:
@@ -201,6 +226,8 @@ def add_parser(sub: Any) -> None:
         parsers[name].add_argument("tld")
         parsers[name].set_defaults(handler=handler)
     parsers["set"].add_argument("settings", nargs="*", type=setting, metavar="KEY=VALUE")
+    parsers["status"].add_argument("--last", type=int, default=1000, metavar="N",
+                                   help="propagation figures over the newest N changes (default 1000)")
     parsers["publish"].add_argument("--parked", action="store_true", help="retry the parked owners only")
     parsers["publish"].add_argument("--zonefile", action="store_true",
                                     help="a full render to Knot's zone file and zone-reload (bootstrap, recovery)")

@@ -4,7 +4,8 @@ zone files, runs it in the foreground as the current user, and drives it with `k
 
 Everything lives under settings.directory: knot.conf, the control socket, the pid file,
 zones/ (our initial zone files), db/ (journal, timers, catalog, KASP keys) and knot.log
-(the server's log). Nothing is shared with a system-wide Knot. Subprocesses are awaited
+(the server's log, rotated by size; its warnings and errors also reach our log:
+protocols.dns.knot_log). Nothing is shared with a system-wide Knot. Subprocesses are awaited
 on the event loop, never waited for in a blocking call."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from pathlib import Path
 
 from protocols.dns.knot_conf import KnotSettings, render
+from protocols.dns.knot_log import LINE_LIMIT, KnotLog
 from protocols.dns.zone_file import SoaTimers, fqdn, initial_zone
 
 _log = logging.getLogger("registry.dns")
@@ -41,8 +43,11 @@ class KnotServer:
 
     def __init__(self, settings: KnotSettings, nameservers: tuple[str, ...], *,
                  programs: KnotPrograms = KnotPrograms(), timers: SoaTimers = SoaTimers(),
-                 load_timeout: float = 15.0) -> None:
+                 load_timeout: float = 15.0, log_max_bytes: int = 10 * 1024 * 1024, log_keep: int = 3) -> None:
         self.settings = settings
+        self.log_rotation = (log_max_bytes, log_keep)
+        self.log: KnotLog | None = None
+        self.log_task: asyncio.Task[None] | None = None
         self.load_timeout = load_timeout  # seconds start() and add_zone() wait for the zones to load
         self.nameservers = nameservers
         self.programs = programs
@@ -57,10 +62,12 @@ class KnotServer:
         self._refuse_a_running_knotd()
         self._prepare()
         self.settings.socket.unlink(missing_ok=True)
-        with self.log_file.open("ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                self.programs.knotd, "-c", str(self.settings.config_file),
-                stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+        self.process = await asyncio.create_subprocess_exec(
+            self.programs.knotd, "-c", str(self.settings.config_file), stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT)
+        assert self.process.stdout is not None
+        self.log = KnotLog(self.log_file, *self.log_rotation)
+        self.log_task = asyncio.create_task(self.log.run(self.process.stdout), name="knotd-log")
         try:
             await self._until_loaded(self.settings.zones)
         except BaseException:
@@ -71,6 +78,7 @@ class KnotServer:
         """SIGTERM (knotd finishes pending work and exits), SIGKILL after `grace` seconds."""
         process, self.process = self.process, None
         if process is None or process.returncode is not None:
+            await self._log_read()
             return
         with contextlib.suppress(ProcessLookupError):
             process.terminate()
@@ -81,6 +89,14 @@ class KnotServer:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
+        await self._log_read()
+
+    async def _log_read(self) -> None:
+        """Until the log reader has read what knotd wrote before it exited."""
+        task, self.log_task = self.log_task, None
+        if task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(task, 5.0)
 
     def _refuse_a_running_knotd(self) -> None:
         """A knotd left over from a supervisor that was killed still owns the directory: say so."""
@@ -121,6 +137,7 @@ class KnotServer:
             async with asyncio.timeout(self.load_timeout):
                 while waiting:
                     if self.process is None or self.process.returncode is not None:
+                        await self._log_read()
                         raise KnotError(f"knotd exited: {self._last_error()} (see {self.log_file})")
                     waiting = [zone for zone in waiting if await self._serial_or_none(zone) is None]
                     if waiting:
@@ -131,9 +148,7 @@ class KnotServer:
 
     def _last_error(self) -> str:
         """The last error or critical line knotd logged, for the message that says it stopped."""
-        lines = self.log_file.read_text("utf-8", errors="replace").splitlines()
-        errors = [line.split(": ", 1)[-1] for line in lines if " error: " in line or " critical: " in line]
-        return "; ".join(errors[-2:]) or "no error logged"
+        return "; ".join(self.log.errors if self.log is not None else ()) or "no error logged"
 
     async def _serial_or_none(self, zone: str) -> int | None:
         try:
@@ -181,13 +196,17 @@ class KnotServer:
 
         The configuration file stays the whole truth (a restart serves the same zones); the
         catalog zone lists the new member at once, so catalog consumers pick it up."""
-        zone = fqdn(zone)
+        zone, before = fqdn(zone), self.settings
         if zone not in self.settings.zones:
             self.settings = dataclasses.replace(self.settings, zones=(*self.settings.zones, zone))
-        self._write_initial_zone(zone)
-        self._write_config()
-        await self.knotc("reload")
-        await self._until_loaded((zone,))
+        try:
+            self._write_initial_zone(zone)
+            self._write_config()
+            await self.knotc("reload")
+            await self._until_loaded((zone,))
+        except BaseException:
+            self.settings = before  # not served: a later add tries again
+            raise
 
     async def ksk_submitted(self, zone: str) -> None:
         """Tell Knot the parent now has the DS of the new KSK (the root zone: IANA's answer), so the

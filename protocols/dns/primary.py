@@ -41,6 +41,11 @@ def publisher_key(config: Config) -> TsigKey:
     return read_key(key_file(config, config.dns.update_key_file, "publisher.tsig"), fqdn(config.dns.update_key_name))
 
 
+def transfer_key(config: Config) -> TsigKey:
+    """The key secondaries (and the reconcile's AXFR) transfer the zones with."""
+    return read_key(key_file(config, config.dns.transfer_key_file, "transfer.tsig"), fqdn(config.dns.transfer_key_name))
+
+
 def parse_secondaries(entries: Iterable[str]) -> tuple[Secondary, ...]:
     """"address@port" entries (IPv6 addresses as is: the port follows the last @)."""
     found = []
@@ -95,7 +100,7 @@ async def start_primary(config: Config, zones: Iterable[str]) -> KnotServer | No
         return None
     try:
         server = KnotServer(knot_settings(config, zones), dns.nameservers, programs=found,
-                            load_timeout=dns.start_timeout)
+                            load_timeout=dns.start_timeout, log_max_bytes=dns.log_max_bytes, log_keep=dns.log_keep)
         await server.start()
     except (KnotError, TsigKeyError, OSError, ValueError) as exc:
         _log.error("DNS primary not started: %s; serving everything else", exc)

@@ -23,6 +23,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Protocol
 
 from prometheus_client import Counter
@@ -47,6 +48,11 @@ class WriterError(Exception):
 class PrimaryUnavailable(Exception):
     """The primary does not serve the zone right now (down, restarting, zone not loaded):
     the changes stay in the log and are sent when it is back."""
+
+
+class PublicationWatcher(Protocol):
+    def published(self, tld: str, changes: Sequence[tuple[str, datetime]]) -> None:
+        """A batch of (owner, commit time) changes is on the primary; must not block."""
 
 
 class ZoneWriter(Protocol):
@@ -80,8 +86,9 @@ def split_batch(batch: publication.Batch) -> tuple[publication.Batch, publicatio
 class Publisher:
     """start() begins leading and publishing; stop(grace) lets a batch in flight finish."""
 
-    def __init__(self, core: Core, writer: ZoneWriter, settings: PublisherSettings = PublisherSettings()) -> None:
-        self.core, self.writer, self.settings = core, writer, settings
+    def __init__(self, core: Core, writer: ZoneWriter, settings: PublisherSettings = PublisherSettings(), *,
+                 probe: PublicationWatcher | None = None) -> None:
+        self.core, self.writer, self.settings, self.probe = core, writer, settings, probe
         self.led: set[str] = set()
         self.wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -128,8 +135,8 @@ class Publisher:
             self.led.clear()
 
     async def _take_leads(self, session: Any) -> None:
-        """Lead each TLD the primary serves (a TLD added since the primary started is served
-        after its restart) and nobody else leads."""
+        """Lead each TLD the primary serves (a TLD added at run time once the supervisor has
+        added its zone) and nobody else leads."""
         for tld in [t.name for t in await list_tlds(self.core)]:
             if tld not in self.led and await self.writer.serves(tld) and await publication.try_lead(session, tld):
                 _log.info("DNS publisher leads zone %s", tld)
@@ -173,6 +180,8 @@ class Publisher:
             except WriterError as exc:
                 return await self._split_or_park(batch, str(exc))
         serial = await publication.commit_batch(self.core, batch)
+        if self.probe is not None and batch.changes:
+            self.probe.published(batch.tld, batch.committed())
         BATCHES.labels(batch.tld, "published").inc()
         PUBLISHED.labels(batch.tld).inc(len(batch.changes))
         _log.debug("published %d owners of %s (publication %d)", len(batch.changes), batch.tld, serial)

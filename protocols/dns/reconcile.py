@@ -56,9 +56,12 @@ async def desired_records(core: Core, tld: str) -> Records:
 
 
 async def reconcile(core: Core, tld: str, host: str, port: int, key: TsigKey, *,
-                    fix: bool = False) -> list[OwnerChange]:
+                    fix: bool = False, spare_in_flight: bool = False) -> list[OwnerChange]:
     """The changes the primary needs to hold what the registry says (served -> desired). The
-    apex NS set counts only when the TLD's settings manage it."""
+    apex NS set counts only when the TLD's settings manage it. With `spare_in_flight` (a
+    publisher runs meanwhile), owners with a pending change or published since the transfer
+    began are no drift: they are left out, and fixing leaves them to the publisher."""
+    started = core.db.clock.now()
     served = served_records(await asyncio.to_thread(transfer, host, port, tld, key))
     desired = await desired_records(core, tld)
     apex = fqdn(tld)
@@ -66,7 +69,9 @@ async def reconcile(core: Core, tld: str, host: str, port: int, key: TsigKey, *,
         served[apex] = tuple(r for r in served.get(apex, ()) if r.type != "NS")
     changes = diff_owners(served, desired, set(served) | set(desired))
     if fix and changes:
-        await dns_publication.adopt_served(core, tld, {c.owner: served.get(c.owner, ()) for c in changes})
+        adopted = await dns_publication.adopt_served(core, tld, {c.owner: served.get(c.owner, ()) for c in changes},
+                                                     unless_since=started if spare_in_flight else None)
+        changes = [c for c in changes if c.owner in adopted]
     return changes
 
 

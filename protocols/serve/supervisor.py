@@ -2,7 +2,8 @@
 
 The supervisor prepares what must happen once (starts the embedded PostgreSQL if no DSN is
 configured, creates the database, applies migrations, creates the authInfo key file; starts
-the DNS primary, Knot, when [dns] is enabled: protocols.dns.primary), binds the listening
+the DNS primary, Knot, when [dns] is enabled: protocols.dns.primary, and adds zones for TLDs
+added while it runs: protocols.dns.zone_watch), binds the listening
 sockets (protocols.serve.listeners), prepares the metrics directory and the limit table the
 workers share (protocols.net.limit_table), and starts the workers:
 `python -m protocols.cli serve --worker`, each with its own event loop (uvloop) and
@@ -37,6 +38,7 @@ from typing import Any
 
 from protocols.config import Config, config_as_mapping
 from protocols.dns.primary import primary_zones, start_primary, stop_primary
+from protocols.dns.zone_watch import ZoneWatcher
 from protocols.net.limit_table import NodeTable
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
@@ -92,9 +94,12 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         keepers: list[asyncio.Task[None]] = []
-        dns_primary = None
+        dns_primary = watcher = None
         try:
             dns_primary = await start_primary(self.config, zones)  # Knot, before the workers
+            if dns_primary is not None:  # TLDs added at run time get their zone
+                watcher = ZoneWatcher(self.config, dns_primary, lambda: open_core(_one_connection(self.config)))
+                await watcher.start()
             if self.config.metrics.enabled:
                 await ops.start()
             keepers = [asyncio.create_task(self._keep(slot)) for slot in self.slots]
@@ -105,6 +110,8 @@ class Supervisor:
         finally:
             await self._shutdown(keepers)
             await ops.stop(1.0)
+            if watcher is not None:
+                await watcher.stop(1.0)
             await stop_primary(dns_primary, self.config)  # after the workers
             self.exposition.remove()
             self.table.close()
@@ -250,6 +257,10 @@ class Supervisor:
         said = sorted({self.table.status(s.index) for s in self.slots if s.ready} - {""})
         fallen_back = [text for text in said if text != "redis"]
         return "; ".join(fallen_back or said) or "node"
+
+
+def _one_connection(config: Config) -> Config:
+    return dataclasses.replace(config, database=dataclasses.replace(config.database, pool_min=1, pool_max=1))
 
 
 def _with_database(config: Config, dsn: str) -> Config:

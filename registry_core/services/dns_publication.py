@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from registry_core.context import Core
@@ -32,6 +33,12 @@ class Batch:
     changes: list[OwnerChange]  # only owners whose records differ
     refusal: str | None = None  # the delete guard's reason to hold the batch back
     settings: ZoneSettings = field(default_factory=ZoneSettings)
+    changed_at: dict[str, datetime] = field(default_factory=dict)  # stored owner -> commit of its latest change
+
+    def committed(self) -> list[tuple[str, datetime]]:
+        """(stored owner, commit time) of each owner whose records this batch changes."""
+        owners = (relative(c.owner) for c in self.changes)
+        return [(owner, self.changed_at[owner]) for owner in owners if owner in self.changed_at]
 
     @property
     def removed_delegations(self) -> int:
@@ -90,16 +97,17 @@ async def plan_batch(core: Core, tld: str, limit: int = 500) -> Batch | None:
             return None
         if state["full_needed"]:
             await repo.mark_every_owner(tx.conn, tld, tx.now)
-        drained = await repo.fetch_batch(tx.conn, tld, limit)
-        if not drained:
+        rows = await repo.fetch_batch(tx.conn, tld, limit)
+        if not rows:
             return None
+        drained = [(owner, seq) for owner, seq, _ in rows]
         owners = [o for o, _ in drained]
         settings = await dns_zone.fetch_zone_settings(tx.conn, tld)
         desired = _desired(tld, settings, owners, await dns_zone.fetch_zone_state(tx.conn, tld, owners))
         published = await repo.fetch_published(tx.conn, tld, owners)
         changes = diff_owners(published, desired, [fqdn(o) for o in owners])
         refusal = await _guard(tx, tld, settings, changes, state["guard_override"])
-        return Batch(tld, drained, changes, refusal, settings)
+        return Batch(tld, drained, changes, refusal, settings, {owner: at for owner, _, at in rows})
     return await core.db.transaction(run)
 
 
@@ -153,15 +161,23 @@ async def request_full_publication(core: Core, tld: str, *, parked: bool = False
     await core.db.transaction(run)
 
 
-async def adopt_served(core: Core, tld: str, served: dict[str, tuple[RRset, ...]]) -> None:
+async def adopt_served(core: Core, tld: str, served: dict[str, tuple[RRset, ...]], *,
+                       unless_since: datetime | None = None) -> list[str]:
     """Reconciliation: what the primary serves at these owners (absolute names; an empty
     tuple for nothing) becomes the published state, and the owners are marked changed, so
-    the publisher sends exactly the correction."""
-    async def run(tx: Tx) -> None:
+    the publisher sends exactly the correction; the owners adopted. With `unless_since`
+    (when the transfer began), owners in flight are left to the publisher: a change is
+    pending for them, or they were published since."""
+    async def run(tx: Tx) -> list[str]:
         name = await _require_tld(tx, tld)
-        await repo.replace_published(tx.conn, name, served, tx.now)
-        await dns_changes.record_dns_changes(tx.conn, tx.now, owners=[(name, relative(o)) for o in served])
-    await core.db.transaction(run)
+        chosen = dict(served)
+        if unless_since is not None and chosen:
+            busy = await repo.fetch_owners_in_flight(tx.conn, name, [relative(o) for o in chosen], unless_since)
+            chosen = {o: r for o, r in chosen.items() if relative(o) not in busy}
+        await repo.replace_published(tx.conn, name, chosen, tx.now)
+        await dns_changes.record_dns_changes(tx.conn, tx.now, owners=[(name, relative(o)) for o in chosen])
+        return sorted(chosen)
+    return await core.db.transaction(run)
 
 
 async def zone_status(core: Core, tld: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The primary as `registry serve` runs it: one signed zone per TLD in the database, TSIG keys
 generated into var/, UPDATEs kept in the journal across a restart (the initial zone file
-never overrides them), and a clear warning instead of a crash when knotd is missing or
-cannot start."""
+never overrides them), a clear warning instead of a crash when knotd is missing or
+cannot start, and Knot's log rotated by size with its errors in our log."""
 
 from __future__ import annotations
 
@@ -110,3 +110,21 @@ async def test_a_knotd_left_running_is_named_not_fought(tmp_path: Path) -> None:
         assert await first.zone_serial("example.") is not None  # its control socket is untouched
     finally:
         await stop_primary(first, config)
+
+
+async def test_knots_log_rotates_by_size_and_its_errors_reach_our_log(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    program("knotd")
+    config = dns_config(tmp_path, log_max_bytes=1000, log_keep=2)
+    primary = await start_primary(config, ("example.", "strict.", "thin."))  # a few KB of start-up lines
+    assert primary is not None
+    await stop_primary(primary, config)
+    logs = sorted(p.name for p in (tmp_path / "dns" / "knot").glob("knot.log*"))
+    assert logs == ["knot.log", "knot.log.1", "knot.log.2"]  # the oldest went
+    assert all(0 < (tmp_path / "dns" / "knot" / name).stat().st_size < 1000 + 512 for name in logs)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", config.dns.port))
+        with caplog.at_level(logging.ERROR, logger="registry.dns.knot"):
+            assert await start_primary(config, ("example.",)) is None
+    assert any(r.name == "registry.dns.knot" and r.getMessage().startswith("knotd: ") and "cannot bind" in
+               r.getMessage() for r in caplog.records)

@@ -24,8 +24,10 @@ from tests.dns.servers import free_port
 START_SECONDS = 30.0
 
 
-def write_config(root: Path, dsn: str, ports: dict[str, int]) -> Path:
-    certs = init_dev_certs(root / "certs", [])
+def write_config(root: Path, dsn: str, ports: dict[str, int], *, dns: str = "",
+                 registrars: tuple[str, ...] = ()) -> Path:
+    """registry.toml for a serve on these ports; `dns` adds [dns] lines, `registrars` get certificates."""
+    certs = init_dev_certs(root / "certs", list(registrars))
     q = json.dumps
     path = root / "registry.toml"
     path.write_text(f"""
@@ -50,6 +52,7 @@ port = {ports["metrics"]}
 [dns]
 enabled = true
 port = {ports["dns"]}
+{dns}
 [paths]
 var = {q(str(root / "var"))}
 """)

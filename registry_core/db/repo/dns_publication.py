@@ -24,10 +24,20 @@ async def release_lead(conn: Any, tld: str) -> None:
     await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _LOCK_CLASS, tld)
 
 
-async def fetch_batch(conn: Any, tld: str, limit: int) -> list[tuple[str, int]]:
-    """(owner, seq) of up to `limit` pending changes, oldest first."""
-    rows = await conn.fetch("SELECT owner, seq FROM dns_change WHERE tld = $1 ORDER BY seq LIMIT $2", tld, limit)
-    return [(r["owner"], r["seq"]) for r in rows]
+async def fetch_batch(conn: Any, tld: str, limit: int) -> list[tuple[str, int, datetime]]:
+    """(owner, seq, changed_at) of up to `limit` pending changes, oldest first."""
+    rows = await conn.fetch("SELECT owner, seq, changed_at FROM dns_change WHERE tld = $1 ORDER BY seq LIMIT $2",
+                            tld, limit)
+    return [(r["owner"], r["seq"], r["changed_at"]) for r in rows]
+
+
+async def fetch_owners_in_flight(conn: Any, tld: str, owners: list[str], since: datetime) -> set[str]:
+    """Those of the owners with a pending change, or published at or after `since`."""
+    rows = await conn.fetch("""SELECT owner FROM dns_change WHERE tld = $1 AND owner = ANY($2::text[])
+                               UNION SELECT owner FROM dns_published
+                               WHERE tld = $1 AND owner = ANY($2::text[]) AND published_at >= $3""",
+                            tld, owners, since)
+    return {r["owner"] for r in rows}
 
 
 def _rrsets(owner: str, stored: Any) -> tuple[RRset, ...]:
