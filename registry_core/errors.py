@@ -127,6 +127,19 @@ class AuthenticationFailed(CoreError):
     """Login refused: unknown registrar, wrong password, unpinned certificate or address."""
 
 
+class LoginDelayed(AuthenticationFailed):
+    """Too many refused logins for this account or address in a row: the next try waits
+    `retry_after` seconds (a delay, never a lockout)."""
+
+    def __init__(self, detail: str = "", *, retry_after: float = 0.0) -> None:
+        super().__init__(detail or f"too many failed sign-ins; try again in {retry_after:.0f} s")
+        self.retry_after = retry_after
+
+
+class PermissionDenied(CoreError):
+    """The user or API key is signed in but its role does not allow this action on this object."""
+
+
 # --- lifecycle and fees ----------------------------------------------------
 class NameReserved(NameNotAvailable):
     """The name is on the TLD's reserved list; `value` carries the reason."""

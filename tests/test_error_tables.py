@@ -56,6 +56,8 @@ INTENDED: dict[type[core.CoreError], tuple[R, int, str | None]] = {
     core.RestoreReportInvalid: (R.PARAMETER_VALUE_POLICY_ERROR, 400, INVALID),
     core.UnsupportedOption: (R.UNIMPLEMENTED_OPTION, 422, INTERNAL),
     core.AuthenticationFailed: (R.AUTHENTICATION_ERROR, 500, INTERNAL),
+    core.LoginDelayed: (R.AUTHENTICATION_ERROR, 500, INTERNAL),  # consoles only: EPP has its own limits
+    core.PermissionDenied: (R.AUTHORIZATION_ERROR, 500, INTERNAL),
     core.DatabaseUnavailable: (R.COMMAND_FAILED, 503, UNAVAILABLE),
     core.CommitOutcomeUnknown: (R.COMMAND_FAILED, 503, UNAVAILABLE),
     # collected problems (built by `an` from a syntax error and a policy refusal): EPP answers

@@ -17,6 +17,7 @@ ERROR_CODES: tuple[tuple[type[core.CoreError], ResultCode], ...] = (
     (core.AuthenticationFailed, ResultCode.AUTHENTICATION_ERROR),
     (core.NotSponsor, ResultCode.AUTHORIZATION_ERROR),
     (core.RegistrarNotAllowed, ResultCode.AUTHORIZATION_ERROR),
+    (core.PermissionDenied, ResultCode.AUTHORIZATION_ERROR),
     (core.AuthInfoInvalid, ResultCode.INVALID_AUTHORIZATION_INFORMATION),
     (core.InsufficientFunds, ResultCode.BILLING_FAILURE),
     (core.StatusProhibits, ResultCode.OBJECT_STATUS_PROHIBITS_OPERATION),
