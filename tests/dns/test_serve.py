@@ -4,65 +4,36 @@ serves every TLD of the database signed, and is gone once the supervisor has sto
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
-import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import dns.rdatatype
 
 from protocols.cli.certs import init_dev_certs
 from registry_core.context import Core
-from tests.conftest import ROOT, TEST_KEY
 from tests.dns.conftest import program
 from tests.dns.queries import validated
 from tests.dns.servers import free_port
+from tests.ops.serving import start_serving as serve_process
+from tests.ops.serving import write_config as serving_config
 
 START_SECONDS = 30.0
 
 
-def write_config(root: Path, dsn: str, ports: dict[str, int], *, dns: str = "",
+def write_config(root: Path, dsn: str, ports: dict[str, int], *, dns: Mapping[str, object] | None = None,
                  registrars: tuple[str, ...] = ()) -> Path:
-    """registry.toml for a serve on these ports; `dns` adds [dns] lines, `registrars` get certificates."""
+    """registry.toml for a serve on these ports with [dns] on; `dns` adds [dns] keys, `registrars` get certificates."""
     certs = init_dev_certs(root / "certs", list(registrars))
-    q = json.dumps
-    path = root / "registry.toml"
-    path.write_text(f"""
-[database]
-url = {q(dsn)}
-pool_min = 1
-pool_max = 2
-[registry]
-auth_info_key = {q(TEST_KEY)}
-lifecycle_interval_seconds = 3600
-[epp]
-port = {ports["epp"]}
-cert = {q(str(certs.server.cert))}
-key = {q(str(certs.server.key))}
-ca = {q(str(certs.ca_cert))}
-[whois]
-port = {ports["whois"]}
-[rdap]
-port = {ports["rdap"]}
-[metrics]
-port = {ports["metrics"]}
-[dns]
-enabled = true
-port = {ports["dns"]}
-{dns}
-[paths]
-var = {q(str(root / "var"))}
-""")
-    return path
+    return serving_config(root, dsn, certs, ports, {"database": {"pool_max": 2},
+                                                    "dns": {"enabled": True, "port": ports["dns"], **(dns or {})}})
 
 
 def start_serving(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "protocols.cli", "--config", str(config), "serve",
-                                 "--workers", "1"], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    return serve_process(config, log, workers=1)
 
 
 def logged(log: Path) -> str:

@@ -86,12 +86,9 @@ async def test_serve_adds_new_tlds_reconciles_drift_and_measures_propagation(cor
     ports = {name: free_port() for name in ("epp", "whois", "rdap", "metrics", "dns")}
     transfer = ensure_key(tmp_path / "var" / "dns" / "transfer.tsig", "registry-transfer.")  # serve uses it
     bind = BindSecondary(tmp_path / "bind", ports["dns"], transfer, "catalog.invalid.")
-    config = write_config(tmp_path, test_dsn, ports, registrars=("alpha",), dns=f"""
-secondaries = ["127.0.0.1@{bind.port}"]
-reconcile_interval = 1.0
-tld_poll_interval = 0.5
-poll_interval = 0.5
-probe_interval = 0.2""")
+    config = write_config(tmp_path, test_dsn, ports, registrars=("alpha",), dns={
+        "secondaries": [f"127.0.0.1@{bind.port}"], "reconcile_interval": 1.0, "tld_poll_interval": 0.5,
+        "poll_interval": 0.5, "probe_interval": 0.2})
     await registrars.add_certificate(core, "alpha", init_dev_certs(tmp_path / "certs", ["alpha"]).fingerprints["alpha"])
     log = tmp_path / "serve.log"
     process = start_serving(config, log)
