@@ -18,7 +18,7 @@ venv: $(STAMP)
 run: $(STAMP) dns-deps
 	$(BIN)/registry certs init
 	$(BIN)/registry demo
-	REGISTRY_DNS_ENABLED=true $(BIN)/registry serve
+	REGISTRY_DNS_ENABLED=true REGISTRY_ADMIN_ENABLED=true REGISTRY_CONSOLE_ENABLED=true $(BIN)/registry serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

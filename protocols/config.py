@@ -195,6 +195,29 @@ class DnsConfig:
 
 
 @dataclass(frozen=True)
+class AdminConfig:
+    """The registry staff's console (protocols/web/admin.py). Off unless enabled (`make run`
+    turns it on); in production it sits behind the TLS terminator on its own host name."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8081
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """The registrars' console and JSON API (protocols/web/registrar.py), and what both web
+    apps share: the name authenticator apps show, and the request body bound."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8082
+    issuer: str = "Registry"  # shown by authenticator apps beside the login
+    max_body_bytes: int = 1048576  # forms and uploads larger than this are refused (413)
+    hsts: bool = False  # send Strict-Transport-Security (only behind TLS)
+
+
+@dataclass(frozen=True)
 class AuditConfig:
     """The history's hash chains are checked by `registry audit verify`; their heads are
     signed into a checkpoint (Ed25519) by `registry serve` every checkpoint_interval seconds."""
@@ -222,6 +245,8 @@ class Config:
     redis: RedisConfig = field(default_factory=RedisConfig)
     dns: DnsConfig = field(default_factory=DnsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    admin: AdminConfig = field(default_factory=AdminConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

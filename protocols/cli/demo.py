@@ -1,6 +1,6 @@
 """The demo data `make run` promises: TLD `example`, registrars `demo` and `rival` with
-their development certificates pinned, and money to spend. Safe to run again
-(`registry demo`)."""
+their development certificates pinned, and money to spend; console users with known
+passwords and TOTP secrets. Safe to run again (`registry demo`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from protocols.cli.certs import init_dev_certs
 from protocols.config import Config
 from registry_core.context import Core
 from registry_core.errors import ObjectExists
-from registry_core.services import registrars, tlds
+from registry_core.services import accounts, registrars, tlds
+from registry_core.services.accounts import NewUser
 from registry_core.services.registrars import NewRegistrar
 
 DEMO_REGISTRARS = (
@@ -29,6 +30,16 @@ DEMO_REGISTRARS = (
 DEMO_PRICES = {"create": Decimal("8.00"), "renew": Decimal("8.00"), "transfer": Decimal("8.00"),
                "restore": Decimal("40.00")}
 OPENING_BALANCE = Decimal("100000.00")
+# Console users (README): password and a fixed TOTP secret each, so a newcomer can sign in
+# with any authenticator app (or `python -c "import pyotp; print(pyotp.TOTP('...').now())"`).
+DEMO_USERS = (
+    (NewUser("admin", "admin@registry.test", "admin", None, "Registry Admin", "admin-Pass1"),
+     "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+    (NewUser("demo-owner", "owner@demo-registrar.test", "owner", "demo", "Demo Owner", "demo-Owner1"),
+     "KRUGS4ZANFZSAYJAMRSW233UN5SGK3LP"),
+    (NewUser("rival-owner", "owner@rival-registrar.test", "owner", "rival", "Rival Owner", "rival-Owner1"),
+     "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"),
+)
 
 
 async def create_demo(core: Core, certs_dir: Path) -> list[str]:
@@ -52,6 +63,13 @@ async def create_demo(core: Core, certs_dir: Path) -> list[str]:
         if fingerprint not in (await registrars.get_registrar(core, new.id)).fingerprints:
             await registrars.add_certificate(core, new.id, fingerprint, f"CN={new.id}")
             done.append(f"certificate pinned for {new.id}")
+    for user, secret in DEMO_USERS:
+        try:
+            await accounts.add_user(core, user)
+            await accounts.set_totp_secret(core, user.login, secret)
+            done.append(f"console user {user.login}")
+        except ObjectExists:
+            pass
     return done
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from protocols.config import Config, ConfigError
 
 BACKLOG = 1024
-SERVICES = ("epp", "whois", "rdap")
+SERVICES = ("epp", "whois", "rdap", "admin", "console")
 
 
 def reuse_port_available() -> bool:

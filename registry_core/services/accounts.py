@@ -90,6 +90,18 @@ async def add_user(core: Core, new: NewUser, by: Principal | None = None) -> int
     return await core.db.transaction(run)
 
 
+async def set_totp_secret(core: Core, login: str, secret: str) -> None:
+    """Give a user a known TOTP secret (the demo users, whose secrets the README prints;
+    never for real accounts, which enrol their own)."""
+    async def run(tx: Tx) -> None:
+        user = await repo.fetch_user_by_login(tx.conn, login, lock=True)
+        if user is None:
+            raise InvalidValue("no such user", object_type="user", name=login)
+        await repo.update_user(tx.conn, user["id"], {"totp_secret": core.cipher.encrypt(secret, _context(user)),
+                                                     "totp_pending": None})
+    await core.db.transaction(run)
+
+
 # --- signing in ----------------------------------------------------------------------------
 def _throttle_keys(login: str, ip: str | None) -> list[str]:
     return [f"user:{login}"] + ([f"ip:{ip}"] if ip else [])
@@ -236,19 +248,38 @@ async def _second_factor_matches(tx: Tx, core: Core, user: dict, code: str) -> b
     return False
 
 
-async def session_principal(core: Core, token: str, *, sensitive: bool = False) -> Principal:
-    """Who a trusted, live session is; AuthenticationFailed when it is not (sign in again),
+@dataclass(frozen=True)
+class SessionView:
+    """A live session as the web apps see it: who, its CSRF token, and whether the second
+    factor was given (`trusted`); `has_totp` says which second-factor page to show."""
+
+    principal: Principal
+    csrf_token: str
+    trusted: bool
+    has_totp: bool
+
+
+async def session_view(core: Core, token: str, *, sensitive: bool = False) -> SessionView:
+    """The live session of `token` (AuthenticationFailed when there is none: sign in again);
     PermissionDenied when `sensitive` and the user has not proved itself in the last minutes."""
-    async def run(tx: Tx) -> Principal:
+    async def run(tx: Tx) -> SessionView:
         session = await _session_row(tx, token)
-        if session["mfa_at"] is None:
-            raise AuthenticationFailed("the second factor is still missing", object_type="session")
         if sensitive and not _recently_proved(session, tx.now):
             raise PermissionDenied("confirm it is you (password or code) before this change", object_type="session")
         if tx.now - session["last_seen_at"] >= TOUCH_EVERY:
             await repo.touch_session(tx.conn, session["token_digest"], tx.now)
-        return Principal("user", session["user_id"], session["login"], session["role"], session["registrar_id"])
+        who = Principal("user", session["user_id"], session["login"], session["role"], session["registrar_id"])
+        return SessionView(who, session["csrf_token"], session["mfa_at"] is not None, session["has_totp"])
     return await core.db.transaction(run)
+
+
+async def session_principal(core: Core, token: str, *, sensitive: bool = False) -> Principal:
+    """Who a trusted, live session is; AuthenticationFailed when it is not (sign in again,
+    or the second factor is still missing)."""
+    view = await session_view(core, token, sensitive=sensitive)
+    if not view.trusted:
+        raise AuthenticationFailed("the second factor is still missing", object_type="session")
+    return view.principal
 
 
 async def sign_out(core: Core, token: str) -> None:

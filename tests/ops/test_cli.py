@@ -131,7 +131,8 @@ async def test_certs_demo_and_lifecycle(registry: Run, tmp_path: Path) -> None:
     assert code == 0 and out.startswith(f"development certificates in {tmp_path / 'dev'}")
     assert "solo" in out and (tmp_path / "dev" / "solo.key").exists()
     assert (await registry("demo"))[:2] == (0, "demo data: registrar demo, certificate pinned for demo, "
-                                           "registrar rival, certificate pinned for rival\n")
+                                           "registrar rival, certificate pinned for rival, console user admin, "
+                                           "console user demo-owner, console user rival-owner\n")
     assert (await registry("demo"))[1] == "demo data: already present\n"
     code, out, _ = await registry("lifecycle", "run", "--at", "2030-01-01T00:00:00", "--batch", "10")
     assert code == 0 and "failed" in out

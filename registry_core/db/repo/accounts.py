@@ -77,7 +77,8 @@ async def insert_session(conn: Any, values: dict[str, Any]) -> None:
 
 async def fetch_session(conn: Any, token_digest: bytes) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        """SELECT s.*, u.login, u.role, u.registrar_id, u.disabled_at FROM console_session s
+        """SELECT s.*, u.login, u.role, u.registrar_id, u.disabled_at, u.totp_secret IS NOT NULL AS has_totp
+           FROM console_session s
            JOIN console_user u ON u.id = s.user_id WHERE s.token_digest = $1""", token_digest)
     return None if row is None else dict(row)
 

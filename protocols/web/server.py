@@ -1,0 +1,58 @@
+"""Both consoles as aiohttp applications on their own listeners: templates compiled once
+(Jinja2, autoescaped), static files from this package only, bounded request bodies, the
+security headers and the error table on every answer; start() and stop(grace)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from protocols.config import Config
+from protocols.web import admin, auth, registrar
+from protocols.web.security import core_errors, headers_middleware
+from protocols.web.session import CORE
+from registry_core.context import Core
+
+_log = logging.getLogger("registry.web")
+HERE = Path(__file__).parent
+APPS = {"admin": (admin.add_routes, "Registry admin"), "console": (registrar.add_routes, "Registrar console")}
+
+
+def build_app(kind: str, config: Config, core: Core) -> web.Application:
+    add_routes, title = APPS[kind]
+    app = web.Application(client_max_size=config.console.max_body_bytes,
+                          middlewares=[headers_middleware(config.console.hsts), core_errors])
+    app[CORE], app[auth.ISSUER], app[auth.TITLE] = core, config.console.issuer, title
+    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                         undefined=jinja2.StrictUndefined)
+    app.router.add_static("/static", HERE / "static", follow_symlinks=False)
+    auth.add_routes(app)
+    add_routes(app)
+    return app
+
+
+@dataclass
+class WebServer:
+    runner: web.AppRunner
+    port: int
+
+    async def stop(self, grace: float) -> None:
+        await self.runner.shutdown()
+        await self.runner.cleanup()
+
+
+async def start_web(kind: str, config: Config, core: Core, sock: socket.socket | None = None) -> WebServer:
+    section = config.admin if kind == "admin" else config.console
+    runner = web.AppRunner(build_app(kind, config, core), access_log=None, handle_signals=False)
+    await runner.setup()
+    sock = sock or socket.create_server((section.host, section.port), backlog=1024, reuse_port=False)
+    await web.SockSite(runner, sock, backlog=1024).start()
+    port = int(sock.getsockname()[1])
+    _log.info("%s console listening on http://%s:%d/", kind, section.host, port)
+    return WebServer(runner, port)
