@@ -53,12 +53,12 @@ async def start_servers(config: Config, core: Core, listening: Listening | None 
 
         rdap: Any = await start_rdap(config, read_core or core, sockets.get("rdap"), limits)
         started.append((f"RDAP http://{config.rdap.host}:{rdap.port}/", rdap))
-    for kind, section in (("admin", config.admin), ("console", config.console)):
+    for kind, section, label in (("admin", config.admin, "admin"), ("console", config.console, "registrar")):
         if section.enabled:
             from protocols.web.server import start_web
 
             console: Any = await start_web(kind, config, core, sockets.get(kind))
-            started.append((f"{kind} console http://{section.host}:{console.port}/", console))
+            started.append((f"{label} console http://{section.host}:{console.port}/", console))
     return started
 
 

@@ -54,5 +54,6 @@ async def start_web(kind: str, config: Config, core: Core, sock: socket.socket |
     sock = sock or socket.create_server((section.host, section.port), backlog=1024, reuse_port=False)
     await web.SockSite(runner, sock, backlog=1024).start()
     port = int(sock.getsockname()[1])
-    _log.info("%s console listening on http://%s:%d/", kind, section.host, port)
+    _log.info("%s console listening on http://%s:%d/", "admin" if kind == "admin" else "registrar", section.host,
+              port)
     return WebServer(runner, port)
