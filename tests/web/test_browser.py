@@ -1,0 +1,84 @@
+"""The consoles in a real browser: Debian's Chromium driven by Playwright (its own browser
+download is never used: `executable_path`). A registrar's owner signs in with a password,
+enrols TOTP on the first sign-in, keeps the recovery codes and reaches the dashboard; the
+page runs under the strict Content-Security-Policy with no violation. Screenshots of the
+main pages land in var/screenshots/ (test artifacts, not committed)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from protocols.config import config_from_mapping
+from protocols.web.server import WebServer, start_web
+from registry_core.context import Core
+from registry_core.model import accounts as rules
+from registry_core.services import accounts
+from tests.conftest import ROOT, TestClock
+from tests.ops.serving import free_port
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not found (`make test-deps` installs the Debian "
+                                "package chromium); skipping the browser tests")
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+
+@pytest.fixture
+async def console(core: Core) -> AsyncIterator[WebServer]:
+    config = config_from_mapping({"console": {"enabled": True, "port": free_port(), "issuer": "Browser Registry"}})
+    server = await start_web("console", config, core)
+    try:
+        yield server
+    finally:
+        await server.stop(1.0)
+
+
+@pytest.fixture
+async def page(tmp_path: Path) -> AsyncIterator[object]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as driver:
+        browser = await driver.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                               args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            context = await browser.new_context()
+            yield await context.new_page()
+        finally:
+            await browser.close()
+
+
+async def test_an_owner_signs_in_enrols_totp_and_sees_the_dashboard(core: Core, console: WebServer, page: object,
+                                                                   clock: TestClock) -> None:
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    await accounts.add_user(core, accounts.NewUser("olga", "olga@example.net", "owner", "alpha",
+                                                   password="Console-Pass1"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.goto(f"http://127.0.0.1:{console.port}/")
+    await expect(page).to_have_url(f"http://127.0.0.1:{console.port}/login")
+    await page.screenshot(path=SCREENSHOTS / "sign-in.png")
+    await page.get_by_label("Login").fill("olga")
+    await page.get_by_label("Password").fill("Console-Pass1")
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page).to_have_url(f"http://127.0.0.1:{console.port}/mfa/enrol")
+    secret = await page.locator("code.secret").inner_text()
+    await page.get_by_label("Code").fill(rules._totp_at(secret, rules.totp_step(clock.now())))
+    await page.get_by_role("button", name="Confirm").click()
+    await expect(page.locator("ul.codes li")).to_have_count(rules.RECOVERY_CODES)
+    await page.get_by_role("link", name="Continue").click()
+    await expect(page.locator("#balance")).to_have_text("1000.00 USD")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Alpha Registrar")
+    await page.screenshot(path=SCREENSHOTS / "registrar-dashboard.png", full_page=True)
+    cookies = {c["name"]: c for c in await page.context.cookies()}
+    session = cookies["__Host-registry-session"]
+    assert session["secure"] and session["httpOnly"] and session["sameSite"] == "Strict"
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page).to_have_url(f"http://127.0.0.1:{console.port}/login")
+    assert violations == []
