@@ -3,12 +3,19 @@ registry_core.services, permission-checked there)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode
+
 from aiohttp import web
 
+from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.security import require_csrf
 from protocols.web.session import CORE, trusted_session
-from registry_core.errors import PermissionDenied
-from registry_core.services import overview
+from registry_core.errors import CoreError, InvalidValue, PermissionDenied
+from registry_core.model.accounts import allowed
+from registry_core.services import console_domains, overview
+from registry_core.services.console_domains import DomainFilter
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -20,5 +27,68 @@ async def dashboard(request: web.Request) -> web.Response:
     return page(request, "registrar_dashboard.html", {"who": who, "csrf": view.csrf_token, "summary": summary})
 
 
+
+
+def _filter(request: web.Request) -> DomainFilter:
+    query = request.query
+    before = query.get("expires_before", "")
+    try:
+        expires_before = datetime.combine(date.fromisoformat(before), time(0), UTC) if before else None
+    except ValueError:
+        raise InvalidValue("expires_before: a date as YYYY-MM-DD", object_type="domain") from None
+    return DomainFilter(query.get("prefix", ""), query.get("status") or None, expires_before)
+
+
+async def domain_list(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    who = view.principal
+    wanted = _filter(request)
+    rows = await console_domains.registrar_domains(request.app[CORE], who, who.registrar_id or "", wanted,
+                                                   request.query.get("after", ""), console_domains.PAGE + 1)
+    more = len(rows) > console_domains.PAGE
+    rows = rows[:console_domains.PAGE]
+    next_query = urlencode({**request.query, "after": rows[-1].name}) if more else ""
+    return page(request, "domains.html", {"who": who, "csrf": view.csrf_token, "rows": rows, "wanted": wanted,
+                                          "statuses": sorted(console_domains.KNOWN_STATUSES),
+                                          "next_query": next_query})
+
+
+async def domain_page(request: web.Request, notice: str = "", error: str = "", status: int = 200) -> web.Response:
+    view = await trusted_session(request)
+    info = await console_domains.domain_detail(request.app[CORE], view.principal, request.match_info["name"])
+    context = {"who": view.principal, "csrf": view.csrf_token, "domain": info, "notice": notice,
+               "can_write": allowed(view.principal, "domains.write", info.sponsor_id)}
+    if error:
+        context["error"] = error
+    return page(request, "domain.html", context, status)
+
+
+async def domain_detail(request: web.Request) -> web.Response:
+    return await domain_page(request)
+
+
+async def domain_renew(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    await require_csrf(request, view.csrf_token)
+    form = await request.post()
+    try:
+        years, shown = int(str(form.get("years", "1"))), date.fromisoformat(str(form.get("expires", "")))
+    except ValueError:
+        return await domain_page(request, error="Choose a period and reload the page.", status=422)
+    try:
+        renewed = await console_domains.renew_from_console(request.app[CORE], view.principal,
+                                                           request.match_info["name"], shown, years)
+    except CoreError as exc:
+        status = errors.status_for(exc)
+        if status is None or status >= 500 or status == 403:
+            raise
+        return await domain_page(request, error=errors.message_for(exc), status=status)
+    return await domain_page(request, notice=f"Renewed: now expires {renewed.expires_at:%Y-%m-%d} "
+                                             f"({renewed.charged} {renewed.currency}).")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", dashboard)
+    app.router.add_get("/domains", domain_list)
+    app.router.add_get("/domains/{name}", domain_detail)
+    app.router.add_post("/domains/{name}/renew", domain_renew)

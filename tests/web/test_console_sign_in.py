@@ -7,84 +7,17 @@ refuses, whatever the page shows)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from http.cookies import SimpleCookie
 
 import aiohttp
-import pytest
 
-from protocols.config import config_from_mapping
-from protocols.web.server import WebServer, start_web
+from protocols.web.server import WebServer
 from registry_core.context import Core
 from registry_core.model import accounts as rules
 from registry_core.services import accounts
 from tests.conftest import TestClock
-from tests.ops.serving import free_port
-
-PASSWORD = "Console-Pass1"
-
-
-@dataclass
-class Browser:
-    """An HTTP client keeping cookies as a browser does for a secure origin."""
-
-    http: aiohttp.ClientSession
-    base: str
-
-    async def get(self, path: str) -> tuple[int, str, aiohttp.ClientResponse]:
-        async with self.http.get(self.base + path, allow_redirects=False) as resp:
-            return resp.status, await resp.text(), resp
-
-    async def post(self, path: str, form: dict[str, str], headers: dict[str, str] | None = None
-                   ) -> tuple[int, str, aiohttp.ClientResponse]:
-        async with self.http.post(self.base + path, data=form, allow_redirects=False, headers=headers) as resp:
-            return resp.status, await resp.text(), resp
-
-
-def csrf_of(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
-
-
-@pytest.fixture
-async def consoles(core: Core) -> AsyncIterator[dict[str, WebServer]]:
-    config = config_from_mapping({"admin": {"enabled": True, "port": free_port()},
-                                  "console": {"enabled": True, "port": free_port(), "issuer": "Test Registry"}})
-    started = {kind: await start_web(kind, config, core) for kind in ("admin", "console")}
-    try:
-        yield started
-    finally:
-        for server in started.values():
-            await server.stop(1.0)
-
-
-@pytest.fixture
-async def browser(consoles: dict[str, WebServer]) -> AsyncIterator[Browser]:
-    base = f"http://127.0.0.1:{consoles['console'].port}"
-    jar = aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])
-    async with aiohttp.ClientSession(cookie_jar=jar) as http:
-        yield Browser(http, base)
-
-
-async def sign_in(browser: Browser, login: str, password: str = PASSWORD) -> tuple[int, str]:
-    _status, page, _resp = await browser.get("/login")
-    status, _text, resp = await browser.post("/login", {"csrf": csrf_of(page), "login": login, "password": password})
-    return status, resp.headers.get("Location", "")
-
-
-async def enrol(browser: Browser, clock: TestClock) -> tuple[str, list[str]]:
-    status, page, _resp = await browser.get("/mfa/enrol")
-    assert status == 200 and "otpauth://totp/Test%20Registry:" in page
-    secret = re.search(r'class="secret">([A-Z2-7]+)<', page)
-    assert secret
-    code = rules._totp_at(secret.group(1), rules.totp_step(clock.now()))
-    status, page, _resp = await browser.post("/mfa/enrol", {"csrf": csrf_of(page), "code": code})
-    assert status == 200, page
-    return secret.group(1), re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", page)
+from tests.web.client import PASSWORD, Browser, csrf_of, enrol, sign_in
 
 
 async def test_a_first_sign_in_enrols_totp_and_then_shows_the_registrars_dashboard(

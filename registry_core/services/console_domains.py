@@ -1,0 +1,84 @@
+"""The registrar console's domain pages: a registrar's domains by name with filters, one
+domain's details, and the actions, each through the same service EPP calls, under an
+actor whose svTRID says which console user did it (the history records it)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from registry_core.context import Core
+from registry_core.db.repo import console_domains as repo
+from registry_core.errors import InvalidValue, PermissionDenied
+from registry_core.model import names
+from registry_core.model.accounts import Principal, allowed
+from registry_core.model.actor import Actor
+from registry_core.model.domain import DomainInfo, DomainRenewed
+from registry_core.services import domains
+
+PAGE = 50
+KNOWN_STATUSES = frozenset({"ok", "clientHold", "serverHold", "clientTransferProhibited", "clientUpdateProhibited",
+                            "clientDeleteProhibited", "clientRenewProhibited", "redemptionPeriod", "pendingDelete",
+                            "pendingTransfer", "inactive"})
+
+
+@dataclass(frozen=True)
+class DomainFilter:
+    prefix: str = ""
+    status: str | None = None
+    expires_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DomainRow:
+    name: str
+    statuses: tuple[str, ...]
+    expires_at: datetime
+    created_at: datetime
+
+
+def console_actor(who: Principal, registrar_id: str) -> Actor:
+    """The registrar acted for, with an svTRID naming the console user (CON-<user>-<random>)."""
+    return Actor(registrar_id, f"CON-{who.kind[0].upper()}{who.id}-{secrets.token_hex(6)}", None)
+
+
+def _prefix(text: str) -> str:
+    text = text.strip().lower()
+    if text and not all(c.isalnum() or c in "-." for c in text):
+        raise InvalidValue("a name prefix has letters, digits, hyphens and dots only", object_type="domain",
+                           name=text)
+    return text[:253]
+
+
+async def registrar_domains(core: Core, who: Principal, registrar_id: str, wanted: DomainFilter,
+                            after: str = "", limit: int = PAGE) -> list[DomainRow]:
+    if not allowed(who, "view", registrar_id):
+        raise PermissionDenied("not this registrar's domains", object_type="registrar", name=registrar_id)
+    if wanted.status is not None and wanted.status not in KNOWN_STATUSES:
+        raise InvalidValue(f"unknown status {wanted.status}", object_type="domain", field="status")
+    rows = await core.db.transaction(lambda tx: repo.fetch_registrar_domains(
+        tx.conn, registrar_id, prefix=_prefix(wanted.prefix), status=wanted.status,
+        expires_before=wanted.expires_before, after=after, limit=min(limit, 500)), readonly=True)
+    return [DomainRow(r["name"], tuple(r["statuses"] or ()) or ("ok",), r["expires_at"], r["created_at"])
+            for r in rows]
+
+
+async def domain_detail(core: Core, who: Principal, name: str) -> DomainInfo:
+    """The full view of a domain the user's registrar sponsors (registry staff: any domain)."""
+    info = await domains.info_domain(core, Actor(who.registrar_id or "", "CON-INFO"), name)
+    if not allowed(who, "view", info.sponsor_id):
+        raise PermissionDenied("not this registrar's domain", object_type="domain", name=info.name)
+    if who.staff:  # staff see it as its sponsor would
+        info = await domains.info_domain(core, Actor(info.sponsor_id, "CON-INFO"), name)
+    return info
+
+
+async def renew_from_console(core: Core, who: Principal, name: str, shown_expiry: date, years: int) -> DomainRenewed:
+    """Renew as the sponsor would over EPP; `shown_expiry` is the date the page showed (a
+    second click after a renew meets a different date and is refused, as curExpDate is)."""
+    domain_name = names.normalize_object_name(name, "domain")
+    info = await domains.info_domain(core, Actor(who.registrar_id or "", "CON-INFO"), domain_name)
+    if not allowed(who, "domains.write", info.sponsor_id):
+        raise PermissionDenied("this user may not renew this domain", object_type="domain", name=domain_name)
+    return await domains.renew_domain(core, console_actor(who, info.sponsor_id), domain_name, shown_expiry, years)
