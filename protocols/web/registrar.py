@@ -11,7 +11,7 @@ from aiohttp import web
 from protocols.web import errors
 from protocols.web.auth import page
 from protocols.web.security import require_csrf
-from protocols.web.session import CORE, trusted_session
+from protocols.web.session import CORE, origin, trusted_session
 from registry_core.errors import CoreError, InvalidValue, PermissionDenied
 from registry_core.model.accounts import allowed
 from registry_core.services import console_domains, overview
@@ -77,7 +77,7 @@ async def domain_renew(request: web.Request) -> web.Response:
         return await domain_page(request, error="Choose a period and reload the page.", status=422)
     try:
         renewed = await console_domains.renew_from_console(request.app[CORE], view.principal,
-                                                           request.match_info["name"], shown, years)
+                                                           request.match_info["name"], shown, years, origin(request))
     except CoreError as exc:
         status = errors.status_for(exc)
         if status is None or status >= 500 or status == 403:

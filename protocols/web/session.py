@@ -9,6 +9,7 @@ from aiohttp import web
 from protocols.web.security import PRE_SESSION_COOKIE
 from registry_core.context import Core
 from registry_core.errors import AuthenticationFailed
+from registry_core.model.accounts import digest
 from registry_core.services import accounts
 from registry_core.services.accounts import SessionView
 
@@ -52,3 +53,13 @@ async def trusted_session(request: web.Request) -> SessionView:
 
 def client_ip(request: web.Request) -> str | None:
     return request.remote
+
+
+def origin(request: web.Request) -> tuple[tuple[str, str], ...]:
+    """Where a request came from, for the history: the client address and which session
+    (the first characters of its token's digest, never the token)."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    found = [("ip", client_ip(request) or "")]
+    if token:
+        found.append(("session", digest(token).hex()[:12]))
+    return tuple(found)

@@ -12,3 +12,6 @@ class Actor:
     registrar_id: str
     sv_trid: str
     cl_trid: str | None = None
+    # who acted through a console or the API: (("user", login), ("ip", address), ("session", hint)...);
+    # recorded in the history beside the registrar
+    via: tuple[tuple[str, str], ...] | None = None

@@ -40,6 +40,7 @@ class HistoryEntry:
     at: datetime
     before: Any
     after: Any
+    via: dict[str, str] | None = None  # console or API: the user, address and session behind the registrar
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ def canonical(entry: HistoryEntry) -> bytes:
     fields = [entry.object_type, entry.object_id, entry.object_name, entry.action, entry.registrar_id,
               entry.sv_trid, entry.cl_trid, _utc(entry.at),
               entry.before, entry.after]
+    if entry.via is not None:  # rows without it hash as they always did
+        fields.append(entry.via)
     return _DOMAIN + json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -38,9 +38,14 @@ class DomainRow:
     created_at: datetime
 
 
-def console_actor(who: Principal, registrar_id: str) -> Actor:
-    """The registrar acted for, with an svTRID naming the console user (CON-<user>-<random>)."""
-    return Actor(registrar_id, f"CON-{who.kind[0].upper()}{who.id}-{secrets.token_hex(6)}", None)
+Origin = tuple[tuple[str, str], ...]  # (("ip", address), ("session", hint)): where the request came from
+
+
+def console_actor(who: Principal, registrar_id: str, origin: Origin = ()) -> Actor:
+    """The registrar acted for, an svTRID naming the console user or key (CON-U<id>-<random>),
+    and who exactly acted, from where, for the history."""
+    via = ((who.kind, who.name), *origin)
+    return Actor(registrar_id, f"CON-{who.kind[0].upper()}{who.id}-{secrets.token_hex(6)}", None, via)
 
 
 def _prefix(text: str) -> str:
@@ -74,11 +79,13 @@ async def domain_detail(core: Core, who: Principal, name: str) -> DomainInfo:
     return info
 
 
-async def renew_from_console(core: Core, who: Principal, name: str, shown_expiry: date, years: int) -> DomainRenewed:
+async def renew_from_console(core: Core, who: Principal, name: str, shown_expiry: date, years: int,
+                             origin: Origin = ()) -> DomainRenewed:
     """Renew as the sponsor would over EPP; `shown_expiry` is the date the page showed (a
     second click after a renew meets a different date and is refused, as curExpDate is)."""
     domain_name = names.normalize_object_name(name, "domain")
     info = await domains.info_domain(core, Actor(who.registrar_id or "", "CON-INFO"), domain_name)
     if not allowed(who, "domains.write", info.sponsor_id):
         raise PermissionDenied("this user may not renew this domain", object_type="domain", name=domain_name)
-    return await domains.renew_domain(core, console_actor(who, info.sponsor_id), domain_name, shown_expiry, years)
+    return await domains.renew_domain(core, console_actor(who, info.sponsor_id, origin), domain_name, shown_expiry,
+                                      years)

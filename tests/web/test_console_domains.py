@@ -75,9 +75,11 @@ async def test_a_renewal_from_the_console_is_the_epp_renewal(core: Core, owner: 
     assert info.expires_at.year == int(expires.group(1)[:4]) + 2  # what EPP domain:info now says
     status, page, _resp = await owner.post("/domains/renew-me.example/renew", form)  # the same click again
     assert status == 422 and "curExpDate does not match" in page
-    history = await fetch(core, "SELECT sv_trid FROM history WHERE object_name = 'renew-me.example' "
+    history = await fetch(core, "SELECT sv_trid, registrar_id, via FROM history WHERE object_name = 'renew-me.example' "
                                 "AND action = 'renew'")
-    assert len(history) == 1 and history[0]["sv_trid"].startswith("CON-U")
+    assert len(history) == 1 and history[0]["sv_trid"].startswith("CON-U") and history[0]["registrar_id"] == "alpha"
+    via = history[0]["via"]
+    assert via["user"] == "olga" and via["ip"] == "127.0.0.1" and len(via["session"]) == 12
     charged = await fetch(core, "SELECT amount FROM ledger WHERE object_name = 'renew-me.example' AND action = 'renew'")
     assert len(charged) == 1
 

@@ -13,7 +13,7 @@ from registry_core.model.audit import ChainedRow, Head, HistoryEntry
 # The lane of this transaction, locked until commit: every row this transaction writes goes there.
 _TAKE_LANE = f"""SELECT lane, seq, hash FROM history_head
                  WHERE lane = (pg_current_xact_id()::text::bigint % {audit.LANES}) FOR UPDATE"""
-COLUMNS = "object_type, object_id, object_name, action, registrar_id, sv_trid, cl_trid, at, before, after"
+COLUMNS = "object_type, object_id, object_name, action, registrar_id, sv_trid, cl_trid, at, before, after, via"
 
 
 async def take_lane(conn: Any) -> Head:
@@ -28,9 +28,9 @@ async def insert_chained(conn: Any, entry: HistoryEntry) -> None:
     await conn.execute(
         f"""WITH moved AS (UPDATE history_head SET seq = $11, hash = $14 WHERE lane = $12)
             INSERT INTO history ({COLUMNS}, lane, seq, prev_hash, row_hash)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $11, $13, $14)""",
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $15, $12, $11, $13, $14)""",
         entry.object_type, entry.object_id, entry.object_name, entry.action, entry.registrar_id, entry.sv_trid,
-        entry.cl_trid, entry.at, entry.before, entry.after, seq, head.lane, prev, digest)
+        entry.cl_trid, entry.at, entry.before, entry.after, seq, head.lane, prev, digest, entry.via)
 
 
 async def move_head(conn: Any, head: Head) -> None:
@@ -39,7 +39,8 @@ async def move_head(conn: Any, head: Head) -> None:
 
 def _row(row: Any) -> ChainedRow:
     entry = HistoryEntry(row["object_type"], row["object_id"], row["object_name"], row["action"],
-                         row["registrar_id"], row["sv_trid"], row["cl_trid"], row["at"], row["before"], row["after"])
+                         row["registrar_id"], row["sv_trid"], row["cl_trid"], row["at"], row["before"], row["after"],
+                         row["via"])
     return ChainedRow(row["id"], row["lane"], row["seq"], bytes(row["prev_hash"]), bytes(row["row_hash"]), entry)
 
 

@@ -89,7 +89,7 @@ async def copy_history(conn: Any, entries: Sequence[HistoryEntry]) -> None:
     head = await audit.take_lane(conn)
     chained, new_head = chain.append(head, entries)
     records = [(e.object_type, e.object_id, e.object_name, e.action, e.registrar_id, e.sv_trid, e.cl_trid, e.at,
-                e.before, e.after, head.lane, seq, prev, digest)
+                e.before, e.after, e.via, head.lane, seq, prev, digest)
                for e, (seq, prev, digest) in zip(entries, chained, strict=True)]
     async with _binary_jsonb(conn):
         await _copy(conn, "history", HISTORY_COLUMNS, records)

@@ -30,7 +30,7 @@ async def insert_history(conn: Any, actor: Actor | None, now: datetime, object_t
     await audit.insert_chained(conn, HistoryEntry(
         object_type, object_id, object_name, action, (actor.registrar_id or None) if actor else None,
         sv_trid or (actor.sv_trid if actor else "system"), actor.cl_trid if actor else None, now,
-        history_json(before), history_json(after)))
+        history_json(before), history_json(after), dict(actor.via) if actor and actor.via else None))
 
 
 async def insert_poll_message(conn: Any, registrar_id: str, now: datetime, kind: str, message: str,
