@@ -1,0 +1,66 @@
+"""The pure parts of the email channel, on values: addresses, Message-IDs, senders, templates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.headerregistry import Address
+
+import pytest
+
+from protocols.mail.address import BadAddress, checked_address, mailbox
+from protocols.mail.message import message_id, sender_for, unsubscribe_target
+from protocols.mail.templates import MailTemplates
+from protocols.notify.delivery import Delivery
+
+WHEN = datetime(2026, 12, 3, tzinfo=UTC)
+
+
+def delivery(event: str = "domain.created", **payload: object) -> Delivery:
+    return Delivery("id-1", event, WHEN, "registrar:alpha", dict(payload))
+
+
+def test_addresses_are_checked_and_their_domain_made_a_labels() -> None:
+    assert checked_address("Jo.Doe+x@Bücher.Example") == "Jo.Doe+x@xn--bcher-kva.example"
+    assert mailbox("NIC <nic@nic.example>").display_name == "NIC"
+    for bad in ("", "@x.test", "a@", "a@b", "a b@x.test", "a@x..test", "a@-x.test", "x" * 65 + "@x.test",
+                "a@" + "x" * 250 + ".test", "a@x.test\n"):
+        with pytest.raises(BadAddress):
+            checked_address(bad)
+
+
+def test_message_ids_are_the_delivery_id_or_its_hash() -> None:
+    assert message_id("7f3a.1", "nic.example") == "<notify.7f3a.1@nic.example>"
+    odd = message_id("has space<>", "nic.example")
+    assert odd == message_id("has space<>", "nic.example") and " " not in odd and len(odd) < 80
+
+
+def test_the_sender_is_the_longest_tld_match() -> None:
+    default, uk, co_uk = (Address(addr_spec=a) for a in ("d@r.test", "uk@nic.uk", "co@nic.co.uk"))
+    table = {"uk": uk, "co.uk": co_uk}
+    assert sender_for(delivery(domain="shop.co.uk"), default, table) is co_uk
+    assert sender_for(delivery(domain="shop.uk"), default, table) is uk
+    assert sender_for(delivery(tld="co.uk"), default, table) is co_uk
+    assert sender_for(delivery(domain="shop.test"), default, table) is default
+    assert sender_for(delivery("registrar.balance.low", registrar="alpha"), default, table) is default
+
+
+def test_list_unsubscribe_only_for_the_optional_events() -> None:
+    url = "mailto:prefs@r.test?subject={event}"
+    events = ("domain.expiry.reminder",)
+    assert unsubscribe_target(url, events, delivery("domain.expiry.reminder")) == \
+        "mailto:prefs@r.test?subject=domain.expiry.reminder"
+    assert unsubscribe_target(url, events, delivery("domain.created")) == ""
+    assert unsubscribe_target("", events, delivery("domain.expiry.reminder")) == ""
+
+
+def test_templates_fall_back_by_family_then_to_generic() -> None:
+    templates = MailTemplates()
+    templates.compile()
+    assert templates.name_for("domain.transfer.auto-approved") == "domain.transfer"
+    assert templates.name_for("domain.redemption.entered") == "domain"
+    assert templates.name_for("escrow.failed") == "generic"
+    mail = templates.render(delivery("domain.transfer.auto-approved", domain="a.example", gaining="beta"))
+    assert mail.subject == "Transfer of a.example: auto approved"
+    assert "Gaining registrar: beta" in mail.text
+    generic = templates.render(delivery("escrow.failed", deposit="2026-12-03", reason="<sftp down>"))
+    assert "reason: <sftp down>" in generic.text and "&lt;sftp down&gt;" in generic.html
