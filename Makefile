@@ -18,7 +18,8 @@ venv: $(STAMP)
 run: $(STAMP) dns-deps
 	$(BIN)/registry certs init
 	$(BIN)/registry demo
-	REGISTRY_DNS_ENABLED=true $(BIN)/registry serve
+	REGISTRY_DNS_ENABLED=true REGISTRY_MAIL_CATCHER=127.0.0.1:2525 REGISTRY_MAIL_RELAY_HOST=127.0.0.1 \
+		REGISTRY_MAIL_RELAY_PORT=2525 REGISTRY_MAIL_TLS=none $(BIN)/registry serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

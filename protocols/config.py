@@ -306,7 +306,7 @@ def _check_notify(name: str, value: Any) -> None:
     """The [mail] and [webhooks] values with a shape: host:port, networks."""
     if name == "mail.catcher" and value:
         host, sep, port = str(value).rpartition(":")
-        if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+        if not (sep and host and port.isdigit() and int(port) < 65536):
             raise ConfigError(f"{name}: expected host:port, got {value!r}")
     for entry in value if name == "webhooks.allowlist" else ():
         try:

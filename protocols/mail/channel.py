@@ -11,6 +11,7 @@ accepted the message (250 after DATA), else raises DeliveryFailed:
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import ssl
 from datetime import UTC, datetime
@@ -50,6 +51,8 @@ class EmailChannel:
         config = self.config
         if not config.relay_host:
             raise ValueError("mail.relay_host is not set")
+        if config.tls == "none" and not _loopback(config.relay_host):
+            raise ValueError(f"mail.tls = \"none\" is for a relay on loopback, not {config.relay_host}")
         self.templates.compile()
         self._default_from = mailbox(config.from_address)
         self._by_tld = {tld.strip().lower().strip("."): mailbox(address.strip())
@@ -100,6 +103,13 @@ class EmailChannel:
         if self._signer is not None:
             raw = await asyncio.to_thread(self._signer.signed, raw, sender.domain)
         return raw, sender.addr_spec
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def failure(exc: aiosmtplib.SMTPException) -> DeliveryFailed:

@@ -2,7 +2,8 @@
 
 The supervisor prepares what must happen once (starts the embedded PostgreSQL if no DSN is
 configured, creates the database, applies migrations, creates the authInfo key file; starts
-the DNS primary, Knot, when [dns] is enabled: protocols.dns.primary), binds the listening
+the DNS primary, Knot, when [dns] is enabled: protocols.dns.primary; the development mail
+catcher when [mail] catcher names an address: protocols.mail.catcher), binds the listening
 sockets (protocols.serve.listeners), prepares the metrics directory and the limit table the
 workers share (protocols.net.limit_table), and starts the workers:
 `python -m protocols.cli serve --worker`, each with its own event loop (uvloop) and
@@ -37,6 +38,7 @@ from typing import Any
 
 from protocols.config import Config, config_as_mapping
 from protocols.dns.primary import primary_zones, start_primary, stop_primary
+from protocols.mail.catcher import start_catcher
 from protocols.net.limit_table import NodeTable
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
@@ -92,9 +94,10 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         keepers: list[asyncio.Task[None]] = []
-        dns_primary = None
+        dns_primary = catcher = None
         try:
             dns_primary = await start_primary(self.config, zones)  # Knot, before the workers
+            catcher = await start_catcher(self.config)  # [mail] catcher: once per node, so here
             if self.config.metrics.enabled:
                 await ops.start()
             keepers = [asyncio.create_task(self._keep(slot)) for slot in self.slots]
@@ -105,6 +108,8 @@ class Supervisor:
         finally:
             await self._shutdown(keepers)
             await ops.stop(1.0)
+            if catcher is not None:  # after the workers: their last mails still land
+                await catcher.stop(1.0)
             await stop_primary(dns_primary, self.config)  # after the workers
             self.exposition.remove()
             self.table.close()
