@@ -41,8 +41,9 @@ def checked_address(text: str) -> str:
 
 
 def checked_domain(text: str) -> str:
-    try:
-        ascii_name = idna.encode(text.rstrip("."), uts46=True).decode("ascii")
+    name = text.rstrip(".")
+    try:  # an ASCII name needs no IDNA mapping (its A-labels are checked as labels below)
+        ascii_name = name.lower() if name.isascii() else idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
         raise BadAddress(f"{text!r} is not a host name: {exc}") from exc
     labels = ascii_name.split(".")

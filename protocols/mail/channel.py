@@ -75,11 +75,11 @@ class EmailChannel:
 
     async def deliver(self, delivery: Delivery, target: str) -> None:
         assert self.pool is not None, "start() first"
-        raw, sender_address = await self.message_bytes(delivery, target)
+        raw, sender_address, recipient = await self.message_bytes(delivery, target)
         self._in_flight += 1
         self._idle.clear()
         try:
-            await self.pool.send(self._envelope_from or sender_address, checked_address(target), raw)
+            await self.pool.send(self._envelope_from or sender_address, recipient, raw)
         except aiosmtplib.SMTPException as exc:
             raise failure(exc) from exc
         except (OSError, TimeoutError, ssl.SSLError) as exc:
@@ -89,19 +89,24 @@ class EmailChannel:
             if not self._in_flight:
                 self._idle.set()
 
-    async def message_bytes(self, delivery: Delivery, target: str) -> tuple[bytes, str]:
-        """The message as sent (CRLF, signed when DKIM is on) and its From address."""
+    async def message_bytes(self, delivery: Delivery, target: str) -> tuple[bytes, str, str]:
+        """The message as sent (CRLF, signed when DKIM is on), its From address and the
+        checked recipient, made on a thread: rendering, MIME building and RSA signing take
+        a millisecond or more."""
         try:
             recipient = checked_address(target)
-            rendered = self.templates.render(delivery)
+            raw, sender = await asyncio.to_thread(self._compose, delivery, recipient)
         except (BadAddress, TemplateProblem) as exc:
             raise DeliveryFailed(str(exc), retryable=False) from exc
+        return raw, sender, recipient
+
+    def _compose(self, delivery: Delivery, recipient: str) -> tuple[bytes, str]:
+        rendered = self.templates.render(delivery)
         sender = sender_for(delivery, self._default_from, self._by_tld)
         unsubscribe = unsubscribe_target(self.config.unsubscribe_url, self.config.unsubscribe_events, delivery)
-        message = build_message(delivery, rendered, sender, recipient, now=datetime.now(UTC), unsubscribe=unsubscribe)
-        raw = message.as_bytes()
+        raw = build_message(delivery, rendered, sender, recipient, now=datetime.now(UTC), unsubscribe=unsubscribe)
         if self._signer is not None:
-            raw = await asyncio.to_thread(self._signer.signed, raw, sender.domain)
+            raw = self._signer.signed(raw, sender.domain)
         return raw, sender.addr_spec
 
 

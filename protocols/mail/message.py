@@ -14,10 +14,13 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
+from email.charset import QP, Charset
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
+from email.policy import compat32
+from email.utils import format_datetime, formataddr
 
 from protocols.mail.templates import RenderedMail
 from protocols.notify.delivery import Delivery
@@ -25,6 +28,9 @@ from protocols.notify.delivery import Delivery
 # RFC 5322 section 3.6.4: id-left is a dot-atom-text; we keep ids of that shape readable
 _ID_LEFT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 MAX_ID_LEFT = 64
+CRLF_COMPAT = compat32.clone(linesep="\r\n")  # SMTP wants CRLF (RFC 5321 section 2.3.8)
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP  # readable in a raw .eml, unlike base64
 
 
 def message_id(delivery_id: str, domain: str) -> str:
@@ -54,11 +60,15 @@ def unsubscribe_target(template: str, events: tuple[str, ...], delivery: Deliver
 
 
 def build_message(delivery: Delivery, rendered: RenderedMail, sender: Address, recipient: str, *,
-                  now: datetime, unsubscribe: str = "") -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
-    message["From"] = sender
+                  now: datetime, unsubscribe: str = "") -> bytes:
+    """The message as sent: multipart/alternative (text, then HTML: RFC 2046 section 5.1.4,
+    the last part is the preferred one), UTF-8 bodies quoted-printable, CRLF lines.
+    Built with the compat32 classes: a sixth of the cost of EmailMessage's header objects."""
+    message = MIMEMultipart("alternative")
+    message["From"] = formataddr((sender.display_name, sender.addr_spec))
     message["To"] = recipient
-    message["Subject"] = rendered.subject
+    subject = rendered.subject
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()  # RFC 2047
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(delivery.id, sender.domain)
     message["Auto-Submitted"] = "auto-generated"
@@ -66,6 +76,12 @@ def build_message(delivery: Delivery, rendered: RenderedMail, sender: Address, r
     if unsubscribe:
         message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["X-Registry-Event"] = delivery.event
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    return message
+    message.attach(_text_part("plain", rendered.text))
+    message.attach(_text_part("html", rendered.html))
+    return message.as_bytes(policy=CRLF_COMPAT)
+
+
+def _text_part(subtype: str, text: str) -> MIMENonMultipart:
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part.set_payload(text, UTF8_QP)
+    return part

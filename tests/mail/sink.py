@@ -30,6 +30,7 @@ class SmtpSink:
     tls_context: ssl.SSLContext | None
     implicit_tls: bool = False
     keep: bool = True  # the benchmark counts, the tests read
+    auth: bool = True  # demand AUTH (only where TLS is on: aiosmtpd offers AUTH over TLS only)
     received: list[Received] = field(default_factory=list)
     count: int = 0
     connections: int = 0
@@ -57,7 +58,7 @@ class SmtpSink:
         protocol = SMTP(self, hostname="localhost", tls_context=starttls, require_starttls=starttls is not None,
                     # aiosmtpd counts only STARTTLS as TLS: under implicit TLS it must offer AUTH
                     # without that check (the whole connection is TLS anyway)
-                    auth_required=not self.implicit_tls, auth_require_tls=not self.implicit_tls,
+                    auth_required=self.auth and not self.implicit_tls, auth_require_tls=not self.implicit_tls,
                     authenticator=_authenticator,
                     loop=asyncio.get_running_loop())
         self._protocols.append(protocol)
