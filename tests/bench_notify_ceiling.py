@@ -25,7 +25,8 @@ from protocols.config import MailConfig, WebhooksConfig
 from protocols.mail.channel import EmailChannel
 from protocols.notify.delivery import Delivery
 from protocols.webhooks.channel import WebhookChannel
-from protocols.webhooks.signing import WebhookEndpoint, new_secret
+from protocols.webhooks.endpoint import WebhookEndpoint
+from protocols.webhooks.signing import new_secret
 from tests.mail.sink import SmtpSink
 from tests.webhooks.receiver import Receiver
 

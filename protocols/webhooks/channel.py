@@ -23,7 +23,8 @@ from yarl import URL
 from protocols.config import WebhooksConfig
 from protocols.notify.delivery import Delivery, DeliveryFailed
 from protocols.webhooks.address_guard import GuardedResolver, TargetRefused, networks, refusal
-from protocols.webhooks.signing import BadSecret, WebhookEndpoint, event_body, signed_headers
+from protocols.webhooks.endpoint import WebhookEndpoint
+from protocols.webhooks.signing import BadSecret, event_body, signed_headers
 
 _log = logging.getLogger("registry.webhooks")
 RETRYABLE_STATUSES = frozenset({408, 429})

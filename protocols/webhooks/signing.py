@@ -13,7 +13,6 @@ import binascii
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +26,6 @@ NEW_SECRET_BYTES = 32
 
 class BadSecret(ValueError):
     """Not a `whsec_<base64>` secret of 24 to 64 bytes."""
-
-
-@dataclass(frozen=True)
-class WebhookEndpoint:
-    id: str
-    url: str
-    secrets: tuple[str, ...]  # whsec_...; two during a rotation (each delivery is signed with all)
 
 
 def new_secret() -> str:

@@ -17,7 +17,8 @@ from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.config import WebhooksConfig
 from protocols.notify.delivery import Delivery, DeliveryFailed
 from protocols.webhooks.channel import WebhookChannel
-from protocols.webhooks.signing import WebhookEndpoint, new_secret
+from protocols.webhooks.endpoint import WebhookEndpoint
+from protocols.webhooks.signing import new_secret
 from tests.webhooks.receiver import Receiver
 
 WHEN = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
