@@ -64,3 +64,17 @@ def test_templates_fall_back_by_family_then_to_generic() -> None:
     assert "Gaining registrar: beta" in mail.text
     generic = templates.render(delivery("escrow.failed", deposit="2026-12-03", reason="<sftp down>"))
     assert "reason: <sftp down>" in generic.text and "&lt;sftp down&gt;" in generic.html
+
+
+def test_mail_and_webhook_settings_are_checked_when_loaded() -> None:
+    from protocols.config import ConfigError, load_config
+
+    config = load_config(environ={"REGISTRY_MAIL_CATCHER": "127.0.0.1:2525", "REGISTRY_MAIL_TLS": "none",
+                                  "REGISTRY_MAIL_TLD_FROM": "example=NIC <nic@nic.example>, co.uk=a@nic.co.uk",
+                                  "REGISTRY_WEBHOOKS_ALLOWLIST": "10.20.0.0/16"})
+    assert config.mail.tld_from == ("example=NIC <nic@nic.example>", "co.uk=a@nic.co.uk")
+    assert (config.mail.catcher, config.webhooks.allowlist) == ("127.0.0.1:2525", ("10.20.0.0/16",))
+    for key, value in (("MAIL_TLS", "ssl"), ("MAIL_CATCHER", "2525"), ("MAIL_TLD_FROM", "example"),
+                       ("WEBHOOKS_ALLOWLIST", "10.0.0.0/33"), ("MAIL_MAX_CONNECTIONS", "0")):
+        with pytest.raises(ConfigError):
+            load_config(environ={f"REGISTRY_{key}": value})
