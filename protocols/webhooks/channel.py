@@ -63,10 +63,10 @@ class WebhookChannel:
     async def deliver(self, delivery: Delivery, target: WebhookEndpoint) -> None:
         assert self.session is not None, "start() first"
         url = self.checked_url(target.url)
-        body = event_body(delivery.event, delivery.occurred_at, delivery.payload)
         try:
+            body = event_body(delivery.event, delivery.occurred_at, delivery.payload)
             headers = signed_headers(target.secrets, delivery.id, int(time.time()), body)
-        except BadSecret as exc:
+        except (BadSecret, TypeError) as exc:  # orjson's JSONEncodeError is a TypeError
             raise DeliveryFailed(f"endpoint {target.id}: {exc}", retryable=False) from exc
         self._in_flight += 1
         self._idle.clear()

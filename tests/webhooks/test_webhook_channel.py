@@ -178,3 +178,12 @@ async def test_http_bad_secrets_and_unknown_certificates(receiver: Receiver, hoo
     assert untrusted.value.retryable  # the endpoint may fix its certificate
     assert len(plain.requests) == 1 and json.loads(plain.requests[0].body)["type"] == "domain.transfer.requested"
     assert receiver.requests == []
+
+
+async def test_a_payload_that_is_not_json_is_not_retried(receiver: Receiver, channel: WebhookChannel) -> None:
+    from decimal import Decimal
+
+    odd = dataclasses.replace(transfer(), payload={"amount": Decimal("9.99")})  # the outbox must store JSON
+    with pytest.raises(DeliveryFailed) as failed:
+        await channel.deliver(odd, WebhookEndpoint("ep-1", receiver.url(), (NEW,)))
+    assert not failed.value.retryable and receiver.requests == []
