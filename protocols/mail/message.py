@@ -11,16 +11,15 @@ The Message-ID comes from the delivery id, so every retry of a delivery carries 
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import re
+import secrets
 from datetime import datetime
-from email.charset import QP, Charset
 from email.header import Header
 from email.headerregistry import Address
-from email.mime.multipart import MIMEMultipart
-from email.mime.nonmultipart import MIMENonMultipart
-from email.policy import compat32
 from email.utils import format_datetime, formataddr
+from urllib.parse import quote
 
 from protocols.mail.templates import RenderedMail
 from protocols.notify.delivery import Delivery
@@ -28,9 +27,8 @@ from protocols.notify.delivery import Delivery
 # RFC 5322 section 3.6.4: id-left is a dot-atom-text; we keep ids of that shape readable
 _ID_LEFT = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 MAX_ID_LEFT = 64
-CRLF_COMPAT = compat32.clone(linesep="\r\n")  # SMTP wants CRLF (RFC 5321 section 2.3.8)
-UTF8_QP = Charset("utf-8")
-UTF8_QP.body_encoding = QP  # readable in a raw .eml, unlike base64
+_UNSAFE_IN_HEADER = re.compile(r"[^A-Za-z0-9._:-]")
+FOLD_AT = 70  # subject words are wrapped onto continuation lines past this many characters
 
 
 def message_id(delivery_id: str, domain: str) -> str:
@@ -56,32 +54,50 @@ def unsubscribe_target(template: str, events: tuple[str, ...], delivery: Deliver
     """The List-Unsubscribe URI of an optional event ("" for the others, or when unset)."""
     if not template or not any(delivery.event == e or delivery.event.startswith(e + ".") for e in events):
         return ""
-    return template.replace("{event}", delivery.event).replace("{audience}", delivery.audience)
+    return template.replace("{event}", quote(delivery.event, safe="")).replace(
+        "{audience}", quote(delivery.audience, safe=":"))
 
 
 def build_message(delivery: Delivery, rendered: RenderedMail, sender: Address, recipient: str, *,
                   now: datetime, unsubscribe: str = "") -> bytes:
     """The message as sent: multipart/alternative (text, then HTML: RFC 2046 section 5.1.4,
     the last part is the preferred one), UTF-8 bodies quoted-printable, CRLF lines.
-    Built with the compat32 classes: a sixth of the cost of EmailMessage's header objects."""
-    message = MIMEMultipart("alternative")
-    message["From"] = formataddr((sender.display_name, sender.addr_spec))
-    message["To"] = recipient
-    subject = rendered.subject
-    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()  # RFC 2047
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(delivery.id, sender.domain)
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Auto-Response-Suppress"] = "OOF, AutoReply"
-    if unsubscribe:
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
-    message["X-Registry-Event"] = delivery.event
-    message.attach(_text_part("plain", rendered.text))
-    message.attach(_text_part("html", rendered.html))
-    return message.as_bytes(policy=CRLF_COMPAT)
+
+    Written directly rather than through the email package's generator, which costs about
+    a millisecond a message (a regex compiled per boundary, every header refolded). Every
+    header value here is ours and ASCII, except the subject and the sender's name, which
+    get RFC 2047 encoded-words. The boundary starts with "=_", which quoted-printable
+    text cannot contain (it writes "=" as "=3D")."""
+    boundary = "=_" + secrets.token_hex(16)
+    headers = [("From", formataddr((sender.display_name, sender.addr_spec))), ("To", recipient),
+               ("Subject", _subject(rendered.subject)), ("Date", format_datetime(now)),
+               ("Message-ID", message_id(delivery.id, sender.domain)), ("MIME-Version", "1.0"),
+               ("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "OOF, AutoReply"),
+               *([("List-Unsubscribe", f"<{unsubscribe}>")] if unsubscribe else []),
+               ("X-Registry-Event", _UNSAFE_IN_HEADER.sub("-", delivery.event)),
+               ("Content-Type", f'multipart/alternative;\r\n boundary="{boundary}"')]
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    parts = "".join(f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
+                    f"Content-Transfer-Encoding: quoted-printable\r\n\r\n{_quoted_printable(text)}\r\n"
+                    for subtype, text in (("plain", rendered.text), ("html", rendered.html)))
+    return f"{head}\r\n{parts}--{boundary}--\r\n".encode("ascii")
 
 
-def _text_part(subtype: str, text: str) -> MIMENonMultipart:
-    part = MIMENonMultipart("text", subtype, charset="utf-8")
-    part.set_payload(text, UTF8_QP)
-    return part
+def _subject(subject: str) -> str:
+    """ASCII folded at spaces under 78 characters a line (RFC 5322 section 2.1.1), else
+    RFC 2047 encoded-words (folded by the email package)."""
+    if not subject.isascii():
+        return Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    lines = [""]
+    for word in subject.split(" "):
+        if lines[-1] and len(lines[-1]) + len(word) + 1 > FOLD_AT:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}" if lines[-1] else word
+    return "\r\n ".join(lines)
+
+
+def _quoted_printable(text: str) -> str:
+    """RFC 2045 section 6.7, lines of at most 76 characters, CRLF line ends."""
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
+    return binascii.b2a_qp(data, istext=True).decode("ascii").replace("\n", "\r\n")

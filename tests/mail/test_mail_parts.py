@@ -78,3 +78,42 @@ def test_mail_and_webhook_settings_are_checked_when_loaded() -> None:
                        ("WEBHOOKS_ALLOWLIST", "10.0.0.0/33"), ("MAIL_MAX_CONNECTIONS", "0")):
         with pytest.raises(ConfigError):
             load_config(environ={f"REGISTRY_{key}": value})
+
+
+def test_the_message_bytes_parse_back_exactly() -> None:
+    import email
+    from email.message import EmailMessage
+    from email.policy import default
+
+    from protocols.mail.message import build_message
+    from protocols.mail.templates import RenderedMail
+
+    subject = ("Überweisung für bücher.example: " + "sehr lange Betreffzeile " * 6).strip()
+    text = "a=b\n" + "x" * 200 + "\n.\nFrom here\nend with space \nünïcödé\n"
+    html = "<p>=_ not a boundary</p>\n"
+    sender = Address("Registre fr\u00e9", "nic", "nic.example")
+    raw = build_message(Delivery("id-1", "domain.created\r\nBcc: x@y.test", WHEN, "registrar:alpha", {}),
+                        RenderedMail(subject, text, html), sender, "tech@alpha.test", now=WHEN)
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n")) and b"\n" not in raw.replace(b"\r\n", b"")
+    message = email.message_from_bytes(raw, policy=default)
+    assert isinstance(message, EmailMessage)
+    assert message["Subject"] == subject and message["From"] == "Registre fré <nic@nic.example>"
+    assert message["Bcc"] is None and message["X-Registry-Event"] == "domain.created--Bcc:-x-y.test"
+    plain, rich = message.get_body(("plain",)), message.get_body(("html",))
+    assert plain is not None and rich is not None
+    assert plain.get_content().replace("\r\n", "\n") == text and rich.get_content().replace("\r\n", "\n") == html
+
+
+def test_a_long_ascii_subject_is_folded_and_unfolds_to_itself() -> None:
+    import email
+    from email.policy import default
+
+    from protocols.mail.message import build_message
+    from protocols.mail.templates import RenderedMail
+
+    subject = " ".join(f"word{n}" for n in range(40))
+    raw = build_message(Delivery("id-2", "domain.created", WHEN, "registrar:alpha", {}),
+                        RenderedMail(subject, "t\n", "<p>h</p>\n"), Address("", "nic", "nic.example"),
+                        "tech@alpha.test", now=WHEN)
+    assert raw.count(b"\r\n word") >= 3 and all(len(line) <= 78 for line in raw.split(b"\r\n"))
+    assert email.message_from_bytes(raw, policy=default)["Subject"] == subject
