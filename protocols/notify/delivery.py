@@ -25,7 +25,10 @@ class DeliveryFailed(Exception):
     """The peer did not take the delivery. `retryable`: a later attempt may succeed
     (timeouts, SMTP 4xx, HTTP 429/5xx); otherwise it goes to the dead letters at once."""
 
-    def __init__(self, detail: str, *, retryable: bool) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, retryable: bool) -> None:
+        super().__init__(detail, retryable)  # both in args: it pickles (crosses processes) whole
         self.detail = detail
         self.retryable = retryable
+
+    def __str__(self) -> str:
+        return self.detail

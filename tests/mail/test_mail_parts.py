@@ -117,3 +117,13 @@ def test_a_long_ascii_subject_is_folded_and_unfolds_to_itself() -> None:
                         "tech@alpha.test", now=WHEN)
     assert raw.count(b"\r\n word") >= 3 and all(len(line) <= 78 for line in raw.split(b"\r\n"))
     assert email.message_from_bytes(raw, policy=default)["Subject"] == subject
+
+
+def test_a_delivery_failure_says_its_detail_and_pickles_whole() -> None:
+    import pickle
+
+    from protocols.notify.delivery import DeliveryFailed
+
+    failed = pickle.loads(pickle.dumps(DeliveryFailed("relay answered 451", retryable=True)))
+    assert (str(failed), failed.detail, failed.retryable) == ("relay answered 451", "relay answered 451", True)
+    assert not DeliveryFailed("550", False).retryable
