@@ -31,6 +31,7 @@ class SmtpSink:
     implicit_tls: bool = False
     keep: bool = True  # the benchmark counts, the tests read
     auth: bool = True  # demand AUTH (only where TLS is on: aiosmtpd offers AUTH over TLS only)
+    idle_timeout: float = 300.0  # the sink hangs up on a client silent this long
     received: list[Received] = field(default_factory=list)
     count: int = 0
     connections: int = 0
@@ -59,7 +60,7 @@ class SmtpSink:
                     # aiosmtpd counts only STARTTLS as TLS: under implicit TLS it must offer AUTH
                     # without that check (the whole connection is TLS anyway)
                     auth_required=self.auth and not self.implicit_tls, auth_require_tls=not self.implicit_tls,
-                    authenticator=_authenticator,
+                    authenticator=_authenticator, timeout=self.idle_timeout,
                     loop=asyncio.get_running_loop())
         self._protocols.append(protocol)
         return protocol

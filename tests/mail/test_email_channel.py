@@ -181,3 +181,32 @@ async def test_start_refuses_a_broken_setup(mail_certs: DevCerts, password_file:
         with pytest.raises(Exception) as refused:
             await EmailChannel(config, **kwargs).start()  # type: ignore[arg-type]
         assert str(refused.value)
+
+
+async def test_parallel_mails_share_at_most_max_connections(
+        sink: SmtpSink, mail_certs: DevCerts, password_file: Path) -> None:
+    import asyncio
+
+    channel = await started(mail_config(sink.port, mail_certs, password_file, max_connections=2))
+    try:
+        await asyncio.gather(*(channel.deliver(created(f"p-{n}"), f"t{n}@alpha.test") for n in range(12)))
+    finally:
+        await channel.stop(1.0)
+    assert len(sink.received) == 12 and sink.connections == 2
+
+
+async def test_a_connection_the_relay_dropped_while_idle_is_replaced(
+        mail_certs: DevCerts, password_file: Path) -> None:
+    import asyncio
+
+    sink = SmtpSink(sink_tls_context(str(mail_certs.server.cert), str(mail_certs.server.key)), idle_timeout=0.3)
+    await sink.start()
+    channel = await started(mail_config(sink.port, mail_certs, password_file))
+    try:
+        await channel.deliver(created("i-1"), "tech@alpha.test")
+        await asyncio.sleep(0.8)  # the sink hangs up on the idle connection meanwhile
+        await channel.deliver(created("i-2"), "tech@alpha.test")
+    finally:
+        await channel.stop(1.0)
+        await sink.stop()
+    assert len(sink.received) == 2 and sink.connections == 2
