@@ -21,7 +21,7 @@ import aiosmtplib
 
 from protocols.config import MailConfig
 from protocols.mail.address import BadAddress, checked_address, mailbox
-from protocols.mail.dkim_signing import DkimSigner
+from protocols.mail.dkim_signing import DkimKeyProblem, DkimSigner
 from protocols.mail.message import build_message, sender_for, unsubscribe_target
 from protocols.mail.smtp_pool import SmtpPool, relay_tls_context
 from protocols.mail.templates import TEMPLATES, MailTemplates, TemplateProblem
@@ -96,7 +96,7 @@ class EmailChannel:
         try:
             recipient = checked_address(target)
             raw, sender = await asyncio.to_thread(self._compose, delivery, recipient)
-        except (BadAddress, TemplateProblem) as exc:
+        except (BadAddress, TemplateProblem, DkimKeyProblem) as exc:
             raise DeliveryFailed(str(exc), retryable=False) from exc
         return raw, sender, recipient
 

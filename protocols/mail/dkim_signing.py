@@ -13,7 +13,7 @@ from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
 
 class DkimKeyProblem(Exception):
-    """The key file cannot be read or is not a PEM RSA private key."""
+    """The key file cannot be read or is not a PEM RSA private key, or dkimpy refused to sign."""
 
 
 class DkimSigner:
@@ -35,6 +35,9 @@ class DkimSigner:
         """`message` (CRLF lines) with a DKIM-Signature header in front, for d= our domain
         (or the From's: each TLD's sender signs as itself, with the same selector and key)."""
         domain = (self.domain or from_domain).encode("ascii")
-        header = dkim.sign(message, self.selector.encode("ascii"), domain, self._key,
-                           canonicalize=(b"relaxed", b"simple"))
+        try:
+            header = dkim.sign(message, self.selector.encode("ascii"), domain, self._key,
+                               canonicalize=(b"relaxed", b"simple"))
+        except dkim.DKIMException as exc:
+            raise DkimKeyProblem(f"DKIM signing for d={domain.decode()}: {exc}") from exc
         return header + message
