@@ -18,7 +18,9 @@ venv: $(STAMP)
 run: $(STAMP) dns-deps
 	$(BIN)/registry certs init
 	$(BIN)/registry demo
-	REGISTRY_DNS_ENABLED=true REGISTRY_ADMIN_ENABLED=true REGISTRY_CONSOLE_ENABLED=true $(BIN)/registry serve
+	REGISTRY_DNS_ENABLED=true REGISTRY_ADMIN_ENABLED=true REGISTRY_CONSOLE_ENABLED=true \
+		REGISTRY_MAIL_CATCHER=127.0.0.1:2525 REGISTRY_MAIL_RELAY_HOST=127.0.0.1 \
+		REGISTRY_MAIL_RELAY_PORT=2525 REGISTRY_MAIL_TLS=none $(BIN)/registry serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -59,6 +61,7 @@ bench: $(STAMP)
 	BENCH_WORKERS=2 $(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_public
 	$(BIN)/python -m tests.bench_scale
+	$(BIN)/python -m tests.bench_notify_ceiling
 
 clean:
 	rm -rf $(VENV) var *.egg-info

@@ -4,6 +4,7 @@ at start-up and passed down. Unknown keys and bad values fail with a clear messa
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -228,6 +229,55 @@ class AuditConfig:
 
 
 @dataclass(frozen=True)
+class MailConfig:
+    """Email notifications through an SMTP relay (protocols.mail), and the development mail
+    catcher `registry serve` starts when `catcher` names an address. Durations in seconds."""
+
+    relay_host: str = ""  # "" = no email channel
+    relay_port: int = 587
+    # "starttls": RFC 3207 upgrade, required (port 587); "tls": implicit TLS, RFC 8314 (port 465);
+    # "none": plain SMTP, for a relay on loopback (the development catcher) only
+    tls: str = "starttls"
+    ca_file: str = ""  # CA bundle the relay's certificate is checked against; "" = the system's
+    username: str = ""  # AUTH (RFC 4954) when set, with the password in password_file
+    password_file: str = ""
+    local_hostname: str = ""  # the EHLO name; "" = this host's FQDN
+    from_address: str = "Registry <noreply@registry.invalid>"
+    tld_from: tuple[str, ...] = ()  # "tld=address" entries: the From of mails about that TLD's domains
+    envelope_from: str = ""  # MAIL FROM, where bounces go; "" = the From's address
+    dkim_key_file: str = ""  # PEM RSA (or Ed25519) private key; "" = no DKIM signature
+    dkim_selector: str = ""
+    dkim_domain: str = ""  # the d= domain; "" = the domain of each mail's From
+    connect_timeout: float = 10.0
+    # RFC 5321 section 4.5.3.2 asks clients for minutes per command; a relay that slow is retried later
+    command_timeout: float = 30.0
+    max_connections: int = 4  # SMTP connections open at once (sending in parallel)
+    idle_reuse: float = 20.0  # a connection idle longer than this is closed, not reused
+    messages_per_connection: int = 100  # then the connection is closed and a new one opened
+    unsubscribe_url: str = ""  # List-Unsubscribe of the optional events ({event}, {audience} replaced); "" = none
+    unsubscribe_events: tuple[str, ...] = ("domain.expiry.reminder", "registrar.balance.low")
+    catcher: str = ""  # "host:port" of the development catcher (make run: 127.0.0.1:2525); "" = off
+    catcher_directory: str = ""  # where it writes <timestamp>-<id>.eml; "" = <paths.var>/mail
+    catcher_max_bytes: int = 10 << 20  # RFC 1870 SIZE it announces; bigger messages get 552
+
+
+@dataclass(frozen=True)
+class WebhooksConfig:
+    """Signed webhooks (protocols.webhooks, Standard Webhooks). Durations in seconds."""
+
+    allow_http: bool = False  # plain http:// endpoints (development only); https:// is always allowed
+    # networks (CIDR) an endpoint may resolve into although private, loopback, link-local...
+    allowlist: tuple[str, ...] = ()
+    ca_file: str = ""  # CA bundle endpoints' certificates are checked against; "" = the system's
+    connect_timeout: float = 5.0
+    timeout: float = 15.0  # the whole request, connect to the last byte of the answer read
+    max_response_bytes: int = 65536  # of the answer body read (for the log); the rest is dropped
+    max_connections: int = 100
+    max_connections_per_host: int = 4
+    user_agent: str = "registry-suite-webhooks/0.1"
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -247,6 +297,8 @@ class Config:
     audit: AuditConfig = field(default_factory=AuditConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
@@ -278,8 +330,10 @@ def _coerce(section: str, f: dataclasses.Field, value: Any) -> Any:
 
 # keys whose value is one of a few words
 CHOICES: dict[str, tuple[str, ...]] = {"epp.command_rate_action": ("delay", "refuse"),
-                                       "dns.writer": ("rfc2136", "route53", "cloudflare")}
-ZONE_MAPS = frozenset({"dns.route53_zones", "dns.cloudflare_zones"})  # "tld=ZONE_ID" entries
+                                       "dns.writer": ("rfc2136", "route53", "cloudflare"),
+                                       "mail.tls": ("starttls", "tls", "none")}
+# "tld=VALUE" entries, by what the value is
+TLD_MAPS = {"dns.route53_zones": "ZONE_ID", "dns.cloudflare_zones": "ZONE_ID", "mail.tld_from": "address"}
 
 
 def _checked(name: str, value: Any) -> Any:
@@ -290,10 +344,11 @@ def _checked(name: str, value: Any) -> Any:
         raise ConfigError(f"{name}: must start with '/', got {value!r}")
     if name == "redis.url" and value and not str(value).startswith(REDIS_SCHEMES):
         raise ConfigError(f"{name}: expected {', '.join(REDIS_SCHEMES)}..., got {redacted_url(str(value))!r}")
-    for entry in value if name in ZONE_MAPS else ():
+    for entry in value if name in TLD_MAPS else ():
         tld, sep, zone = entry.partition("=")
         if not (sep and tld.strip() and zone.strip()):
-            raise ConfigError(f"{name}: expected tld=ZONE_ID entries, got {entry!r}")
+            raise ConfigError(f"{name}: expected tld={TLD_MAPS[name]} entries, got {entry!r}")
+    _check_notify(name, value)
     if name in POSITIVE and value <= 0:
         raise ConfigError(f"{name}: must be more than 0")
     if name == "redis.lease_ttl" and value < 3:
@@ -301,11 +356,27 @@ def _checked(name: str, value: Any) -> Any:
     return value
 
 
+def _check_notify(name: str, value: Any) -> None:
+    """The [mail] and [webhooks] values with a shape: host:port, networks."""
+    if name == "mail.catcher" and value:
+        host, sep, port = str(value).rpartition(":")
+        if not (sep and host and port.isdigit() and int(port) < 65536):
+            raise ConfigError(f"{name}: expected host:port, got {value!r}")
+    for entry in value if name == "webhooks.allowlist" else ():
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: expected networks like 10.0.0.0/8, got {entry!r}") from exc
+
+
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.retry_max",
                       "dns.cloudflare_batch_limit", "dns.batch_size", "dns.poll_interval", "dns.attempts",
                       "dns.probe_timeout", "dns.probe_interval", "dns.probe_queue", "dns.probe_history",
-                      "dns.tld_poll_interval", "dns.log_keep"})
+                      "dns.tld_poll_interval", "dns.log_keep", "mail.relay_port", "mail.connect_timeout",
+                      "mail.command_timeout", "mail.max_connections", "mail.messages_per_connection",
+                      "mail.catcher_max_bytes", "webhooks.connect_timeout", "webhooks.timeout",
+                      "webhooks.max_connections", "webhooks.max_connections_per_host"})
 
 
 def redacted_url(url: str) -> str:

@@ -3,7 +3,8 @@
 The supervisor prepares what must happen once (starts the embedded PostgreSQL if no DSN is
 configured, creates the database, applies migrations, creates the authInfo key file; starts
 the DNS primary, Knot, when [dns] is enabled: protocols.dns.primary, and adds zones for TLDs
-added while it runs: protocols.dns.zone_watch), binds the listening
+added while it runs: protocols.dns.zone_watch; the development mail catcher when [mail]
+catcher names an address: protocols.mail.catcher), binds the listening
 sockets (protocols.serve.listeners), prepares the metrics directory and the limit table the
 workers share (protocols.net.limit_table), and starts the workers:
 `python -m protocols.cli serve --worker`, each with its own event loop (uvloop) and
@@ -39,6 +40,7 @@ from typing import Any
 from protocols.config import Config, config_as_mapping
 from protocols.dns.primary import primary_zones, start_primary, stop_primary
 from protocols.dns.zone_watch import ZoneWatcher
+from protocols.mail.catcher import start_catcher
 from protocols.net.limit_table import NodeTable
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
@@ -94,12 +96,13 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         keepers: list[asyncio.Task[None]] = []
-        dns_primary = watcher = None
+        dns_primary = watcher = catcher = None
         try:
             dns_primary = await start_primary(self.config, zones)  # Knot, before the workers
             if dns_primary is not None:  # TLDs added at run time get their zone
                 watcher = ZoneWatcher(self.config, dns_primary, lambda: open_core(_one_connection(self.config)))
                 await watcher.start()
+            catcher = await start_catcher(self.config)  # [mail] catcher: once per node, so here
             if self.config.metrics.enabled:
                 await ops.start()
             keepers = [asyncio.create_task(self._keep(slot)) for slot in self.slots]
@@ -112,6 +115,8 @@ class Supervisor:
             await ops.stop(1.0)
             if watcher is not None:
                 await watcher.stop(1.0)
+            if catcher is not None:  # after the workers: their last mails still land
+                await catcher.stop(1.0)
             await stop_primary(dns_primary, self.config)  # after the workers
             self.exposition.remove()
             self.table.close()

@@ -1,0 +1,1 @@
+"""Notifications: the outbox's deliveries and the channels that carry them."""

@@ -1,0 +1,1 @@
+"""Signed webhooks (Standard Webhooks): signing, the SSRF guard, the sending channel."""
