@@ -14,14 +14,19 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, auth, registrar
+from protocols.web import admin, api, auth, registrar
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
 
 _log = logging.getLogger("registry.web")
 HERE = Path(__file__).parent
-APPS = {"admin": (admin.add_routes, "Registry admin"), "console": (registrar.add_routes, "Registrar console")}
+def _registrar_routes(app: web.Application) -> None:
+    registrar.add_routes(app)
+    api.add_routes(app)
+
+
+APPS = {"admin": (admin.add_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
 
 
 def build_app(kind: str, config: Config, core: Core) -> web.Application:

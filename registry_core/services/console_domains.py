@@ -18,6 +18,7 @@ from registry_core.model.domain import DomainInfo, DomainRenewed
 from registry_core.services import domains
 
 PAGE = 50
+_PREFIX_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")  # A-labels (U-labels: later)
 KNOWN_STATUSES = frozenset({"ok", "clientHold", "serverHold", "clientTransferProhibited", "clientUpdateProhibited",
                             "clientDeleteProhibited", "clientRenewProhibited", "redemptionPeriod", "pendingDelete",
                             "pendingTransfer", "inactive"})
@@ -50,16 +51,18 @@ def console_actor(who: Principal, registrar_id: str, origin: Origin = ()) -> Act
 
 def _prefix(text: str) -> str:
     text = text.strip().lower()
-    if text and not all(c.isalnum() or c in "-." for c in text):
-        raise InvalidValue("a name prefix has letters, digits, hyphens and dots only", object_type="domain",
-                           name=text)
-    return text[:253]
+    if len(text) > 253 or not all(c in _PREFIX_CHARACTERS for c in text):
+        raise InvalidValue("a name prefix has at most 253 letters, digits, hyphens and dots", object_type="domain",
+                           name=text[:253])
+    return text
 
 
 async def registrar_domains(core: Core, who: Principal, registrar_id: str, wanted: DomainFilter,
                             after: str = "", limit: int = PAGE) -> list[DomainRow]:
     if not allowed(who, "view", registrar_id):
         raise PermissionDenied("not this registrar's domains", object_type="registrar", name=registrar_id)
+    if len(after) > 253:
+        raise InvalidValue("after: a domain name (at most 253 characters)", object_type="domain", field="after")
     if wanted.status is not None and wanted.status not in KNOWN_STATUSES:
         raise InvalidValue(f"unknown status {wanted.status}", object_type="domain", field="status")
     rows = await core.db.transaction(lambda tx: repo.fetch_registrar_domains(

@@ -1,0 +1,128 @@
+"""The JSON API on the registrar listener (/api/v1/...): the same services as the console
+pages, rendered as JSON, described by the OpenAPI document at /api/v1/openapi.json.
+
+A program authenticates with an API key (`Authorization: Bearer rgr_...`); a signed-in
+browser may call it with its session cookie, then with the `X-CSRF-Token` header too.
+Errors are {"error": sentence, "status": code} from the consoles' one error table."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from aiohttp import web
+
+from protocols.web.openapi import DOCUMENT
+from protocols.web.security import CSRF_HEADER, tokens_match
+from protocols.web.session import CORE, client_ip, current_session, origin
+from registry_core.errors import AuthenticationFailed, InvalidValue
+from registry_core.model.accounts import Principal
+from registry_core.model.domain import DomainInfo
+from registry_core.services import accounts, console_domains, overview
+from registry_core.services.console_domains import DomainFilter
+
+MAX_LIMIT = 500
+
+
+async def principal(request: web.Request) -> Principal:
+    """The API key's principal, or the signed-in user's (CSRF header required)."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return await accounts.api_key_principal(request.app[CORE], header[7:].strip(), client_ip(request))
+    view = await current_session(request)
+    if view is None or not view.trusted:
+        raise AuthenticationFailed("an API key (Authorization: Bearer ...) or a signed-in session is required")
+    if request.method != "GET" and not tokens_match(view.csrf_token, request.headers.get(CSRF_HEADER)):
+        raise AuthenticationFailed(f"the {CSRF_HEADER} header is missing or wrong")
+    return view.principal
+
+
+def _registrar(who: Principal) -> str:
+    if who.registrar_id is None:
+        raise InvalidValue("this endpoint is for a registrar's users and keys", object_type="registrar")
+    return who.registrar_id
+
+
+def _json(value: Any, status: int = 200) -> web.Response:
+    return web.json_response(value, status=status, content_type="application/json")
+
+
+def _when(at: datetime | None) -> str | None:
+    return None if at is None else at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+async def get_registrar(request: web.Request) -> web.Response:
+    who = await principal(request)
+    summary = await overview.registrar_overview(request.app[CORE], who, _registrar(who))
+    return _json({"id": summary.registrar_id, "name": summary.name, "balance": str(summary.balance),
+                  "credit_limit": str(summary.credit_limit), "currency": summary.currency,
+                  "counts": summary.counts})
+
+
+def _limit(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+        raise InvalidValue(f"limit: a whole number from 1 to {MAX_LIMIT}", field="limit", value=text)
+    return int(text)
+
+
+def _filter(query: Any) -> DomainFilter:
+    """Unlike the page's form, the API takes a parameter it is given as meant: an empty
+    status or date is an error, not "any"."""
+    before = query.get("expires_before")
+    try:
+        expires = None if before is None else datetime.combine(date.fromisoformat(before), time(0), UTC)
+    except ValueError:
+        raise InvalidValue("expires_before: a date as YYYY-MM-DD", field="expires_before", value=before) from None
+    return DomainFilter(query.get("prefix", ""), query.get("status"), expires)
+
+
+async def list_domains(request: web.Request) -> web.Response:
+    who = await principal(request)
+    limit = _limit(request.query.get("limit", "50"))
+    rows = await console_domains.registrar_domains(request.app[CORE], who, _registrar(who), _filter(request.query),
+                                                   request.query.get("after", ""), limit + 1)
+    page = rows[:limit]
+    return _json({"domains": [{"name": r.name, "statuses": list(r.statuses), "expires_at": _when(r.expires_at),
+                               "created_at": _when(r.created_at)} for r in page],
+                  "next": page[-1].name if len(rows) > limit else None})
+
+
+def domain_json(info: DomainInfo) -> dict[str, Any]:
+    return {"name": info.name, "roid": info.roid, "statuses": list(info.statuses) or ["ok"],
+            "rgp_statuses": list(info.rgp_statuses), "sponsor": info.sponsor_id,
+            "created_at": _when(info.created_at), "updated_at": _when(info.updated_at),
+            "expires_at": _when(info.expires_at), "nameservers": list(info.nameservers),
+            "registrant": info.registrant, "contacts": [{"role": r, "handle": h} for r, h in info.contacts],
+            "ds": [{"key_tag": d.key_tag, "alg": d.alg, "digest_type": d.digest_type, "digest": d.digest}
+                   for d in info.ds]}
+
+
+async def get_domain(request: web.Request) -> web.Response:
+    who = await principal(request)
+    info = await console_domains.domain_detail(request.app[CORE], who, request.match_info["name"])
+    return _json(domain_json(info))
+
+
+async def renew_domain(request: web.Request) -> web.Response:
+    who = await principal(request)
+    try:
+        body = await request.json()
+        years, expiry = int(body["years"]), date.fromisoformat(str(body["current_expiry"]))
+    except (ValueError, KeyError, TypeError):
+        raise InvalidValue('the body is {"years": 1-10, "current_expiry": "YYYY-MM-DD"}') from None
+    renewed = await console_domains.renew_from_console(request.app[CORE], who, request.match_info["name"], expiry,
+                                                       years, origin(request))
+    return _json({"name": renewed.name, "expires_at": _when(renewed.expires_at), "charged": renewed.charged,
+                  "currency": renewed.currency})
+
+
+async def openapi(_request: web.Request) -> web.Response:
+    return _json(DOCUMENT)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/v1/openapi.json", openapi)
+    app.router.add_get("/api/v1/registrar", get_registrar)
+    app.router.add_get("/api/v1/domains", list_domains)
+    app.router.add_get("/api/v1/domains/{name}", get_domain)
+    app.router.add_post("/api/v1/domains/{name}/renew", renew_domain)

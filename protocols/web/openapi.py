@@ -1,0 +1,91 @@
+"""The OpenAPI 3.1 document of the JSON API (protocols/web/api.py), served at
+/api/v1/openapi.json and checked against the running API by schemathesis in the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry_core.services.console_domains import KNOWN_STATUSES
+
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_ERROR = {"type": "object", "required": ["error", "status"],
+          "properties": {"error": {"type": "string"}, "status": {"type": "integer"}}}
+_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 253}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    text = {400: "malformed request", 401: "no valid API key or session", 402: "not enough funds",
+            403: "not allowed for this key or user", 404: "no such object", 409: "the object's state forbids it",
+            422: "a value is wrong", 429: "too many tries", 503: "briefly unavailable"}
+    return {str(code): {"description": text[code], "content": {"application/json": {"schema": _ERROR}}}
+            for code in codes}
+
+
+_DOMAIN_ROW = {"type": "object", "required": ["name", "statuses", "expires_at", "created_at"],
+               "properties": {"name": {"type": "string"}, "statuses": {"type": "array", "items": {"type": "string"}},
+                              "expires_at": _TIME, "created_at": _TIME}}
+_DOMAIN = {"type": "object",
+           "required": ["name", "roid", "statuses", "sponsor", "expires_at", "nameservers", "contacts", "ds"],
+           "properties": {
+               "name": {"type": "string"}, "roid": {"type": "string"},
+               "statuses": {"type": "array", "items": {"type": "string"}},
+               "rgp_statuses": {"type": "array", "items": {"type": "string"}},
+               "sponsor": {"type": "string"}, "created_at": _TIME, "updated_at": _TIME, "expires_at": _TIME,
+               "nameservers": {"type": "array", "items": {"type": "string"}},
+               "registrant": {"type": ["string", "null"]},
+               "contacts": {"type": "array", "items": {"type": "object", "properties": {
+                   "role": {"type": "string"}, "handle": {"type": "string"}}}},
+               "ds": {"type": "array", "items": {"type": "object", "properties": {
+                   "key_tag": {"type": "integer"}, "alg": {"type": "integer"}, "digest_type": {"type": "integer"},
+                   "digest": {"type": "string"}}}}}}
+_JSON = "application/json"
+
+DOCUMENT: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Registry API for registrars", "version": "1"},
+    "components": {"securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
+                                                  "description": "an API key made in the registrar console"}}},
+    "security": [{"apiKey": []}],
+    "paths": {
+        "/api/v1/registrar": {"get": {
+            "summary": "The registrar's balance and the domains that need attention",
+            "responses": {"200": {"description": "the overview", "content": {_JSON: {"schema": {
+                "type": "object", "required": ["id", "name", "balance", "credit_limit", "currency", "counts"],
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                               "balance": {"type": "string"}, "credit_limit": {"type": "string"},
+                               "currency": {"type": "string"},
+                               "counts": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
+                          **_errors(401, 403, 422, 503)}}},
+        "/api/v1/domains": {"get": {
+            "summary": "The registrar's domains by name, in pages",
+            "parameters": [
+                {"name": "prefix", "in": "query",
+                 "schema": {"type": "string", "maxLength": 253, "pattern": "^[A-Za-z0-9.-]*$"}},
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": sorted(KNOWN_STATUSES)}},
+                {"name": "expires_before", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "after", "in": "query", "schema": {"type": "string", "maxLength": 253}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}}],
+            "responses": {"200": {"description": "a page of domains; `next` is the `after` of the next page",
+                                  "content": {_JSON: {"schema": {"type": "object", "required": ["domains", "next"],
+                                              "properties": {"domains": {"type": "array", "items": _DOMAIN_ROW},
+                                                             "next": {"type": ["string", "null"]}}}}}},
+                          **_errors(401, 403, 422, 503)}}},
+        "/api/v1/domains/{name}": {"get": {
+            "summary": "One of the registrar's domains",
+            "parameters": [_NAME],
+            "responses": {"200": {"description": "the domain", "content": {_JSON: {"schema": _DOMAIN}}},
+                          **_errors(401, 403, 404, 422, 503)}}},
+        "/api/v1/domains/{name}/renew": {"post": {
+            "summary": "Renew, as EPP <renew> does (current_expiry is curExpDate)",
+            "parameters": [_NAME],
+            "requestBody": {"required": True, "content": {_JSON: {"schema": {
+                "type": "object", "required": ["years", "current_expiry"],
+                "properties": {"years": {"type": "integer", "minimum": 1, "maximum": 10},
+                               "current_expiry": {"type": "string", "format": "date"}}}}}},
+            "responses": {"200": {"description": "renewed", "content": {_JSON: {"schema": {
+                "type": "object", "required": ["name", "expires_at", "charged", "currency"],
+                "properties": {"name": {"type": "string"}, "expires_at": _TIME, "charged": {"type": "string"},
+                               "currency": {"type": "string"}}}}}},
+                          **_errors(401, 402, 403, 404, 409, 422, 503)}}},
+    },
+}
