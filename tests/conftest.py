@@ -98,8 +98,9 @@ async def session_core(test_dsn: str, clock: TestClock) -> AsyncIterator[Core]:
     await core.close()
 
 
-TABLES = ("ledger", "history", "poll_message", "transfer", "ds_record", "domain_contact", "domain_host",
-          "host_address", "host", "domain", "contact", "registrar_certificate", "registrar", "tld_price", "tld")
+TABLES = ("notification", "notification_event", "notification_pref", "webhook_endpoint", "ledger", "history",
+          "poll_message", "transfer", "ds_record", "domain_contact", "domain_host", "host_address", "host", "domain",
+          "contact", "registrar_certificate", "registrar", "tld_price", "tld")
 
 
 async def reset(core: Core) -> None:

@@ -21,8 +21,10 @@ from registry_core.errors import (
     PolicyViolation,
     RegistrarNotAllowed,
 )
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.registrar import Registrar
+from registry_core.services import notifications
 from registry_core.services.billing import charge
 
 _PASSWORD = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,16}$")
@@ -136,6 +138,11 @@ async def credit_registrar(core: Core, registrar_id: str, amount: Decimal, descr
             raise ObjectNotFound("no such registrar", object_type="registrar", name=registrar_id)
         await charge(tx, Actor(registrar_id, sv_trid), registrar_id, amount, registrar.currency,
                      "credit" if amount > 0 else "adjustment", ("", 0, ""), None, description)
+        if amount > 0:
+            await notifications.emit(tx, sv_trid, note.Event(
+                note.CREDIT_ADDED, note.registrar_audience(registrar_id),
+                {"amount": str(amount), "currency": registrar.currency, "description": description},
+                "registrar", registrar_id))
         updated = await repo.fetch_registrar_by_id(tx.conn, registrar_id)
         assert updated is not None
         return updated.balance

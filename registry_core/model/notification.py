@@ -1,0 +1,188 @@
+"""Notifications as plain values, and their pure rules: event keys, the audience of a
+registrar, the retry schedule (exponential backoff with jitter for about a day, then the
+dead letter) and webhook secrets in the Standard Webhooks form ("whsec_" + base64)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+OPERATOR = "operator"
+CHANNELS = ("poll", "email", "webhook")
+STATUSES = ("queued", "sent", "failed", "dead")
+
+# Event types (what a webhook's payload says in "type", what a preference names).
+DOMAIN_CREATED = "domain.created"
+DOMAIN_RENEWED = "domain.renewed"
+DOMAIN_AUTO_RENEWED = "domain.auto_renewed"
+DOMAIN_DELETED = "domain.deleted"
+DOMAIN_REDEMPTION = "domain.redemption_entered"
+DOMAIN_REDEMPTION_ENDED = "domain.redemption_ended"
+DOMAIN_RESTORE_LAPSED = "domain.restore_lapsed"
+DOMAIN_RESTORED = "domain.restored"
+DOMAIN_PURGED = "domain.purged"
+DOMAIN_NAMESERVER_PURGED = "domain.nameserver_purged"
+DOMAIN_EXPIRY_REMINDER = "domain.expiry_reminder"
+DOMAIN_DNS_PUBLISHED = "domain.dns_published"
+BALANCE_LOW = "registrar.balance_low"
+CREDIT_ADDED = "registrar.credit_added"
+CERTIFICATE_EXPIRING = "registrar.certificate_expiring"
+PUBLISHER_PARKED = "operator.publisher_parked"
+LIFECYCLE_FAILING = "operator.lifecycle_failing"
+# transfer.<step>: requested, approved, rejected, cancelled, auto_approved, server_cancelled
+TRANSFER_STEPS = {"pending": "requested", "clientApproved": "approved", "clientRejected": "rejected",
+                  "clientCancelled": "cancelled", "serverApproved": "auto_approved",
+                  "serverCancelled": "server_cancelled"}
+CERTIFICATE_REMINDER_DAYS = (30, 7)
+
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32  # Standard Webhooks: between 24 and 64 random bytes
+
+
+def transfer_event(object_type: str, tr_status: str) -> str:
+    return f"{object_type}.transfer_{TRANSFER_STEPS[tr_status]}"
+
+
+def registrar_audience(registrar_id: str) -> str:
+    return f"registrar:{registrar_id}"
+
+
+def registrar_of(audience: str) -> str | None:
+    return audience.partition(":")[2] if audience.startswith("registrar:") else None
+
+
+@dataclass(frozen=True)
+class PollEntry:
+    """What the EPP poll queue shows for an event (kind and message as before the outbox)."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event for one audience, as a service writes it. `discriminator` tells apart two
+    events of one type on one object in one command (default: the payload itself)."""
+
+    type: str
+    audience: str
+    payload: dict[str, Any]
+    object_kind: str | None = None
+    object_name: str | None = None
+    object_roid: str | None = None
+    poll: PollEntry | None = None
+    key: str | None = None  # set for events whose reruns must not repeat them (reminders)
+
+
+def jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def event_key(event: Event, sv_trid: str) -> str:
+    """The idempotency key: the event's own, or type, audience, object, transaction and a
+    digest of the payload (two distinct events of one command differ in their payloads)."""
+    if event.key:
+        return event.key
+    digest = hashlib.sha256(json.dumps(jsonable(event.payload), sort_keys=True).encode()).hexdigest()[:16]
+    return f"{event.type}/{event.audience}/{event.object_roid or event.object_name or ''}/{sv_trid}/{digest}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a channel delivers: id is the idempotency key (the webhook-id), stable across
+    retries; attempt counts from 1."""
+
+    id: str
+    event: str
+    occurred_at: datetime
+    audience: str
+    payload: dict[str, Any]
+    attempt: int
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """A webhook endpoint as the webhook channel needs it: sign with every secret (the
+    newest first; two during a rollover)."""
+
+    endpoint_id: int
+    url: str
+    secrets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A delivery a dispatcher holds under its lease. target: the e-mail address, or the
+    endpoint (None when it was removed since)."""
+
+    row_id: int
+    channel: str
+    target_key: str
+    target: str | WebhookTarget | None
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    row_id: int
+    error: str | None = None  # None: sent
+    retryable: bool = True
+    attempt: int = 1  # the attempt that ended so (the claim counted it)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter: the n-th failure waits base * factor**(n-1), at most
+    cap, times a random factor in [1 - jitter, 1 + jitter); past `give_up_after` since the
+    delivery was queued it is dead-lettered instead."""
+
+    base: timedelta = timedelta(seconds=30)
+    factor: float = 2.0
+    cap: timedelta = timedelta(hours=6)
+    jitter: float = 0.3
+    give_up_after: timedelta = timedelta(days=1)
+
+    def next_attempt(self, attempts: int, created_at: datetime, now: datetime,
+                     rand: float) -> datetime | None:
+        """When to try again after `attempts` failures (rand in [0, 1)); None: dead."""
+        raw = self.base.total_seconds() * self.factor ** max(0, attempts - 1)
+        wait = min(raw, self.cap.total_seconds()) * (1 - self.jitter + 2 * self.jitter * rand)
+        due = now + timedelta(seconds=wait)
+        return None if due > created_at + self.give_up_after else due
+
+
+def new_webhook_secret(size: int = SECRET_BYTES) -> str:
+    if not 24 <= size <= 64:
+        raise ValueError("a Standard Webhooks secret has 24 to 64 bytes")
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(size)).decode("ascii")
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """An endpoint as the CLI lists it (never its secrets)."""
+
+    id: int
+    audience: str
+    url: str
+    created_at: datetime
+    rotated_at: datetime | None
+    previous_valid_until: datetime | None
+
+
+@dataclass(frozen=True)
+class NotifyPref:
+    audience: str
+    event_type: str
+    emails: tuple[str, ...] | None
+    webhooks: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    counts: dict[str, int] = field(default_factory=dict)  # "channel/status": rows
+    oldest_queued_seconds: float = 0.0
