@@ -177,6 +177,28 @@ class DnsConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """The notification dispatcher: `registry serve` runs one (in the worker that runs the
+    lifecycle runner), `registry notify run` more. It delivers the e-mail and webhook rows of
+    the outbox (EPP poll messages need no dispatcher). Durations in seconds."""
+
+    enabled: bool = True
+    batch: int = 100  # deliveries claimed per transaction
+    max_in_flight: int = 64  # deliveries under way at once, in this dispatcher
+    per_target: int = 4  # at once to one endpoint or address, in this dispatcher
+    lease: float = 120.0  # a claimed delivery comes back to the queue after this (a dispatcher died)
+    delivery_timeout: float = 30.0  # one attempt; kept well under the lease
+    poll_interval: float = 5.0  # looks at the queue this often when no NOTIFY wakes it
+    retry_base: float = 30.0  # the first retry waits this long, doubling (with jitter) to retry_cap
+    retry_cap: float = 21600.0
+    retry_for: float = 86400.0  # then the delivery is dead-lettered (`registry notify retry ID` revives it)
+    # channel=module:factory; the factory takes the Config and returns the channel (see
+    # protocols/notify/channels.py). A channel whose module is missing is skipped with a warning.
+    channels: tuple[str, ...] = ("email=protocols.mail.channel:build_channel",
+                                 "webhook=protocols.webhooks.channel:build_channel")
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -193,6 +215,7 @@ class Config:
     workers: WorkersConfig = field(default_factory=WorkersConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
     dns: DnsConfig = field(default_factory=DnsConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
@@ -249,7 +272,8 @@ def _checked(name: str, value: Any) -> Any:
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.retry_max",
-                      "dns.cloudflare_batch_limit"})
+                      "dns.cloudflare_batch_limit", "notify.batch", "notify.max_in_flight", "notify.per_target",
+                      "notify.lease", "notify.delivery_timeout", "notify.poll_interval", "notify.retry_base"})
 
 
 def redacted_url(url: str) -> str:

@@ -39,8 +39,10 @@ TRANSFER_STEPS = {"pending": "requested", "clientApproved": "approved", "clientR
                   "clientCancelled": "cancelled", "serverApproved": "auto_approved",
                   "serverCancelled": "server_cancelled"}
 CERTIFICATE_REMINDER_DAYS = (30, 7)
+# What a registrar did itself (or hears of anyway): no e-mail unless a preference asks for it.
+QUIET_BY_DEFAULT = (DOMAIN_CREATED, DOMAIN_RENEWED, DOMAIN_DELETED, DOMAIN_RESTORED, DOMAIN_DNS_PUBLISHED)
 
-SECRET_PREFIX = "whsec_"
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 SECRET_BYTES = 32  # Standard Webhooks: between 24 and 64 random bytes
 
 

@@ -22,8 +22,8 @@ from registry_core.errors import (
     not_found,
 )
 from registry_core.model import lifecycle as lc
-from registry_core.model import notification as note
 from registry_core.model import names
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.authority import proves_auth_info, require_sponsor
 from registry_core.model.check import CheckResult

@@ -10,8 +10,10 @@ webhook endpoint the audience's preferences name, sent after commit by the dispa
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -72,11 +74,25 @@ def _target(row: dict[str, Any], endpoints: dict[int, dict[str, Any]], core: Cor
     return WebhookTarget(found["id"], found["url"], tuple(secrets))
 
 
-async def claim_deliveries(core: Core, limit: int, token: UUID, lease: timedelta,
-                           channels: list[str]) -> list[ClaimedDelivery]:
-    """Lease up to `limit` due deliveries on `channels` to `token`, in one short transaction."""
+@dataclass(frozen=True)
+class ClaimRequest:
+    """What a dispatcher asks for: up to `limit` deliveries on `channels`, at most
+    `per_target` per target, none for the `busy` targets ("channel target")."""
+
+    token: UUID
+    limit: int
+    lease: timedelta
+    channels: tuple[str, ...]
+    per_target: int
+    busy: tuple[str, ...] = ()
+
+
+async def claim_deliveries(core: Core, ask: ClaimRequest) -> list[ClaimedDelivery]:
+    """Lease due deliveries to `ask.token`, in one short transaction (the sending happens
+    after it committed)."""
     async def run(tx: Tx) -> list[ClaimedDelivery]:
-        rows = await repo.claim_due(tx.conn, tx.now, limit, token, lease, channels)
+        rows = await repo.claim_due(tx.conn, tx.now, ask.limit, ask.token, ask.lease, list(ask.channels),
+                                    ask.per_target, list(ask.busy))
         hooks = [int(r["target"]) for r in rows if r["channel"] == "webhook"]
         endpoints = await repo.fetch_endpoints(tx.conn, hooks) if hooks else {}
         return [ClaimedDelivery(r["id"], r["channel"], r["target"], _target(r, endpoints, core, tx.now),
@@ -102,6 +118,18 @@ async def record_outcomes(core: Core, token: UUID, outcomes: list[DeliveryOutcom
                 await repo.mark_failed(tx.conn, token, outcome, retry_at)
         return done
     return await core.db.transaction(run)
+
+
+@contextlib.asynccontextmanager
+async def listen_session(core: Core, on_wake: Callable[..., None]) -> AsyncIterator[None]:
+    """A dedicated session LISTENing for queued deliveries (`on_wake` is called after each
+    commit that queued some); closed at the end, never handed back to the pool."""
+    async with core.db.pool.acquire() as session:
+        try:
+            await session.add_listener(repo.CHANNEL, on_wake)
+            yield
+        finally:
+            session.terminate()
 
 
 async def next_due(core: Core, channels: list[str]) -> datetime | None:
@@ -150,3 +178,8 @@ async def replay_notifications(core: Core, since: datetime, *, include_sent: boo
     async def run(tx: Tx) -> int:
         return await repo.requeue(tx.conn, None, since, tx.now, statuses)
     return await core.db.transaction(run)
+
+
+async def emit_many(tx: Tx, sv_trid: str, events: list[Event]) -> None:
+    """Write events without poll entries in one statement (reminders, DNS publications)."""
+    await repo.insert_events(tx.conn, [(e, event_key(e, sv_trid), registrar_of(e.audience)) for e in events], tx.now)

@@ -35,6 +35,10 @@ async def fetch_endpoint_for_update(conn: Any, registrar_id: str | None, endpoin
     return None if row is None else dict(row)
 
 
+async def set_endpoint_secret(conn: Any, endpoint_id: int, secret: bytes) -> None:
+    await conn.execute("UPDATE webhook_endpoint SET secret = $2 WHERE id = $1", endpoint_id, secret)
+
+
 async def rotate_endpoint_secret(conn: Any, endpoint_id: int, secret: bytes, previous: bytes,
                                  valid_until: datetime, now: datetime) -> None:
     await conn.execute(

@@ -1,0 +1,1 @@
+"""Notification delivery: the dispatcher and the channel interface its adapters implement."""

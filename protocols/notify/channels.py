@@ -1,0 +1,76 @@
+"""What the dispatcher needs of a delivery channel, and how `[notify] channels` builds them.
+
+A channel (the e-mail sender in protocols/mail, the webhook sender in protocols/webhooks)
+delivers one `Delivery` to one target:
+
+- email: target is the address (str);
+- webhook: target is a `WebhookTarget` (endpoint id, URL, secrets newest first; sign with
+  each, Standard Webhooks `v1,` signatures separated by spaces, `webhook-id` = delivery.id).
+
+It raises `DeliveryFailed(detail, retryable)` when the delivery did not happen: retryable
+for what may pass (a timeout, a 5xx, a 429, a refused connection), not for what will not
+(a 4xx, an address the relay rejects for good, a target the SSRF guard refuses). Anything
+else it raises is taken as retryable and logged. `start()` before the first delivery,
+`stop(grace)` after the last.
+
+Each `[notify] channels` entry is `name=module:factory`; the factory gets the whole Config.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Protocol
+
+from protocols.config import Config, ConfigError
+from registry_core.model.notification import Delivery, WebhookTarget
+
+_log = logging.getLogger("registry.notify")
+Target = str | WebhookTarget
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, detail: str, retryable: bool = True) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retryable = retryable
+
+
+class Channel(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self, grace: float) -> None: ...
+
+    async def deliver(self, delivery: Delivery, target: Target) -> None: ...
+
+
+ChannelFactory = Callable[[Config], Channel]
+
+
+def parse_entry(entry: str) -> tuple[str, str, str]:
+    """"name=module:factory" -> (name, module, factory)."""
+    name, sep, path = entry.partition("=")
+    module, colon, factory = path.partition(":")
+    if not (sep and colon and name.strip() and module.strip() and factory.strip()):
+        raise ConfigError(f"notify.channels: expected name=module:factory, got {entry!r}")
+    return name.strip(), module.strip(), factory.strip()
+
+
+def build_channels(config: Config) -> dict[str, Channel]:
+    """The configured channels whose modules are installed (the others are skipped: their
+    deliveries stay queued until a dispatcher that has them runs)."""
+    channels: dict[str, Channel] = {}
+    for entry in config.notify.channels:
+        name, module_name, factory = parse_entry(entry)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module_name.startswith(exc.name):
+                raise
+            _log.warning("notification channel %s not available (%s); its deliveries wait", name, exc)
+            continue
+        channels[name] = getattr(module, factory)(config)
+    return channels
