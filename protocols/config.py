@@ -192,10 +192,10 @@ class NotifyConfig:
     retry_base: float = 30.0  # the first retry waits this long, doubling (with jitter) to retry_cap
     retry_cap: float = 21600.0
     retry_for: float = 86400.0  # then the delivery is dead-lettered (`registry notify retry ID` revives it)
-    # channel=module:factory; the factory takes the Config and returns the channel (see
-    # protocols/notify/channels.py). A channel whose module is missing is skipped with a warning.
-    channels: tuple[str, ...] = ("email=protocols.mail.channel:build_channel",
-                                 "webhook=protocols.webhooks.channel:build_channel")
+    # the channels to deliver: "email" and "webhook" (the built-in adapters, set up by [mail] and
+    # [webhooks]), or name=module:factory (the factory takes the Config; protocols/notify/channels.py).
+    # A built-in channel whose module is missing is skipped with a warning; its deliveries wait.
+    channels: tuple[str, ...] = ("email", "webhook")
 
 
 @dataclass(frozen=True)

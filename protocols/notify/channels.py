@@ -13,7 +13,10 @@ for what may pass (a timeout, a 5xx, a 429, a refused connection), not for what 
 else it raises is taken as retryable and logged. `start()` before the first delivery,
 `stop(grace)` after the last.
 
-Each `[notify] channels` entry is `name=module:factory`; the factory gets the whole Config.
+`[notify] channels` names the built-in ones (email: protocols.mail.channel.EmailChannel
+over [mail]; webhook: protocols.webhooks.channel.WebhookChannel over [webhooks]) or
+`name=module:factory` entries (the factory gets the whole Config; tests load a loopback
+channel this way into a `registry notify run` process).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from protocols.config import Config, ConfigError
 from registry_core.model.notification import Delivery, WebhookTarget
@@ -31,7 +34,11 @@ Target = str | WebhookTarget
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, detail: str, retryable: bool = True) -> None:
+    """The peer did not take the delivery; `retryable`: a later attempt may succeed. (The
+    dispatcher reads `detail` and `retryable` from whatever a channel raises, so an adapter
+    may define its own exception with those two attributes.)"""
+
+    def __init__(self, detail: str, *, retryable: bool) -> None:
         super().__init__(detail)
         self.detail = detail
         self.retryable = retryable
@@ -48,6 +55,9 @@ class Channel(Protocol):
 
 
 ChannelFactory = Callable[[Config], Channel]
+# name -> (module, class, the Config section its constructor takes)
+BUILT_IN = {"email": ("protocols.mail.channel", "EmailChannel", "mail"),
+            "webhook": ("protocols.webhooks.channel", "WebhookChannel", "webhooks")}
 
 
 def parse_entry(entry: str) -> tuple[str, str, str]:
@@ -55,22 +65,35 @@ def parse_entry(entry: str) -> tuple[str, str, str]:
     name, sep, path = entry.partition("=")
     module, colon, factory = path.partition(":")
     if not (sep and colon and name.strip() and module.strip() and factory.strip()):
-        raise ConfigError(f"notify.channels: expected name=module:factory, got {entry!r}")
+        raise ConfigError(f"notify.channels: expected email, webhook or name=module:factory, got {entry!r}")
     return name.strip(), module.strip(), factory.strip()
 
 
+def _import(module_name: str, channel: str) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise
+        _log.warning("notification channel %s not available (%s); its deliveries wait", channel, exc)
+        return None
+
+
+def build_channel(config: Config, entry: str) -> Channel | None:
+    if entry in BUILT_IN:
+        module_name, cls, section = BUILT_IN[entry]
+        module = _import(module_name, entry)
+        return None if module is None else getattr(module, cls)(getattr(config, section))
+    name, module_name, factory = parse_entry(entry)
+    module = _import(module_name, name)
+    return None if module is None else getattr(module, factory)(config)
+
+
 def build_channels(config: Config) -> dict[str, Channel]:
-    """The configured channels whose modules are installed (the others are skipped: their
-    deliveries stay queued until a dispatcher that has them runs)."""
+    """The configured channels whose modules are installed, by name."""
     channels: dict[str, Channel] = {}
     for entry in config.notify.channels:
-        name, module_name, factory = parse_entry(entry)
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is None or not module_name.startswith(exc.name):
-                raise
-            _log.warning("notification channel %s not available (%s); its deliveries wait", name, exc)
-            continue
-        channels[name] = getattr(module, factory)(config)
+        channel = build_channel(config, entry)
+        if channel is not None:
+            channels[channel.name] = channel
     return channels

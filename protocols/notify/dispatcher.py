@@ -180,13 +180,14 @@ class Dispatcher:
         try:
             await asyncio.wait_for(self.channels[item.channel].deliver(item.delivery, item.target),
                                    self.settings.delivery_timeout)
-        except DeliveryFailed as exc:
-            return DeliveryOutcome(item.row_id, exc.detail or "failed", exc.retryable, attempt)
         except TimeoutError:
             return DeliveryOutcome(item.row_id, f"no answer within {self.settings.delivery_timeout:.0f} s",
                                    True, attempt)
-        except Exception as exc:  # noqa: BLE001 - a channel's bug must not lose the row: retried, logged
-            _log.exception("channel %s failed on delivery %s", item.channel, item.delivery.id)
+        except Exception as exc:  # noqa: BLE001 - a failed delivery is recorded, never lost
+            if isinstance(exc, DeliveryFailed) or hasattr(exc, "retryable"):
+                detail = str(getattr(exc, "detail", "") or exc or "failed")
+                return DeliveryOutcome(item.row_id, detail, bool(getattr(exc, "retryable", True)), attempt)
+            _log.exception("channel %s failed on delivery %s", item.channel, item.delivery.id)  # a bug: retried
             return DeliveryOutcome(item.row_id, f"{exc.__class__.__name__}: {exc}", True, attempt)
         return DeliveryOutcome(item.row_id, None, True, attempt)
 

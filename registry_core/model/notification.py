@@ -16,25 +16,26 @@ OPERATOR = "operator"
 CHANNELS = ("poll", "email", "webhook")
 STATUSES = ("queued", "sent", "failed", "dead")
 
-# Event types (what a webhook's payload says in "type", what a preference names).
+# Event types (what a webhook's payload says in "type", what a preference names): dotted,
+# family first, so a mail template of a family (domain.transfer) serves each member.
 DOMAIN_CREATED = "domain.created"
 DOMAIN_RENEWED = "domain.renewed"
 DOMAIN_AUTO_RENEWED = "domain.auto_renewed"
 DOMAIN_DELETED = "domain.deleted"
-DOMAIN_REDEMPTION = "domain.redemption_entered"
-DOMAIN_REDEMPTION_ENDED = "domain.redemption_ended"
-DOMAIN_RESTORE_LAPSED = "domain.restore_lapsed"
+DOMAIN_REDEMPTION = "domain.redemption.entered"  # expired, not auto-renewed
+DOMAIN_REDEMPTION_ENDED = "domain.redemption.ended"
+DOMAIN_RESTORE_LAPSED = "domain.restore.lapsed"
 DOMAIN_RESTORED = "domain.restored"
 DOMAIN_PURGED = "domain.purged"
-DOMAIN_NAMESERVER_PURGED = "domain.nameserver_purged"
-DOMAIN_EXPIRY_REMINDER = "domain.expiry_reminder"
-DOMAIN_DNS_PUBLISHED = "domain.dns_published"
-BALANCE_LOW = "registrar.balance_low"
-CREDIT_ADDED = "registrar.credit_added"
-CERTIFICATE_EXPIRING = "registrar.certificate_expiring"
-PUBLISHER_PARKED = "operator.publisher_parked"
-LIFECYCLE_FAILING = "operator.lifecycle_failing"
-# transfer.<step>: requested, approved, rejected, cancelled, auto_approved, server_cancelled
+DOMAIN_NAMESERVER_PURGED = "domain.nameserver.purged"
+DOMAIN_EXPIRY_REMINDER = "domain.expiry.reminder"
+DOMAIN_DNS_PUBLISHED = "domain.dns.published"
+BALANCE_LOW = "registrar.balance.low"
+CREDIT_ADDED = "registrar.credit.added"
+CERTIFICATE_EXPIRING = "registrar.certificate.expiring"
+PUBLISHER_PARKED = "operator.alert.publisher_parked"
+LIFECYCLE_FAILING = "operator.alert.lifecycle_failing"
+# <object>.transfer.<step>, to the gaining and the losing registrar
 TRANSFER_STEPS = {"pending": "requested", "clientApproved": "approved", "clientRejected": "rejected",
                   "clientCancelled": "cancelled", "serverApproved": "auto_approved",
                   "serverCancelled": "server_cancelled"}
@@ -47,7 +48,7 @@ SECRET_BYTES = 32  # Standard Webhooks: between 24 and 64 random bytes
 
 
 def transfer_event(object_type: str, tr_status: str) -> str:
-    return f"{object_type}.transfer_{TRANSFER_STEPS[tr_status]}"
+    return f"{object_type}.transfer.{TRANSFER_STEPS[tr_status]}"
 
 
 def registrar_audience(registrar_id: str) -> str:
@@ -60,16 +61,20 @@ def registrar_of(audience: str) -> str | None:
 
 @dataclass(frozen=True)
 class PollEntry:
-    """What the EPP poll queue shows for an event (kind and message as before the outbox)."""
+    """What the EPP poll queue shows for an event: kind, message and payload exactly as
+    before the outbox (payload None: the event's own)."""
 
     kind: str
     message: str
+    payload: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class Event:
-    """One event for one audience, as a service writes it. `discriminator` tells apart two
-    events of one type on one object in one command (default: the payload itself)."""
+    """One event for one audience, as a service writes it. The payload is JSON-safe once
+    written (times become text) and names what the mail templates use: `domain`,
+    `registrar`, `expiry`, `gaining`/`losing`/`action_by` (transfers), `balance`/`currency`/
+    `threshold`, `summary`/`component`/`detail` (operator alerts)."""
 
     type: str
     audience: str
@@ -110,9 +115,9 @@ class Delivery:
 @dataclass(frozen=True)
 class WebhookTarget:
     """A webhook endpoint as the webhook channel needs it: sign with every secret (the
-    newest first; two during a rollover)."""
+    newest first; two during a rollover). id is the endpoint's id, as text."""
 
-    endpoint_id: int
+    id: str
     url: str
     secrets: tuple[str, ...]
 

@@ -30,8 +30,10 @@ async def charge(tx: Tx, actor: Actor, registrar_id: str, amount: Decimal, curre
     if alert is not None and amount < 0 and balance < alert <= balance - amount:
         await notifications.emit(tx, actor.sv_trid, note.Event(
             note.BALANCE_LOW, note.registrar_audience(registrar_id),
-            {"balance": str(balance), "threshold": str(alert)}, "registrar", registrar_id,
-            poll=note.PollEntry("lowBalance", f"Balance {balance} {currency} is below the alert threshold {alert}")))
+            {"registrar": registrar_id, "balance": str(balance), "currency": currency, "threshold": str(alert)},
+            "registrar", registrar_id,
+            poll=note.PollEntry("lowBalance", f"Balance {balance} {currency} is below the alert threshold {alert}",
+                                {"balance": str(balance), "threshold": str(alert)})))
 
 
 def price(tld: Tld, action: str, years: int) -> Decimal:

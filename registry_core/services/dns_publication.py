@@ -123,7 +123,8 @@ async def _published_events(tx: Tx, batch: Batch, serial: int) -> None:
     if not names:
         return
     events = [note.Event(note.DOMAIN_DNS_PUBLISHED, note.registrar_audience(row["sponsor_id"]),
-                         {"name": row["name"], "tld": batch.tld, "publication": serial,
+                         {"domain": row["name"], "registrar": row["sponsor_id"], "tld": batch.tld,
+                          "publication": serial,
                           "delegated": any(r.type == "NS" for r in after[row["name"]]),
                           "signed": any(r.type == "DS" for r in after[row["name"]])},
                          "domain", row["name"], row["roid"],
@@ -137,10 +138,10 @@ async def park_batch(core: Core, batch: Batch, error: str) -> None:
         await repo.park_owners(tx.conn, batch.tld, batch.drained, error, tx.now)
         await repo.update_state(tx.conn, batch.tld, {"last_error": error, "last_error_at": tx.now})
         owners = sorted(o for o, _ in batch.drained)
-        await notifications.emit(tx, "dns", note.Event(
-            note.PUBLISHER_PARKED, note.OPERATOR, {"tld": batch.tld, "owners": owners[:50], "count": len(owners),
-                                                   "error": error[:500]},
-            "tld", batch.tld, key=f"{note.PUBLISHER_PARKED}/{batch.tld}/{tx.now.isoformat()}/{owners[0]}"))
+        await notifications.emit(tx, "dns", notifications.operator_alert(
+            note.PUBLISHER_PARKED, f"DNS publication of {len(owners)} owner(s) in {batch.tld} parked", "dns publisher",
+            error, f"{note.PUBLISHER_PARKED}/{batch.tld}/{tx.now.isoformat()}/{owners[0]}",
+            tld=batch.tld, owners=owners[:50], count=len(owners)))
     await core.db.transaction(run)
 
 

@@ -150,8 +150,8 @@ async def _alert_failing(core: Core, since: datetime, exc: Exception) -> None:
     """One operator alert per streak of failed passes (its key is the streak's start; while
     the database is down it cannot be written, and a later pass of the streak writes it)."""
     try:
-        await notifications.alert_operator(core, note.LIFECYCLE_FAILING,
-                                           {"since": since, "error": f"{exc.__class__.__name__}: {exc}"[:500]},
-                                           f"{note.LIFECYCLE_FAILING}/{since.isoformat()}")
+        await notifications.alert_operator(core, notifications.operator_alert(
+            note.LIFECYCLE_FAILING, "The lifecycle runner is failing", "lifecycle runner",
+            f"{exc.__class__.__name__}: {exc}", f"{note.LIFECYCLE_FAILING}/{since.isoformat()}", since=since))
     except Exception:  # noqa: BLE001 - the alert is best effort; the log has the failure
         _log.warning("could not write the lifecycle alert (the database is likely down)")

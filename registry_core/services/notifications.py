@@ -48,15 +48,28 @@ async def emit(tx: Tx, sv_trid: str, event: Event) -> None:
 
 def domain_event(event_type: str, registrar_id: str, row: dict[str, Any], payload: dict[str, Any],
                  poll: PollEntry | None = None, key: str | None = None) -> Event:
-    """An event about a domain (row: its database row) for one registrar."""
-    return Event(event_type, registrar_audience(registrar_id), {"name": row["name"], **payload}, "domain",
-                 row["name"], row.get("roid"), poll, key)
+    """An event about a domain (row: its database row) for one registrar. The poll message
+    keeps the payload it always had ({"name": ..., **payload}); the event adds `domain`,
+    `registrar` and (with an exDate) `expiry`."""
+    legacy = {"name": row["name"], **payload}
+    body = {**legacy, "domain": row["name"], "registrar": registrar_id}
+    if payload.get("exDate") is not None:
+        body["expiry"] = payload["exDate"]
+    entry = None if poll is None else PollEntry(poll.kind, poll.message, legacy)
+    return Event(event_type, registrar_audience(registrar_id), body, "domain", row["name"], row.get("roid"),
+                 entry, key)
 
 
-async def alert_operator(core: Core, event_type: str, payload: dict[str, Any], key: str) -> None:
-    """An operator alert in its own transaction; `key` keeps a repeated alert from repeating."""
+def operator_alert(event_type: str, summary: str, component: str, detail: str, key: str,
+                   **extra: Any) -> Event:
+    return Event(event_type, OPERATOR, {"summary": summary, "component": component, "detail": detail[:2000],
+                                        **extra}, key=key)
+
+
+async def alert_operator(core: Core, event: Event) -> None:
+    """An operator alert in its own transaction (its key keeps a repeated alert from repeating)."""
     async def run(tx: Tx) -> None:
-        await emit(tx, "operator", Event(event_type, OPERATOR, payload, key=key))
+        await emit(tx, "operator", event)
     await core.db.transaction(run)
 
 
@@ -71,7 +84,7 @@ def _target(row: dict[str, Any], endpoints: dict[int, dict[str, Any]], core: Cor
     secrets = [core.cipher.decrypt(found["secret"], context)]
     if found["previous_secret"] and found["previous_valid_until"] and found["previous_valid_until"] > now:
         secrets.append(core.cipher.decrypt(found["previous_secret"], context))
-    return WebhookTarget(found["id"], found["url"], tuple(secrets))
+    return WebhookTarget(str(found["id"]), found["url"], tuple(secrets))
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,8 @@ async def credit_registrar(core: Core, registrar_id: str, amount: Decimal, descr
         if amount > 0:
             await notifications.emit(tx, sv_trid, note.Event(
                 note.CREDIT_ADDED, note.registrar_audience(registrar_id),
-                {"amount": str(amount), "currency": registrar.currency, "description": description},
+                {"registrar": registrar_id, "amount": str(amount), "currency": registrar.currency,
+                 "balance": str(registrar.balance + amount), "description": description},
                 "registrar", registrar_id))
         updated = await repo.fetch_registrar_by_id(tx.conn, registrar_id)
         assert updated is not None

@@ -20,8 +20,9 @@ def _expiry_event(row: dict, now: datetime) -> note.Event:
     days = int(row["days"])
     key = f"{note.DOMAIN_EXPIRY_REMINDER}/{row['roid']}/{row['expires_at'].isoformat()}/{days}"
     return note.Event(note.DOMAIN_EXPIRY_REMINDER, note.registrar_audience(row["sponsor_id"]),
-                      {"name": row["name"], "exDate": row["expires_at"], "days": days,
-                       "daysLeft": (row["expires_at"] - now).days}, "domain", row["name"], row["roid"], key=key)
+                      {"domain": row["name"], "registrar": row["sponsor_id"], "expiry": row["expires_at"],
+                       "days": days, "days_left": (row["expires_at"] - now).days},
+                      "domain", row["name"], row["roid"], key=key)
 
 
 async def send_expiry_reminders(core: Core, now: datetime, batch: int = BATCH) -> int:
@@ -42,8 +43,8 @@ async def send_expiry_reminders(core: Core, now: datetime, batch: int = BATCH) -
 def _certificate_event(row: dict, days: int) -> note.Event:
     key = f"{note.CERTIFICATE_EXPIRING}/{row['sha256']}/{row['not_after'].isoformat()}/{days}"
     return note.Event(note.CERTIFICATE_EXPIRING, note.registrar_audience(row["registrar_id"]),
-                      {"sha256": row["sha256"], "subject": row["subject"], "notAfter": row["not_after"],
-                       "days": days}, "registrar", row["registrar_id"], key=key)
+                      {"registrar": row["registrar_id"], "sha256": row["sha256"], "subject": row["subject"],
+                       "not_after": row["not_after"], "days": days}, "registrar", row["registrar_id"], key=key)
 
 
 async def send_certificate_reminders(core: Core, now: datetime) -> int:

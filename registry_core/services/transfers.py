@@ -76,11 +76,17 @@ async def _notify(tx: Tx, sv_trid: str, object_type: str, roid: str, info: Trans
     payload = {"object_type": object_type, "name": info.name, "trStatus": info.status, "reID": info.gaining_id,
                "reDate": info.requested_at, "acID": info.losing_id, "acDate": info.action_due,
                "exDate": info.expires_at}
+    body = {**payload, object_type: info.name, "gaining": info.gaining_id, "losing": info.losing_id,
+            "action": _MESSAGES[info.status]}
+    if info.status == "pending":
+        body["action_by"] = info.action_due
+    if info.expires_at is not None:
+        body["expiry"] = info.expires_at
     event_type = note.transfer_event(object_type, info.status)
     for registrar in (info.gaining_id, info.losing_id):  # the poll messages in this order, as always
         await notifications.emit(tx, sv_trid, note.Event(
-            event_type, note.registrar_audience(registrar), payload, object_type, info.name, roid,
-            note.PollEntry("transfer", _MESSAGES[info.status])))
+            event_type, note.registrar_audience(registrar), {**body, "registrar": registrar}, object_type,
+            info.name, roid, note.PollEntry("transfer", _MESSAGES[info.status], payload)))
 
 
 def _new_expiry(tx: Tx, tld: Tld, row: dict[str, Any], period: int | None) -> tuple[int, Any]:

@@ -50,7 +50,7 @@ WITH ev AS (
     RETURNING id, key, type, audience, registrar_id
 ), poll AS (
     INSERT INTO poll_message (registrar_id, created_at, kind, message, payload)
-    SELECT ev.registrar_id, $9, $10, $11, $8 FROM ev WHERE $10::text IS NOT NULL AND ev.registrar_id IS NOT NULL
+    SELECT ev.registrar_id, $9, $10, $11, $12 FROM ev WHERE $10::text IS NOT NULL AND ev.registrar_id IS NOT NULL
     RETURNING id
 ), targets AS ({_TARGETS}
     UNION ALL
@@ -76,7 +76,8 @@ async def insert_event(conn: Any, event: Event, key: str, registrar_id: str | No
     poll = event.poll
     await conn.execute(_INSERT_EVENT, key, event.type, event.object_kind, event.object_name, event.object_roid,
                        event.audience, registrar_id, jsonable(event.payload), now,
-                       poll.kind if poll else None, poll.message if poll else None)
+                       poll.kind if poll else None, poll.message if poll else None,
+                       jsonable(event.payload if poll is None or poll.payload is None else poll.payload))
 
 
 async def insert_events(conn: Any, events: list[tuple[Event, str, str | None]], now: datetime) -> None:
