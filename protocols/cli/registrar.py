@@ -77,13 +77,14 @@ async def cmd_registrar_set_password(config: Config, args: argparse.Namespace) -
 
 
 async def cmd_registrar_add_cert(config: Config, args: argparse.Namespace) -> int:
-    from protocols.net.tls import certificate_fingerprint
+    from protocols.net.tls import certificate_fingerprint, certificate_not_after
     from protocols.serve.runtime import open_core
     from registry_core.services import registrars
 
     fingerprint = args.sha256 or certificate_fingerprint(Path(args.pem))
+    not_after = certificate_not_after(Path(args.pem)) if args.pem else None  # for the expiry reminders
     async with open_core(config) as core:
-        await registrars.add_certificate(core, args.id, fingerprint)
+        await registrars.add_certificate(core, args.id, fingerprint, not_after=not_after)
     print(f"pinned {fingerprint} to {args.id}")
     return 0
 

@@ -116,7 +116,9 @@ async def update_registrar(core: Core, registrar_id: str, **values: Any) -> None
     await core.db.transaction(run)
 
 
-async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: str | None = None) -> None:
+async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: str | None = None, *,
+                          not_after: datetime | None = None) -> None:
+    """Pin a client certificate; `not_after` (its end of validity) drives the expiry reminders."""
     fingerprint = sha256.lower().replace(":", "")
     if not _FINGERPRINT.match(fingerprint):
         raise InvalidValue("a SHA-256 fingerprint is 64 hex digits", object_type="registrar",
@@ -125,7 +127,7 @@ async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: s
     async def run(tx: Tx) -> None:
         if await repo.fetch_registrar_by_id(tx.conn, registrar_id) is None:
             raise ObjectNotFound("no such registrar", object_type="registrar", name=registrar_id)
-        await repo.insert_certificate(tx.conn, registrar_id, fingerprint, subject)
+        await repo.insert_certificate(tx.conn, registrar_id, fingerprint, subject, not_after)
     await core.db.transaction(run)
 
 

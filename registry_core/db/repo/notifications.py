@@ -27,7 +27,7 @@ _TARGETS = f"""
     UNION ALL
     SELECT ev.id, ev.key, 'webhook', w.id::text, NULL FROM ev
     JOIN webhook_endpoint w ON w.removed_at IS NULL AND w.registrar_id IS NOT DISTINCT FROM ev.registrar_id
-    WHERE coalesce(w.id = ANY ({_PREF.format(column="webhooks")}), true)"""
+    WHERE coalesce(w.id = ANY ({_PREF.format(column="webhooks")}::bigint[]), true)"""
 # the delivery key (the webhook-id): a digest of the event key, channel and target
 _DELIVERIES = """
 INSERT INTO notification (event_id, channel, target, key, status, next_attempt_at, created_at, sent_at,
