@@ -72,8 +72,9 @@ class Dispatcher:
         self.slots = asyncio.Semaphore(settings.max_in_flight)
         self.per_target: Tally[str] = Tally()  # "channel target" -> claimed, not yet finished
         self.gates: dict[str, asyncio.Semaphore] = {}  # at most per_target of those at once
+        self.outcomes: Tally[str] = Tally()  # "sent" / "failed" deliveries of this dispatcher
         self.inflight: set[asyncio.Task[None]] = set()
-        self.recorder = _Recorder(core, self.token, settings.retry)
+        self.recorder = _Recorder(core, self.token, settings.retry, self.wake)
         self.tasks: list[asyncio.Task[None]] = []
         self.stopping = False
 
@@ -170,7 +171,9 @@ class Dispatcher:
             if self.per_target[key] <= 0:
                 del self.per_target[key], self.gates[key]
             self.wake.set()  # room for more
-        DELIVERED.labels(item.channel, "sent" if outcome.error is None else "failed").inc()
+        result = "sent" if outcome.error is None else "failed"
+        self.outcomes[result] += 1
+        DELIVERED.labels(item.channel, result).inc()
         self.recorder.add(outcome)
 
     async def _attempt(self, item: ClaimedDelivery) -> DeliveryOutcome:
@@ -207,8 +210,9 @@ class _Recorder:
     the next one. An outage keeps them (and retries); rows whose write never happens come
     back after their lease and are sent again."""
 
-    def __init__(self, core: Core, token: uuid.UUID, policy: RetryPolicy) -> None:
+    def __init__(self, core: Core, token: uuid.UUID, policy: RetryPolicy, recorded: asyncio.Event) -> None:
         self.core, self.token, self.policy = core, token, policy
+        self.recorded = recorded  # set after each write: a retry time may now be the next one due
         self.pending: list[DeliveryOutcome] = []
         self.wake = asyncio.Event()
         self.closing = False
@@ -226,6 +230,7 @@ class _Recorder:
                 continue
             try:
                 await outbox.record_outcomes(self.core, self.token, taken, self.policy)
+                self.recorded.set()
             except Exception as exc:  # noqa: BLE001 - keep them and try again shortly
                 _log.warning("could not record %d notification outcomes (%s); retrying", len(taken), exc)
                 self.pending = taken + self.pending

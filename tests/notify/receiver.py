@@ -30,6 +30,7 @@ class Receiver:
     delay: float = 0.0
     arrivals: list[Arrival] = field(default_factory=list)  # the 2xx answered ones
     attempts: Counter[str] = field(default_factory=Counter)
+    attempt_times: dict[str, list[float]] = field(default_factory=dict)
     refused: int = 0
     active: Counter[str] = field(default_factory=Counter)
     peak: Counter[str] = field(default_factory=Counter)
@@ -70,9 +71,10 @@ class Receiver:
             if self.secrets:
                 self.refused += 1
                 return web.Response(status=400, text="bad signature")
-        webhook_id = headers["Webhook-Id"]
+        webhook_id = request.headers["webhook-id"]
         path = request.match_info["path"]
         self.attempts[webhook_id] += 1
+        self.attempt_times.setdefault(webhook_id, []).append(time.monotonic())
         self.active[path] += 1
         self.peak[path] = max(self.peak[path], self.active[path])
         try:
