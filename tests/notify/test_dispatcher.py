@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from registry_core.model.notification import RetryPolicy
-from registry_core.services import notifications
+from registry_core.services import notifications, notify_prefs
 from tests.conftest import ROOT, TEST_KEY, fetch
 from tests.core.helpers import make_domain
 from tests.notify.conftest import eventually, hook_for, queue_events, running, statuses
@@ -82,8 +82,19 @@ async def test_a_refusal_is_dead_at_once_and_a_removed_endpoint_too(core, receiv
     async with running(core, retry=FAST):
         await queue_events(core, 1)
         await eventually(lambda: _has(core, "webhook/dead"))
-    [row] = await fetch(core, "SELECT attempts, last_error FROM notification WHERE channel = 'webhook'")
-    assert (row["attempts"], row["last_error"]) == (1, "HTTP 400")
+    gone = await hook_for(core, receiver, "beta")
+    await queue_events(core, 1, "beta", tag="gone")
+    await notify_prefs.remove_webhook(core, "registrar:beta", gone)
+    async with running(core, retry=FAST):
+        await eventually(lambda: _dead(core, 2))
+    rows = await fetch(core, "SELECT attempts, last_error FROM notification WHERE channel = 'webhook' ORDER BY id")
+    assert [(r["attempts"], r["last_error"]) for r in rows] == [(1, "HTTP 400"),
+                                                                (1, "the webhook endpoint was removed")]
+    assert receiver.arrivals == []
+
+
+async def _dead(core, count: int) -> bool:
+    return (await statuses(core)).get("webhook/dead") == count
 
 
 async def test_one_endpoint_gets_at_most_per_target_deliveries_at_once(core, receiver):
