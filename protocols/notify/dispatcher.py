@@ -38,8 +38,11 @@ from registry_core.services import notifications as outbox
 _log = logging.getLogger("registry.notify")
 DELIVERED = Counter("registry_notifications_delivered", "Notification deliveries by channel and outcome "
                     "(sent, failed, dead)", ["channel", "outcome"])
-QUEUE = Gauge("registry_notifications", "Outbox deliveries by channel and status", ["channel", "status"])
-OLDEST = Gauge("registry_notifications_oldest_seconds", "Age of the oldest delivery still waiting")
+# read from the database (the whole outbox): several dispatchers report the same figure, hence livemax
+QUEUE = Gauge("registry_notifications", "Outbox deliveries by channel and status", ["channel", "status"],
+              multiprocess_mode="livemax")
+OLDEST = Gauge("registry_notifications_oldest_seconds", "Age of the oldest delivery still waiting",
+               multiprocess_mode="livemax")
 
 
 @dataclass(frozen=True)

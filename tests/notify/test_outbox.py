@@ -12,9 +12,18 @@ import pytest
 from registry_core.errors import InsufficientFunds
 from registry_core.model import notification as note
 from registry_core.model.domain import DomainCreate
-from registry_core.services import domains, notifications, notify_prefs, registrars, reminders, tlds, transfers
+from registry_core.services import (
+    dns_publication,
+    domains,
+    notifications,
+    notify_prefs,
+    registrars,
+    reminders,
+    tlds,
+    transfers,
+)
 from tests.conftest import PRICES, actor, fetch
-from tests.core.helpers import make_domain
+from tests.core.helpers import make_domain, make_host
 
 
 async def deliveries(core, *where: str) -> list[dict]:
@@ -172,3 +181,24 @@ def test_the_retry_schedule_backs_off_for_about_a_day_then_gives_up():
     assert timedelta(hours=18) < now - start <= timedelta(days=1) and 10 < attempts < 20
     low, high = policy.next_attempt(3, start, start, 0.0), policy.next_attempt(3, start, start, 0.999)
     assert low is not None and high is not None and (high - low).total_seconds() > 60
+
+
+async def test_a_dns_publication_tells_each_sponsor_and_a_parked_batch_the_operator(core):
+    await make_host(core, "ns.external.net")
+    await make_domain(core, "a-dns.example", ns=("ns.external.net",))
+    await make_domain(core, "b-dns.example", "beta", ns=("ns.external.net",))
+    batch = await dns_publication.plan_batch(core, "example")
+    assert batch is not None
+    serial = await dns_publication.commit_batch(core, batch)
+    rows = await fetch(core, "SELECT audience, key, payload FROM notification_event "
+                             "WHERE type = 'domain.dns.published' ORDER BY object_name")
+    assert [(r["audience"], r["payload"]["domain"], r["payload"]["delegated"], r["payload"]["publication"])
+            for r in rows] == [("registrar:alpha", "a-dns.example", True, serial),
+                               ("registrar:beta", "b-dns.example", True, serial)]
+    await make_domain(core, "c-dns.example", ns=("ns.external.net",))
+    parked = await dns_publication.plan_batch(core, "example")
+    assert parked is not None
+    await dns_publication.park_batch(core, parked, "REFUSED")
+    [alert] = await fetch(core, "SELECT audience, type, payload FROM notification_event WHERE audience = 'operator'")
+    assert alert["type"] == "operator.alert.publisher_parked"
+    assert (alert["payload"]["tld"], alert["payload"]["detail"], alert["payload"]["count"]) == ("example", "REFUSED", 1)
