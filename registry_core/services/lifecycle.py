@@ -138,7 +138,7 @@ async def run_lifecycle_forever(core: Core, interval: float = 60.0, batch: int =
         except Exception as exc:  # noqa: BLE001 - a scheduler must outlive any one failed pass (database down, bug)
             _log.exception("lifecycle pass failed; retrying in %.0f s", interval)
             failing_since = failing_since or core.db.clock.now()
-            await _alert_failing(core, failing_since, exc)
+            await alert_lifecycle_failing(core, failing_since, exc)
         if ok:
             failing_since = None
         if on_pass is not None:
@@ -146,7 +146,7 @@ async def run_lifecycle_forever(core: Core, interval: float = 60.0, batch: int =
         await asyncio.sleep(interval)
 
 
-async def _alert_failing(core: Core, since: datetime, exc: Exception) -> None:
+async def alert_lifecycle_failing(core: Core, since: datetime, exc: Exception) -> None:
     """One operator alert per streak of failed passes (its key is the streak's start; while
     the database is down it cannot be written, and a later pass of the streak writes it)."""
     try:

@@ -15,6 +15,7 @@ from registry_core.model.domain import DomainCreate
 from registry_core.services import (
     dns_publication,
     domains,
+    lifecycle,
     notifications,
     notify_prefs,
     registrars,
@@ -202,3 +203,15 @@ async def test_a_dns_publication_tells_each_sponsor_and_a_parked_batch_the_opera
     [alert] = await fetch(core, "SELECT audience, type, payload FROM notification_event WHERE audience = 'operator'")
     assert alert["type"] == "operator.alert.publisher_parked"
     assert (alert["payload"]["tld"], alert["payload"]["detail"], alert["payload"]["count"]) == ("example", "REFUSED", 1)
+
+
+async def test_a_failing_lifecycle_runner_alerts_the_operator_once_per_streak(core):
+    await notify_prefs.set_pref(core, note.NotifyPref("operator", "*", ("noc@registry.test",), None))
+    since = core.db.clock.now()
+    for _ in range(3):  # three failed passes of one streak
+        await lifecycle.alert_lifecycle_failing(core, since, RuntimeError("disk full"))
+    await lifecycle.alert_lifecycle_failing(core, since + timedelta(hours=1), RuntimeError("again"))
+    rows = await deliveries(core, "e.audience = 'operator'")
+    assert [(r["type"], r["channel"], r["target"], r["payload"]["detail"]) for r in rows] == [
+        ("operator.alert.lifecycle_failing", "email", "noc@registry.test", "RuntimeError: disk full"),
+        ("operator.alert.lifecycle_failing", "email", "noc@registry.test", "RuntimeError: again")]
