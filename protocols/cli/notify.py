@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import signal
+import sys
 from typing import Any
 
 from protocols.cli import notify_prefs
@@ -34,7 +35,7 @@ async def cmd_notify_run(config: Config, args: argparse.Namespace) -> int:
     async with open_core(config) as core:
         dispatcher = await start_dispatcher(config, core)
         if dispatcher is None:
-            print("registry: [notify] enabled is off")
+            print("registry: nothing to run: [notify] enabled is off, or no channel is installed", file=sys.stderr)
             return 2
         print("dispatching; channels: " + (", ".join(sorted(dispatcher.channels)) or "none"), flush=True)
         await stop.wait()

@@ -136,13 +136,10 @@ async def record_outcomes(core: Core, token: UUID, outcomes: list[DeliveryOutcom
 @contextlib.asynccontextmanager
 async def listen_session(core: Core, on_wake: Callable[..., None]) -> AsyncIterator[None]:
     """A dedicated session LISTENing for queued deliveries (`on_wake` is called after each
-    commit that queued some); closed at the end, never handed back to the pool."""
-    async with core.db.pool.acquire() as session:
-        try:
-            await session.add_listener(repo.CHANNEL, on_wake)
-            yield
-        finally:
-            session.terminate()
+    commit that queued some); outside the pool where it can be, closed at the end."""
+    async with core.db.dedicated_session() as session:
+        await session.add_listener(repo.CHANNEL, on_wake)
+        yield
 
 
 async def next_due(core: Core, channels: list[str]) -> datetime | None:
