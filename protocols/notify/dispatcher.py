@@ -160,6 +160,7 @@ class Dispatcher:
                 wait = min(wait, max(0.0, (due - self.core.db.clock.now()).total_seconds()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), wait)
+        self.wake.clear()  # the claim that follows looks at everything this wake-up was about
 
     async def _slot_free(self) -> None:
         async with self.slots:
