@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(BIN)/python -m tests.bench_public
 	$(BIN)/python -m tests.bench_scale
 	$(BIN)/python -m tests.bench_notify_ceiling
+	$(BIN)/python -m tests.bench_notify
 
 clean:
 	rm -rf $(VENV) var *.egg-info

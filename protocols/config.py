@@ -278,6 +278,28 @@ class WebhooksConfig:
 
 
 @dataclass(frozen=True)
+class NotifyConfig:
+    """The notification dispatcher: `registry serve` runs one (in the worker that runs the
+    lifecycle runner), `registry notify run` more. It delivers the e-mail and webhook rows of
+    the outbox (EPP poll messages need no dispatcher). Durations in seconds."""
+
+    enabled: bool = True
+    batch: int = 100  # deliveries claimed per transaction
+    max_in_flight: int = 64  # deliveries under way at once, in this dispatcher
+    per_target: int = 4  # at once to one endpoint or address, in this dispatcher
+    lease: float = 120.0  # a claimed delivery comes back to the queue after this (a dispatcher died)
+    delivery_timeout: float = 30.0  # one attempt; kept well under the lease
+    poll_interval: float = 5.0  # looks at the queue this often when no NOTIFY wakes it
+    retry_base: float = 30.0  # the first retry waits this long, doubling (with jitter) to retry_cap
+    retry_cap: float = 21600.0
+    retry_for: float = 86400.0  # then the delivery is dead-lettered (`registry notify retry ID` revives it)
+    # the channels to deliver: "email" and "webhook" (the built-in adapters, set up by [mail] and
+    # [webhooks]), or name=module:factory (the factory takes the Config; protocols/notify/channels.py).
+    # A built-in channel whose module is missing is skipped with a warning; its deliveries wait.
+    channels: tuple[str, ...] = ("email", "webhook")
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -299,6 +321,7 @@ class Config:
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
@@ -376,7 +399,9 @@ POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.r
                       "dns.tld_poll_interval", "dns.log_keep", "mail.relay_port", "mail.connect_timeout",
                       "mail.command_timeout", "mail.max_connections", "mail.messages_per_connection",
                       "mail.catcher_max_bytes", "webhooks.connect_timeout", "webhooks.timeout",
-                      "webhooks.max_connections", "webhooks.max_connections_per_host"})
+                      "webhooks.max_connections", "webhooks.max_connections_per_host",
+                      "notify.batch", "notify.max_in_flight", "notify.per_target", "notify.lease",
+                      "notify.delivery_timeout", "notify.poll_interval", "notify.retry_base"})
 
 
 def redacted_url(url: str) -> str:

@@ -86,7 +86,7 @@ async def open_core(dsn: str, settings: CoreSettings, *, pool_min: int, pool_max
     server refuses writes on its connections (the replica's read core)."""
     with _reaching():
         pool = await open_pool(dsn, min_size=pool_min, max_size=pool_max, readonly=readonly)
-    core = Core(Database(pool, clock or SystemClock()), settings)
+    core = Core(Database(pool, clock or SystemClock(), dsn=dsn), settings)
     try:
         yield core
     finally:

@@ -7,6 +7,8 @@
     registry registrar credit ID AMOUNT [--description TEXT]
     registry registrar statement ID [--from TIME] [--to TIME] [--csv]
     registry registrar price-group ID [GROUP | --none]
+    registry registrar webhook add|list|rotate|remove ID ...   (protocols/cli/notify_prefs.py)
+    registry registrar notify-prefs ID [--event TYPE] [--email ADDR ...] [--webhook N ...] [--low-balance AMOUNT]
 
 A password not given on the command line is read from standard input, or prompted for.
 """
@@ -22,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from protocols.cli import notify_prefs
 from protocols.cli.args import decimal, when
 from protocols.config import Config
 
@@ -74,13 +77,14 @@ async def cmd_registrar_set_password(config: Config, args: argparse.Namespace) -
 
 
 async def cmd_registrar_add_cert(config: Config, args: argparse.Namespace) -> int:
-    from protocols.net.tls import certificate_fingerprint
+    from protocols.net.tls import certificate_fingerprint, certificate_not_after
     from protocols.serve.runtime import open_core
     from registry_core.services import registrars
 
     fingerprint = args.sha256 or certificate_fingerprint(Path(args.pem))
+    not_after = certificate_not_after(Path(args.pem)) if args.pem else None  # for the expiry reminders
     async with open_core(config) as core:
-        await registrars.add_certificate(core, args.id, fingerprint)
+        await registrars.add_certificate(core, args.id, fingerprint, not_after=not_after)
     print(f"pinned {fingerprint} to {args.id}")
     return 0
 
@@ -165,6 +169,8 @@ def add_parser(sub: Any) -> None:
     price_group = _one(rs, "price-group", cmd_registrar_price_group, "put a registrar in a price group")
     price_group.add_argument("group", nargs="?")
     price_group.add_argument("--none", action="store_true", help="back to the TLD prices")
+    notify_prefs.add_webhook_parser(rs, with_registrar=True)
+    notify_prefs.add_prefs_parser(rs, "notify-prefs", with_registrar=True)
 
 
 def _add_parser(rs: Any) -> None:

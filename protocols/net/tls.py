@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import ssl
+from datetime import datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -101,6 +102,14 @@ def certificate_fingerprint(pem_path_or_bytes: Path | str | bytes) -> str:
     else:
         certificate = x509.load_der_x509_certificate(data)
     return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def certificate_not_after(pem_path_or_bytes: Path | str | bytes) -> datetime:
+    """When the certificate (the first one in a PEM file) stops being valid, UTC."""
+    data = _certificate_bytes(pem_path_or_bytes)
+    loaded = x509.load_pem_x509_certificate(data) if data.lstrip().startswith(b"-----BEGIN") \
+        else x509.load_der_x509_certificate(data)
+    return loaded.not_valid_after_utc
 
 
 def _certificate_bytes(source: Path | str | bytes) -> bytes:

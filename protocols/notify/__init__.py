@@ -1,1 +1,1 @@
-"""Notifications: the outbox's deliveries and the channels that carry them."""
+"""Notifications: the outbox's dispatcher, the channel interface its adapters implement, and the delivery values."""

@@ -6,19 +6,9 @@ raises DeliveryFailed otherwise, saying whether a later attempt may succeed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from registry_core.model.notification import Delivery
 
-
-@dataclass(frozen=True)
-class Delivery:
-    id: str  # idempotency key: the webhook-id, and the basis of the Message-ID, on every attempt
-    event: str  # "domain.created", "domain.transfer.requested", "registrar.balance.low", ...
-    occurred_at: datetime  # tz-aware UTC
-    audience: str  # "registrar:<clid>" or "operator"
-    payload: dict[str, Any] = field(default_factory=dict)  # JSON-safe: domain, registrar, expiry, amounts
-    attempt: int = 1
+__all__ = ["Delivery", "DeliveryFailed"]  # Delivery is the core's value: the dispatcher hands it over as is
 
 
 class DeliveryFailed(Exception):

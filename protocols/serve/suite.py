@@ -3,8 +3,8 @@ this process's event loop (on the listening sockets the supervisor hands down), 
 periodic jobs, wait for the stop signal, drain, stop in reverse order.
 
 `registry serve` runs a supervisor (protocols.serve.supervisor) that starts N of these processes;
-one of them also runs the lifecycle runner and, with [dns] enabled, the DNS publisher (both
-are safe to run twice, but once is enough)."""
+one of them also runs the lifecycle runner, the notification dispatcher and, with [dns]
+enabled, the DNS publisher (all safe to run twice, but once is enough)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from protocols.config import Config
 from protocols.dns.publishing import start_publisher
 from protocols.epp.server import EppServer
 from protocols.net.limits import LimitStore
+from protocols.notify.running import start_dispatcher
 from protocols.serve.checkpoints import audit_signer, run_checkpoints_forever
 from protocols.serve.metrics import LifecycleWatch, Sampler
 from protocols.serve.runtime import open_cores
@@ -90,10 +91,13 @@ async def serve_process(config: Config, listening: Listening | None, stop: async
         servers = await start_servers(config, core, listening, read_core=read_core, limits=limits)
         jobs = _jobs(config, (core, read_core), servers, lifecycle)
         publisher = await start_publisher(config, core) if lifecycle else None  # one worker is enough
+        dispatcher = await start_dispatcher(config, core) if lifecycle else None  # `registry notify run` adds more
         if ready is not None:
             ready([label for label, _server in servers])
         await stop.wait()
         _log.info("stopping: draining sessions")
+        if dispatcher is not None:
+            await dispatcher.stop(config.epp.shutdown_grace)
         if publisher is not None:
             await publisher.stop(config.epp.shutdown_grace)
         for job in jobs:

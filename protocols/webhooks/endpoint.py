@@ -1,12 +1,9 @@
-"""A registrar's webhook endpoint, as the webhook channel is handed it."""
+"""A registrar's webhook endpoint, as the webhook channel is handed it: the core's
+WebhookTarget (id, url: https:// unless webhooks.allow_http, secrets: whsec_<base64>, the
+newest first; two during a rotation, and every delivery is signed with each)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from registry_core.model.notification import WebhookTarget as WebhookEndpoint
 
-
-@dataclass(frozen=True)
-class WebhookEndpoint:
-    id: str
-    url: str  # https:// (http:// only with webhooks.allow_http)
-    secrets: tuple[str, ...]  # whsec_<base64>; two during a rotation: every delivery is signed with each
+__all__ = ["WebhookEndpoint"]

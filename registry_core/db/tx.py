@@ -29,6 +29,7 @@ import asyncpg
 
 from registry_core.clock import Clock
 from registry_core.db.cache import ExpiringValue
+from registry_core.db.pool import CONNECT_TIMEOUT
 from registry_core.errors import CommitOutcomeUnknown, DatabaseUnavailable
 
 if TYPE_CHECKING:
@@ -76,12 +77,33 @@ class _Attempt:
 
 class Database:
     """One database (primary or replica) reached through `pool`. `tld_cache` is shared only
-    by a Database over the same database and pool (a clock-shifted view, for instance)."""
+    by a Database over the same database and pool (a clock-shifted view, for instance).
+    `dsn`, when known, lets a long-lived session (a LISTEN) connect outside the pool."""
 
-    def __init__(self, pool: asyncpg.Pool, clock: Clock, *, tld_cache: TldCache | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, clock: Clock, *, tld_cache: TldCache | None = None,
+                 dsn: str | None = None) -> None:
         self.pool = pool
         self.clock = clock
+        self.dsn = dsn
         self.tld_cache: TldCache = ExpiringValue(TLD_CACHE_SECONDS) if tld_cache is None else tld_cache
+
+    @contextlib.asynccontextmanager
+    async def dedicated_session(self) -> AsyncIterator[Any]:
+        """A session of its own for as long as the caller holds it (LISTEN): a connection
+        outside the pool when the DSN is known (a small pool is not starved by it), else one
+        taken from the pool; either way closed at the end, never handed back for reuse."""
+        if self.dsn is None:
+            async with self.pool.acquire() as conn:
+                try:
+                    yield conn
+                finally:
+                    conn.terminate()
+            return
+        conn = await asyncpg.connect(self.dsn, timeout=CONNECT_TIMEOUT)
+        try:
+            yield conn
+        finally:
+            conn.terminate()
 
     async def transaction(self, fn: Callable[[Tx], Awaitable[T]], *, readonly: bool = False) -> T:
         for attempt in range(1, MAX_ATTEMPTS + 1):

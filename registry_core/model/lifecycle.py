@@ -113,6 +113,7 @@ class LifecycleReport:
     purged: int = 0
     skipped: int = 0
     failed: int = 0
+    reminders: int = 0  # expiry and certificate reminders written (not transitions: not in total())
 
     def total(self) -> int:
         return (self.auto_renewed + self.expired + self.transfers_approved + self.redemptions_ended

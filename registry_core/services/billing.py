@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from registry_core.db.repo import objects, registrars
+from registry_core.db.repo import registrars
 from registry_core.db.tx import Tx
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.registrar import Tld
+from registry_core.services import notifications
 
 
 async def charge(tx: Tx, actor: Actor, registrar_id: str, amount: Decimal, currency: str, action: str,
@@ -26,10 +28,12 @@ async def charge(tx: Tx, actor: Actor, registrar_id: str, amount: Decimal, curre
         "object_id": object_id or None, "object_name": object_name or None,
         "period_years": period_years, "sv_trid": actor.sv_trid, "description": description})
     if alert is not None and amount < 0 and balance < alert <= balance - amount:
-        await objects.insert_poll_message(
-            tx.conn, registrar_id, tx.now, "lowBalance",
-            f"Balance {balance} {currency} is below the alert threshold {alert}",
-            {"balance": str(balance), "threshold": str(alert)})
+        await notifications.emit(tx, actor.sv_trid, note.Event(
+            note.BALANCE_LOW, note.registrar_audience(registrar_id),
+            {"registrar": registrar_id, "balance": str(balance), "currency": currency, "threshold": str(alert)},
+            "registrar", registrar_id,
+            poll=note.PollEntry("lowBalance", f"Balance {balance} {currency} is below the alert threshold {alert}",
+                                {"balance": str(balance), "threshold": str(alert)})))
 
 
 def price(tld: Tld, action: str, years: int) -> Decimal:

@@ -18,11 +18,14 @@ from typing import Any
 from registry_core.context import Core
 from registry_core.db.repo import dns_changes, dns_zone, tlds
 from registry_core.db.repo import dns_publication as repo
+from registry_core.db.repo import notifications as notification_repo
 from registry_core.db.repo.dns_changes import CHANNEL
 from registry_core.db.tx import Tx
 from registry_core.errors import ObjectNotFound
+from registry_core.model import notification as note
 from registry_core.model.zone import RRset, ZoneSettings, desired_rrsets, fqdn, relative
 from registry_core.model.zone_diff import DeleteGuard, OwnerChange, diff_owners, guard_refusal
+from registry_core.services import notifications
 from registry_core.services.tlds import tld_name
 
 
@@ -114,14 +117,39 @@ async def plan_batch(core: Core, tld: str, limit: int = 500) -> Batch | None:
 async def commit_batch(core: Core, batch: Batch) -> int:
     """Record the batch as published; the TLD's new publication serial."""
     async def run(tx: Tx) -> int:
-        return await repo.record_publication(tx.conn, batch.tld, batch.changes, batch.drained, tx.now)
+        serial = await repo.record_publication(tx.conn, batch.tld, batch.changes, batch.drained, tx.now)
+        await _published_events(tx, batch, serial)
+        return serial
     return await core.db.transaction(run)
+
+
+async def _published_events(tx: Tx, batch: Batch, serial: int) -> None:
+    """domain.dns_published to the sponsor of each registered domain the batch changed (one
+    statement for the batch; the key names the publication, so each is written once)."""
+    after = {relative(c.owner): c.after for c in batch.changes}
+    names = [o for o in after if o != batch.tld]
+    if not names:
+        return
+    events = [note.Event(note.DOMAIN_DNS_PUBLISHED, note.registrar_audience(row["sponsor_id"]),
+                         {"domain": row["name"], "registrar": row["sponsor_id"], "tld": batch.tld,
+                          "publication": serial,
+                          "delegated": any(r.type == "NS" for r in after[row["name"]]),
+                          "signed": any(r.type == "DS" for r in after[row["name"]])},
+                         "domain", row["name"], row["roid"],
+                         key=f"{note.DOMAIN_DNS_PUBLISHED}/{batch.tld}/{serial}/{row['name']}")
+              for row in await notification_repo.fetch_domain_sponsors(tx.conn, batch.tld, names)]
+    await notifications.emit_many(tx, "dns", events)
 
 
 async def park_batch(core: Core, batch: Batch, error: str) -> None:
     async def run(tx: Tx) -> None:
         await repo.park_owners(tx.conn, batch.tld, batch.drained, error, tx.now)
         await repo.update_state(tx.conn, batch.tld, {"last_error": error, "last_error_at": tx.now})
+        owners = sorted(o for o, _ in batch.drained)
+        await notifications.emit(tx, "dns", notifications.operator_alert(
+            note.PUBLISHER_PARKED, f"DNS publication of {len(owners)} owner(s) in {batch.tld} parked", "dns publisher",
+            error, f"{note.PUBLISHER_PARKED}/{batch.tld}/{tx.now.isoformat()}/{owners[0]}",
+            tld=batch.tld, owners=owners[:50], count=len(owners)))
     await core.db.transaction(run)
 
 

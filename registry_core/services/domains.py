@@ -23,6 +23,7 @@ from registry_core.errors import (
 )
 from registry_core.model import lifecycle as lc
 from registry_core.model import names
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.authority import proves_auth_info, require_sponsor
 from registry_core.model.check import CheckResult
@@ -35,7 +36,7 @@ from registry_core.model.registrar import Tld
 from registry_core.model.roid import format_roid
 from registry_core.model.statuses import displayed_statuses, require_allowed
 from registry_core.model.violations import Violations
-from registry_core.services import grace, pricing, transitions
+from registry_core.services import grace, notifications, pricing, transitions
 from registry_core.services.tlds import find_tld
 
 
@@ -181,6 +182,9 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
         await objects.insert_history(tx.conn, actor, tx.now, "domain", did, name, "create", None,
                                      snapshot(values, list(req.contacts), sorted(host_ids), req.registrant,
                                               list(req.ds)))
+        await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+            note.DOMAIN_CREATED, actor.registrar_id, values,
+            {"exDate": expires, "period": req.period_years, "nameservers": sorted(host_ids)}))
         # last: the registrar's balance row stays locked from here to commit, which serializes
         # every paying command of that registrar, so hold it as briefly as possible
         await pricing.charge_quote(tx, actor, actor.registrar_id, quote, ("domain", did, name))
@@ -223,6 +227,8 @@ async def renew_domain(core: Core, actor: Actor, name: str, current_expiry: date
                                tld.renew_grace, quote)
         await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "renew",
                                      {"expires_at": row["expires_at"]}, {"expires_at": expires})
+        await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+            note.DOMAIN_RENEWED, actor.registrar_id, row, {"exDate": expires, "period": years}))
         return DomainRenewed(row["name"], expires, str(quote.total), quote.currency)
     return await core.db.transaction(run)
 
@@ -246,7 +252,17 @@ async def delete_domain(core: Core, actor: Actor, name: str) -> DomainDeleted:
         credits = await grace.refund_graces(tx, actor, row, lc.refundable(graces, tx.now), "refunded by delete")
         if lc.in_add_grace(graces, tx.now):
             await transitions.purge(tx, actor, row, "delete", notify=False)
+            await _deleted_event(tx, actor, row, None)
             return DomainDeleted(row["name"], False, tuple(credits), tld.currency)
-        await transitions.enter_redemption(tx, actor, row, tld)
+        after = await transitions.enter_redemption(tx, actor, row, tld)
+        await _deleted_event(tx, actor, row, after["rgp_until"])
         return DomainDeleted(row["name"], True, tuple(credits), tld.currency)
     return await core.db.transaction(run)
+
+
+async def _deleted_event(tx: Tx, actor: Actor, row: dict[str, Any], redemption_until: datetime | None) -> None:
+    """domain.deleted: gone at once (inside the add grace period) or in redemption until a time."""
+    payload = {"pending": redemption_until is not None, "rgpState": "redemptionPeriod" if redemption_until else None,
+               "until": redemption_until}
+    await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+        note.DOMAIN_DELETED, actor.registrar_id, row, payload))

@@ -27,10 +27,11 @@ from registry_core.db.repo import tlds
 from registry_core.db.tx import Database, Tx
 from registry_core.errors import InsufficientFunds
 from registry_core.model import lifecycle as lc
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.lifecycle import LifecycleReport
 from registry_core.model.registrar import Tld
-from registry_core.services import transfers, transitions
+from registry_core.services import notifications, reminders, transfers, transitions
 
 _log = logging.getLogger(__name__)
 Candidates = Callable[[Any, datetime, int, int], Awaitable[list[int]]]  # (conn, now, after, limit)
@@ -50,6 +51,7 @@ async def run_lifecycle(core: Core, now: datetime | None = None, batch: int = 50
     runner.counts.update(transfers_approved=approved, skipped=skipped)
     for candidates in (repo.fetch_expiry_candidates, repo.fetch_rgp_candidates):
         await runner.walk(candidates)
+    runner.counts.update(reminders=await reminders.send_reminders(runner.core, at))
     report = LifecycleReport(**runner.counts)
     if report.total() or report.failed:
         _log.info("lifecycle pass at %s: %s", at.isoformat(), report)
@@ -127,13 +129,29 @@ async def run_lifecycle_forever(core: Core, interval: float = 60.0, batch: int =
                                 on_pass: Callable[[bool], None] | None = None) -> None:
     """Run a pass every `interval` seconds until cancelled (for `registry serve`);
     `on_pass(ok)` is told after each pass (the server's metrics)."""
+    failing_since: datetime | None = None
     while True:
         ok = False
         try:
             await run_lifecycle(core, batch=batch)
             ok = True
-        except Exception:  # noqa: BLE001 - a scheduler must outlive any one failed pass (database down, bug)
+        except Exception as exc:  # noqa: BLE001 - a scheduler must outlive any one failed pass (database down, bug)
             _log.exception("lifecycle pass failed; retrying in %.0f s", interval)
+            failing_since = failing_since or core.db.clock.now()
+            await alert_lifecycle_failing(core, failing_since, exc)
+        if ok:
+            failing_since = None
         if on_pass is not None:
             on_pass(ok)
         await asyncio.sleep(interval)
+
+
+async def alert_lifecycle_failing(core: Core, since: datetime, exc: Exception) -> None:
+    """One operator alert per streak of failed passes (its key is the streak's start; while
+    the database is down it cannot be written, and a later pass of the streak writes it)."""
+    try:
+        await notifications.alert_operator(core, notifications.operator_alert(
+            note.LIFECYCLE_FAILING, "The lifecycle runner is failing", "lifecycle runner",
+            f"{exc.__class__.__name__}: {exc}", f"{note.LIFECYCLE_FAILING}/{since.isoformat()}", since=since))
+    except Exception:  # noqa: BLE001 - the alert is best effort; the log has the failure
+        _log.warning("could not write the lifecycle alert (the database is likely down)")

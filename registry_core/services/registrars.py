@@ -21,8 +21,10 @@ from registry_core.errors import (
     PolicyViolation,
     RegistrarNotAllowed,
 )
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.registrar import Registrar
+from registry_core.services import notifications
 from registry_core.services.billing import charge
 
 _PASSWORD = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,16}$")
@@ -114,7 +116,9 @@ async def update_registrar(core: Core, registrar_id: str, **values: Any) -> None
     await core.db.transaction(run)
 
 
-async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: str | None = None) -> None:
+async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: str | None = None, *,
+                          not_after: datetime | None = None) -> None:
+    """Pin a client certificate; `not_after` (its end of validity) drives the expiry reminders."""
     fingerprint = sha256.lower().replace(":", "")
     if not _FINGERPRINT.match(fingerprint):
         raise InvalidValue("a SHA-256 fingerprint is 64 hex digits", object_type="registrar",
@@ -123,7 +127,7 @@ async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: s
     async def run(tx: Tx) -> None:
         if await repo.fetch_registrar_by_id(tx.conn, registrar_id) is None:
             raise ObjectNotFound("no such registrar", object_type="registrar", name=registrar_id)
-        await repo.insert_certificate(tx.conn, registrar_id, fingerprint, subject)
+        await repo.insert_certificate(tx.conn, registrar_id, fingerprint, subject, not_after)
     await core.db.transaction(run)
 
 
@@ -136,6 +140,12 @@ async def credit_registrar(core: Core, registrar_id: str, amount: Decimal, descr
             raise ObjectNotFound("no such registrar", object_type="registrar", name=registrar_id)
         await charge(tx, Actor(registrar_id, sv_trid), registrar_id, amount, registrar.currency,
                      "credit" if amount > 0 else "adjustment", ("", 0, ""), None, description)
+        if amount > 0:
+            await notifications.emit(tx, sv_trid, note.Event(
+                note.CREDIT_ADDED, note.registrar_audience(registrar_id),
+                {"registrar": registrar_id, "amount": str(amount), "currency": registrar.currency,
+                 "balance": str(registrar.balance + amount), "description": description},
+                "registrar", registrar_id))
         updated = await repo.fetch_registrar_by_id(tx.conn, registrar_id)
         assert updated is not None
         return updated.balance

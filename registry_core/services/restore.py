@@ -24,13 +24,14 @@ from registry_core.errors import (
     not_found,
 )
 from registry_core.model import lifecycle as lc
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.authority import require_sponsor
 from registry_core.model.lifecycle import RestoreCompleted, RestoreReport, RestoreRequested
 from registry_core.model.periods import add_years
 from registry_core.model.pricing import accept_fee
 from registry_core.model.registrar import Tld
-from registry_core.services import grace, pricing, transitions
+from registry_core.services import grace, notifications, pricing, transitions
 from registry_core.services.domains import lock_domain
 
 MAX_REPORT_TEXT = 64_000
@@ -116,5 +117,7 @@ async def restore_report(core: Core, actor: Actor, name: str, report: RestoreRep
         await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "restore-report",
                                      {"rgp_state": row["rgp_state"], "statuses": list(row["statuses"])},
                                      {"rgp_state": None, "statuses": statuses, "reason": report.reason})
+        await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+            note.DOMAIN_RESTORED, row["sponsor_id"], row, {"exDate": row["expires_at"]}))
         return RestoreCompleted(row["name"], (), row["expires_at"])
     return await core.db.transaction(run)

@@ -18,7 +18,9 @@ PRICED_ACTIONS = ("create", "renew", "transfer", "restore")
 POLICY_KEYS = frozenset({"contact_policy", "currency", "min_period_years", "max_period_years",
                          "transfer_period_years", "transfer_auto_approve", "add_grace", "renew_grace",
                          "autorenew_grace", "transfer_grace", "redemption_period", "pending_delete_period",
-                         "pending_restore_period", "auto_renew", "whois_enabled", "rdap_icann_profile"})
+                         "pending_restore_period", "auto_renew", "whois_enabled", "rdap_icann_profile",
+                         "expiry_reminder_days"})
+MAX_REMINDER_DAYS = 366
 
 
 def tld_name(name: str) -> str:
@@ -42,8 +44,24 @@ def _policy(settings: dict[str, Any]) -> dict[str, Any]:
     unknown = set(settings) - POLICY_KEYS
     if unknown:
         raise InvalidValue("unknown TLD setting", object_type="tld", field=sorted(unknown)[0])
-    return {k: (timedelta(days=float(v)) if k.endswith(("_grace", "_period", "_approve")) and
-                not isinstance(v, timedelta) else v) for k, v in settings.items()}
+    policy = {k: (timedelta(days=float(v)) if k.endswith(("_grace", "_period", "_approve")) and
+                  not isinstance(v, timedelta) else v) for k, v in settings.items()}
+    if "expiry_reminder_days" in policy:
+        policy["expiry_reminder_days"] = reminder_days(policy["expiry_reminder_days"])
+    return policy
+
+
+def reminder_days(value: Any) -> list[int]:
+    """Days before expiry for the reminders: "30,7,1", 30, [30, 7, 1] or "" (none); largest first."""
+    items = value.split(",") if isinstance(value, str) else [value] if isinstance(value, int) else list(value)
+    try:
+        days = sorted({int(str(d).strip()) for d in items if str(d).strip()}, reverse=True)
+    except ValueError:
+        days = [0]
+    if any(not 0 < d <= MAX_REMINDER_DAYS for d in days):
+        raise InvalidValue(f"reminder days are whole numbers from 1 to {MAX_REMINDER_DAYS}", object_type="tld",
+                           field="expiry_reminder_days", value=str(value))
+    return days
 
 
 async def add_tld(core: Core, name: str, *, roid_suffix: str | None = None,

@@ -31,6 +31,7 @@ from registry_core.errors import (
     ValueOutOfRange,
     not_found,
 )
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.authority import new_auth_info
 from registry_core.model.lifecycle import Charge
@@ -39,7 +40,7 @@ from registry_core.model.pricing import FeeQuote, accept_fee
 from registry_core.model.registrar import Tld
 from registry_core.model.statuses import require_allowed
 from registry_core.model.transfer import TransferInfo
-from registry_core.services import grace, pricing
+from registry_core.services import grace, notifications, pricing
 from registry_core.services.billing import charge, price
 from registry_core.services.tlds import find_tld
 
@@ -70,12 +71,22 @@ def _name(object_type: str, row: dict[str, Any]) -> str:
     return str(row["name"] if object_type == "domain" else row["handle"])
 
 
-async def _notify(tx: Tx, object_type: str, info: TransferInfo) -> None:
+async def _notify(tx: Tx, sv_trid: str, object_type: str, roid: str, info: TransferInfo) -> None:
+    """The event to both registrars (gaining first), each with its poll message."""
     payload = {"object_type": object_type, "name": info.name, "trStatus": info.status, "reID": info.gaining_id,
                "reDate": info.requested_at, "acID": info.losing_id, "acDate": info.action_due,
                "exDate": info.expires_at}
-    for registrar in (info.gaining_id, info.losing_id):
-        await objects.insert_poll_message(tx.conn, registrar, tx.now, "transfer", _MESSAGES[info.status], payload)
+    body = {**payload, object_type: info.name, "gaining": info.gaining_id, "losing": info.losing_id,
+            "action": _MESSAGES[info.status]}
+    if info.status == "pending":
+        body["action_by"] = info.action_due
+    if info.expires_at is not None:
+        body["expiry"] = info.expires_at
+    event_type = note.transfer_event(object_type, info.status)
+    for registrar in (info.gaining_id, info.losing_id):  # the poll messages in this order, as always
+        await notifications.emit(tx, sv_trid, note.Event(
+            event_type, note.registrar_audience(registrar), {**body, "registrar": registrar}, object_type,
+            info.name, roid, note.PollEntry("transfer", _MESSAGES[info.status], payload)))
 
 
 def _new_expiry(tx: Tx, tld: Tld, row: dict[str, Any], period: int | None) -> tuple[int, Any]:
@@ -121,7 +132,7 @@ async def request_transfer(core: Core, actor: Actor, object_type: str, name: str
             await pricing.charge_quote(tx, actor, actor.registrar_id, quote, (object_type, row["id"], obj_name))
         await objects.insert_history(tx.conn, actor, tx.now, object_type, row["id"], obj_name,
                                      "transfer-request", None, {"gaining": actor.registrar_id})
-        await _notify(tx, object_type, info)
+        await _notify(tx, actor.sv_trid, object_type, row["roid"], info)
         return replace(info, currency=tld.currency if tld else None)
     return await core.db.transaction(run)
 
@@ -179,7 +190,7 @@ async def finish_transfer(tx: Tx, core: Core, actor: Actor, object_type: str, ro
                                  {"sponsor_id": row["sponsor_id"], "expires_at": row.get("expires_at")},
                                  {"sponsor_id": pending["gaining_id"] if approved else row["sponsor_id"],
                                   "expires_at": expires or row.get("expires_at")})
-    await _notify(tx, object_type, info)
+    await _notify(tx, actor.sv_trid, object_type, row["roid"], info)
     return info
 
 

@@ -16,12 +16,16 @@ from registry_core.db.repo import domains as domain_repo
 from registry_core.db.repo import lifecycle as repo
 from registry_core.db.tx import Tx
 from registry_core.model import lifecycle as lc
+from registry_core.model import notification as note
 from registry_core.model.actor import Actor
+from registry_core.model.notification import PollEntry
 from registry_core.model.periods import add_years
 from registry_core.model.registrar import Tld
-from registry_core.services import grace, pricing, transfers
+from registry_core.services import grace, notifications, pricing, transfers
 
 MAX_STEPS = 4  # expire -> redemption end -> purge is the longest chain
+_EVENTS = {lc.AUTO_RENEW: note.DOMAIN_AUTO_RENEWED, lc.REDEMPTION_END: note.DOMAIN_REDEMPTION_ENDED,
+           lc.RESTORE_LAPSE: note.DOMAIN_RESTORE_LAPSED}
 
 
 def _state(row: dict[str, Any]) -> dict[str, Any]:
@@ -36,9 +40,10 @@ async def _record(tx: Tx, actor: Actor, row: dict[str, Any], action: str, values
     await domain_repo.update_domain(tx.conn, row["id"], values)
     await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], action,
                                  _state(row), _state(after))
-    await objects.insert_poll_message(tx.conn, row["sponsor_id"], tx.now, action, message, {
-        "name": row["name"], "event": action, "exDate": after["expires_at"], "rgpState": after["rgp_state"],
-        "until": after["rgp_until"]})
+    await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+        _EVENTS[action], row["sponsor_id"], row,
+        {"event": action, "exDate": after["expires_at"], "rgpState": after["rgp_state"], "until": after["rgp_until"]},
+        PollEntry(action, message)))
     return after
 
 
@@ -84,10 +89,10 @@ async def expire(tx: Tx, core: Core, actor: Actor, row: dict[str, Any], tld: Tld
     if pending is not None:
         await transfers.finish_transfer(tx, core, actor, "domain", row, tld, pending, "serverCancelled")
     after = await enter_redemption(tx, actor, row, tld, lc.EXPIRE)
-    await objects.insert_poll_message(tx.conn, row["sponsor_id"], tx.now, lc.EXPIRE,
-                                      "Domain expired and entered the redemption period.",
-                                      {"name": row["name"], "event": lc.EXPIRE, "exDate": row["expires_at"],
-                                       "rgpState": "redemptionPeriod", "until": after["rgp_until"]})
+    await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+        note.DOMAIN_REDEMPTION, row["sponsor_id"], row,
+        {"event": lc.EXPIRE, "exDate": row["expires_at"], "rgpState": "redemptionPeriod", "until": after["rgp_until"]},
+        PollEntry(lc.EXPIRE, "Domain expired and entered the redemption period.")))
     return after
 
 
@@ -124,9 +129,9 @@ async def purge(tx: Tx, actor: Actor, row: dict[str, Any], action: str = lc.PURG
     await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], action,
                                  _state(row), None)
     if notify:
-        await objects.insert_poll_message(tx.conn, row["sponsor_id"], tx.now, action,
-                                          "Domain purged; the name is available again.",
-                                          {"name": row["name"], "event": action})
+        await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+            note.DOMAIN_PURGED, row["sponsor_id"], row, {"event": action},
+            PollEntry(action, "Domain purged; the name is available again.")))
 
 
 async def _purge_hosts(tx: Tx, actor: Actor, row: dict[str, Any]) -> None:
@@ -142,10 +147,11 @@ async def _purge_hosts(tx: Tx, actor: Actor, row: dict[str, Any]) -> None:
     for link in cut:
         await objects.insert_history(tx.conn, actor, tx.now, "domain", link["domain_id"], link["domain_name"],
                                      "nameserver-purged", {"nameserver": link["host_name"]}, None)
-        await objects.insert_poll_message(
-            tx.conn, link["sponsor_id"], tx.now, "nameserverPurged",
-            f"Name server {link['host_name']} was removed from {link['domain_name']}: its domain was purged.",
-            {"name": link["domain_name"], "event": "nameserverPurged", "host": link["host_name"]})
+        await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+            note.DOMAIN_NAMESERVER_PURGED, link["sponsor_id"], {"name": link["domain_name"]},
+            {"event": "nameserverPurged", "host": link["host_name"]},
+            PollEntry("nameserverPurged", f"Name server {link['host_name']} was removed from "
+                                          f"{link['domain_name']}: its domain was purged.")))
 
 
 async def advance(tx: Tx, core: Core, actor: Actor, row: dict[str, Any], tld: Tld) -> list[str]:

@@ -51,11 +51,12 @@ async def update_registrar(conn: Any, registrar_id: str, values: dict[str, Any],
     return bool(status != "UPDATE 0")
 
 
-async def insert_certificate(conn: Any, registrar_id: str, sha256: str, subject: str | None) -> None:
+async def insert_certificate(conn: Any, registrar_id: str, sha256: str, subject: str | None,
+                             not_after: datetime | None = None) -> None:
     with unique_as_exists("certificate", sha256):
         await conn.execute(
-            "INSERT INTO registrar_certificate (registrar_id, sha256, subject) VALUES ($1, $2, $3)",
-            registrar_id, sha256, subject)
+            "INSERT INTO registrar_certificate (registrar_id, sha256, subject, not_after) VALUES ($1, $2, $3, $4)",
+            registrar_id, sha256, subject, not_after)
 
 
 async def change_balance(conn: Any, registrar_id: str, delta: Decimal) -> tuple[Decimal, Decimal | None]:
