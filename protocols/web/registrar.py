@@ -87,8 +87,24 @@ async def domain_renew(request: web.Request) -> web.Response:
                                              f"({renewed.charged} {renewed.currency}).")
 
 
+async def domain_nameservers(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    await require_csrf(request, view.csrf_token)
+    wanted = str((await request.post()).get("nameservers", "")).split()
+    try:
+        info = await console_domains.set_nameservers(request.app[CORE], view.principal, request.match_info["name"],
+                                                     wanted, origin(request))
+    except CoreError as exc:
+        status = errors.status_for(exc)
+        if status is None or status >= 500 or status == 403:
+            raise
+        return await domain_page(request, error=errors.message_for(exc), status=status)
+    return await domain_page(request, notice="Name servers now: " + (", ".join(info.nameservers) or "none"))
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", dashboard)
     app.router.add_get("/domains", domain_list)
     app.router.add_get("/domains/{name}", domain_detail)
     app.router.add_post("/domains/{name}/renew", domain_renew)
+    app.router.add_post("/domains/{name}/nameservers", domain_nameservers)
