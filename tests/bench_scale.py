@@ -123,6 +123,7 @@ async def serve(dsn: str, key: str, certs_dir: str) -> None:
     from protocols.config import Config, DatabaseConfig, EppConfig, RdapConfig, RegistryConfig
     from protocols.epp.server import EppServer
     from protocols.rdap.app import start_rdap
+    from protocols.serve.heap import settle_heap
     from protocols.serve.logs import setup_logging
     from registry_core.clock import SystemClock
     from registry_core.context import Core, CoreSettings
@@ -141,6 +142,7 @@ async def serve(dsn: str, key: str, certs_dir: str) -> None:
     epp = EppServer(config, core)
     await epp.start()
     rdap = await start_rdap(config, core)
+    settle_heap()  # as serve_process does once its listeners run
     print("ready", epp.port, rdap.port, flush=True)
     await asyncio.Event().wait()
 

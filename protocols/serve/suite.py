@@ -19,6 +19,7 @@ from protocols.config import Config
 from protocols.dns.publishing import start_publisher
 from protocols.epp.server import EppServer
 from protocols.net.limits import LimitStore
+from protocols.serve.heap import settle_heap
 from protocols.serve.metrics import LifecycleWatch, Sampler
 from protocols.serve.runtime import open_cores
 from registry_core.context import Core
@@ -79,6 +80,7 @@ async def serve_process(config: Config, listening: Listening | None, stop: async
         servers = await start_servers(config, core, listening, read_core=read_core, limits=limits)
         jobs = _jobs(config, (core, read_core), servers, lifecycle)
         publisher = await start_publisher(config, core) if lifecycle else None  # one worker is enough
+        settle_heap()
         if ready is not None:
             ready([label for label, _server in servers])
         await stop.wait()

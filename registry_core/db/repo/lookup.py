@@ -99,32 +99,45 @@ SELECT to_jsonb(c) - 'auth_info' AS contact, {_PENDING.format(kind='contact', al
        {_ANY_ICANN}
 FROM contact c WHERE c.{{column}} = $1 AND c.deleted_at IS NULL"""
 
+# Search parameters reach the planner through scalar sub-selects, `(SELECT $n::type)`: a
+# custom plan then knows no more than the generic one, so after its first five runs a
+# prepared search keeps the generic plan (with bare $n the planner, which estimates a
+# three-letter prefix at one row, would plan afresh on every search; planning a page cost
+# about what running it does). The plans stay the ordered index range scans below.
+def arg(number: int, sql_type: str) -> str:
+    return f"(SELECT ${number}::{sql_type})"
+
+
 # The page of ids comes first, from a plain ordered range scan: with LIMIT the planner takes
 # the index whatever it estimates for the filters; the details are joined to those ids only.
+# A hit names its sponsor only: the page's registrars come from one more statement
+# (`_PUBLIC_REGISTRARS`), not in every row.
 _SUMMARY = f"""
 WITH page AS MATERIALIZED (
     SELECT d.id FROM domain d
-    WHERE d.deleted_at IS NULL AND d.name ~>~ $1 AND {{condition}}
-    ORDER BY d.name USING ~<~ LIMIT $2)
+    WHERE d.deleted_at IS NULL AND d.name ~>~ {arg(1, 'text')} AND {{condition}}
+    ORDER BY d.name USING ~<~ LIMIT {arg(2, 'int')})
 SELECT d.name, d.roid, d.statuses, d.created_at, d.updated_at, d.expires_at, d.transferred_at, {_RGP},
        {_PENDING.format(kind='domain', alias='d')} AS pending_transfer,
        (SELECT array_agg(h.name) FROM domain_host dh JOIN host h ON h.id = dh.host_id
          WHERE dh.domain_id = d.id) AS nameservers,
-       {_REGISTRAR}
-FROM page JOIN domain d ON d.id = page.id JOIN registrar r ON r.id = d.sponsor_id {_GRACES}
+       d.sponsor_id
+FROM page JOIN domain d ON d.id = page.id {_GRACES}
 ORDER BY d.name USING ~<~"""
+
+_PUBLIC_REGISTRARS = f"SELECT {_REGISTRAR} FROM registrar r WHERE r.id = ANY($1::text[])"
 
 _BY_NS_NAME = """d.id IN (SELECT dh.domain_id FROM host h JOIN domain_host dh ON dh.host_id = h.id
                           WHERE h.deleted_at IS NULL AND {range})"""
-_BY_NS_IP = """d.id IN (SELECT dh.domain_id FROM host_address a JOIN host h ON h.id = a.host_id
+_BY_NS_IP = f"""d.id IN (SELECT dh.domain_id FROM host_address a JOIN host h ON h.id = a.host_id
                         JOIN domain_host dh ON dh.host_id = h.id
-                        WHERE a.address = $3::inet AND h.deleted_at IS NULL)"""
+                        WHERE a.address = {arg(3, 'inet')} AND h.deleted_at IS NULL)"""
 
-_HOST_SUMMARY = """
+_HOST_SUMMARY = f"""
 WITH page AS MATERIALIZED (
     SELECT h.id FROM host h
-    WHERE h.deleted_at IS NULL AND h.name ~>~ $1 AND {condition}
-    ORDER BY h.name USING ~<~ LIMIT $2)
+    WHERE h.deleted_at IS NULL AND h.name ~>~ {arg(1, 'text')} AND {{condition}}
+    ORDER BY h.name USING ~<~ LIMIT {arg(2, 'int')})
 SELECT h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.updater_id, h.updated_at,
        h.transferred_at, sup.name AS superordinate,
        (SELECT array_agg(host(a.address)) FROM host_address a WHERE a.host_id = h.id) AS addresses,
@@ -133,15 +146,15 @@ SELECT h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.u
 FROM page JOIN host h ON h.id = page.id LEFT JOIN domain sup ON sup.id = h.superordinate_id
 ORDER BY h.name USING ~<~"""
 
-_HOST_BY_IP = "h.id IN (SELECT a.host_id FROM host_address a WHERE a.address = $3::inet)"
+_HOST_BY_IP = f"h.id IN (SELECT a.host_id FROM host_address a WHERE a.address = {arg(3, 'inet')})"
 
 
 def name_range(column: str, low: str, high: str, suffix: str) -> tuple[str, list[str]]:
     """SQL (parameters from $3) for names in [low, high) that end with `suffix`."""
-    sql = f"{column} ~>=~ $3 AND {column} ~<~ $4"
+    sql = f"{column} ~>=~ {arg(3, 'text')} AND {column} ~<~ {arg(4, 'text')}"
     if not suffix:
         return sql, [low, high]
-    return sql + f" AND right({column}, length($5)) = $5", [low, high, suffix]
+    return sql + f" AND right({column}, length({arg(5, 'text')})) = {arg(5, 'text')}", [low, high, suffix]
 
 
 _REGISTRARS = f"""
@@ -279,16 +292,12 @@ def _summary(row: Any, registrar: PublicRegistrar, now: datetime) -> DomainSumma
                          _rgp(row, now))
 
 
-def _summaries(rows: list[Any], now: datetime) -> list[DomainSummary]:
-    """One PublicRegistrar per registrar of the page (rows of one statement agree on it)."""
-    registrars: dict[str, PublicRegistrar] = {}
-    found = []
-    for row in rows:
-        registrar = registrars.get(row["r_id"])
-        if registrar is None:
-            registrar = registrars[row["r_id"]] = _registrar(row)
-        found.append(_summary(row, registrar, now))
-    return found
+async def _summaries(conn: Any, rows: list[Any], now: datetime) -> list[DomainSummary]:
+    """The hits, with one PublicRegistrar per sponsor of the page (read after the hits, so a
+    sponsor is always found: registrars are never deleted)."""
+    sponsors = list(dict.fromkeys(row["sponsor_id"] for row in rows))
+    registrars = {r["r_id"]: _registrar(r) for r in await conn.fetch(_PUBLIC_REGISTRARS, sponsors)} if rows else {}
+    return [_summary(row, registrars[row["sponsor_id"]], now) for row in rows]
 
 
 # --- look-ups -------------------------------------------------------------------------------
@@ -337,19 +346,19 @@ async def fetch_any_icann_profile(conn: Any) -> bool:
 async def search_domains_by_name(conn: Any, low: str, high: str, suffix: str, after: str, limit: int,
                                  now: datetime) -> list[DomainSummary]:
     condition, args = name_range("d.name", low, high, suffix)
-    return _summaries(await conn.fetch(_SUMMARY.format(condition=condition), after, limit, *args), now)
+    return await _summaries(conn, await conn.fetch(_SUMMARY.format(condition=condition), after, limit, *args), now)
 
 
 async def search_domains_by_nameserver(conn: Any, low: str, high: str, suffix: str, after: str, limit: int,
                                        now: datetime) -> list[DomainSummary]:
     condition, args = name_range("h.name", low, high, suffix)
     sql = _SUMMARY.format(condition=_BY_NS_NAME.format(range=condition))
-    return _summaries(await conn.fetch(sql, after, limit, *args), now)
+    return await _summaries(conn, await conn.fetch(sql, after, limit, *args), now)
 
 
 async def search_domains_by_nameserver_ip(conn: Any, address: str, after: str, limit: int,
                                           now: datetime) -> list[DomainSummary]:
-    return _summaries(await conn.fetch(_SUMMARY.format(condition=_BY_NS_IP), after, limit, address), now)
+    return await _summaries(conn, await conn.fetch(_SUMMARY.format(condition=_BY_NS_IP), after, limit, address), now)
 
 
 async def search_hosts_by_name(conn: Any, low: str, high: str, suffix: str, after: str,
