@@ -208,11 +208,16 @@ def _contact(data: dict[str, Any], *, linked: bool, pending_transfer: bool = Fal
         Disclose(disclose["flag"], frozenset(disclose["fields"])) if disclose else None, None, linked)
 
 
+@functools.lru_cache(maxsize=1024)  # hosts and contacts of a domain carry a few status sets
+def _linked_statuses(stored: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(displayed_statuses(stored, linked=True))
+
+
 def _linked_host(fields: tuple[Any, ...]) -> HostInfo:
     """A name server of the looked-up domain, from its `_HOST_RECORD`."""
     (name, roid, statuses, sponsor_id, creator_id, created_at, updater_id, updated_at, transferred_at,
      superordinate, addresses) = fields
-    return HostInfo(name, roid, tuple(displayed_statuses(statuses, linked=True)),
+    return HostInfo(name, roid, _linked_statuses(tuple(statuses)),
                     tuple(sorted(addresses or (), key=_address_order)), sponsor_id, creator_id, created_at,
                     updater_id, updated_at, transferred_at, superordinate, True)
 
@@ -229,7 +234,7 @@ def _linked_contact(fields: tuple[Any, ...]) -> DomainContact:
                    for kind, text in (("int", postal_int), ("loc", postal_loc)) if text is not None)
     disclose = _json_text(disclose_text)
     return DomainContact(role, ContactInfo(
-        handle, roid, tuple(displayed_statuses(statuses, linked=True)), postal, email, voice, voice_ext, fax,
+        handle, roid, _linked_statuses(tuple(statuses)), postal, email, voice, voice_ext, fax,
         fax_ext, sponsor_id, creator_id, created_at, updater_id, updated_at, transferred_at,
         Disclose(disclose["flag"], frozenset(disclose["fields"])) if disclose else None, None, True))
 
