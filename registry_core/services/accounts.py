@@ -102,6 +102,18 @@ async def set_totp_secret(core: Core, login: str, secret: str) -> None:
     await core.db.transaction(run)
 
 
+async def list_users(core: Core, who: Principal, registrar_id: str | None) -> list[dict]:
+    """The users of a registrar (or the registry's staff), without any secret."""
+    if not rules.allowed(who, "view", registrar_id) or (registrar_id is None and not who.staff):
+        raise PermissionDenied("not this registrar's users", object_type="user")
+    return await core.db.transaction(lambda tx: repo.fetch_users(tx.conn, registrar_id), readonly=True)
+
+
+def temporary_password() -> str:
+    """A first password for an invited user (shown once; the user signs in and enrols TOTP)."""
+    return "Tmp-" + rules.new_session_token()
+
+
 # --- signing in ----------------------------------------------------------------------------
 def _throttle_keys(login: str, ip: str | None) -> list[str]:
     return [f"user:{login}"] + ([f"ip:{ip}"] if ip else [])

@@ -37,6 +37,13 @@ async def fetch_user_by_id(conn: Any, user_id: int, *, lock: bool = False) -> di
     return None if row is None else dict(row)
 
 
+async def fetch_users(conn: Any, registrar_id: str | None) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT id, login, email, display_name, role, created_at, disabled_at, totp_secret IS NOT NULL AS has_totp
+           FROM console_user WHERE registrar_id IS NOT DISTINCT FROM $1 ORDER BY login""", registrar_id)
+    return [dict(r) for r in rows]
+
+
 async def update_user(conn: Any, user_id: int, values: dict[str, Any]) -> None:
     allowed = {"email", "display_name", "role", "password_hash", "totp_secret", "totp_pending", "totp_last_step",
                "disabled_at"}
