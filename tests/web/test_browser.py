@@ -18,7 +18,7 @@ from protocols.web.server import WebServer, start_web
 from registry_core.context import Core
 from registry_core.model import accounts as rules
 from registry_core.services import accounts
-from tests.conftest import ROOT, TestClock
+from tests.conftest import ROOT, TestClock, fetch
 from tests.core.helpers import make_domain, make_host
 from tests.epp.conftest import Clients
 from tests.ops.serving import free_port
@@ -112,3 +112,52 @@ async def renew_and_move(page: object, port: int) -> None:
     await page.get_by_role("button", name="Save name servers").click()
     await expect(page.locator("#nameservers")).to_have_text("ns1.moved.net, ns2.moved.net")
     await page.screenshot(path=SCREENSHOTS / "registrar-domain.png", full_page=True)
+
+
+async def test_a_passkey_is_enrolled_and_then_signs_in(core: Core, page: object) -> None:
+    """Chromium's virtual authenticator (DevTools WebAuthn domain) plays the security key;
+    the console runs on http://localhost (a passkey cannot be bound to an IP address)."""
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    port = free_port()
+    config = config_from_mapping({"console": {"enabled": True, "port": port, "issuer": "Browser Registry",
+                                              "public_url": f"http://localhost:{port}", "rp_id": "localhost"}})
+    server = await start_web("console", config, core)
+    try:
+        await accounts.add_user(core, accounts.NewUser("pia", "pia@example.net", "owner", "alpha",
+                                                       password="Console-Pass1"))
+        devtools = await page.context.new_cdp_session(page)
+        await devtools.send("WebAuthn.enable")
+        await devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": True, "hasUserVerification": True,
+            "isUserVerified": True, "automaticPresenceSimulation": True}})
+        base = f"http://localhost:{port}"
+        await passkey_sign_in(page, base, first=True)
+        await expect(page.locator("ul.codes li")).to_have_count(rules.RECOVERY_CODES)
+        await page.get_by_role("link", name="Continue").click()
+        await expect(page.locator("#balance")).to_be_visible()
+        await page.get_by_role("button", name="Sign out").click()
+        await passkey_sign_in(page, base, first=False)
+        await expect(page.locator("#balance")).to_be_visible()
+        await page.screenshot(path=SCREENSHOTS / "passkey-signed-in.png")
+    finally:
+        await server.stop(1.0)
+    keys = await fetch(core, "SELECT sign_count, last_used_at FROM console_passkey")
+    assert len(keys) == 1 and keys[0]["last_used_at"] is not None
+
+
+async def passkey_sign_in(page: object, base: str, *, first: bool) -> None:
+    from playwright.async_api import Page, expect
+
+    assert isinstance(page, Page)
+    await page.goto(base + "/login")
+    await page.get_by_label("Login").fill("pia")
+    await page.get_by_label("Password").fill("Console-Pass1")
+    await page.get_by_role("button", name="Sign in").click()
+    if first:
+        await expect(page).to_have_url(base + "/mfa/enrol")
+        await page.get_by_role("button", name="Create a passkey").click()
+    else:
+        await expect(page).to_have_url(base + "/mfa")
+        await page.get_by_role("button", name="Use your passkey").click()
