@@ -60,7 +60,7 @@ class ZoneFileWriter:
         serial = next_serial(await self.served_serial(tld), time.time())
         path = self.zone_file(tld)
         temporary = path.with_name(path.name + ".new")
-        delegations = await self._render(tld, temporary, serial)
+        delegations = await self.render(tld, temporary, serial)
         try:
             await self._guard(tld, delegations, accept_deletes)
             checked = await self._check(tld, temporary)
@@ -71,7 +71,8 @@ class ZoneFileWriter:
         await dns_publication.request_full_publication(self.core, tld)
         return RenderReport(path, serial, delegations, checked)
 
-    async def _render(self, tld: str, path: Path, serial: int) -> int:
+    async def render(self, tld: str, path: Path, serial: int) -> int:
+        """Write the whole zone with `serial` to `path` (fsynced); the number of delegations."""
         out = await asyncio.to_thread(_open, path)
         try:
             async def sink(rrsets: tuple[RRset, ...]) -> None:
