@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from protocols.cli.args import setting
 from protocols.config import Config
-from protocols.dns.zone_text import record_lines
+from protocols.dns.zone_text import czds_text
 from registry_core.errors import InvalidValue
 from registry_core.model.zone import RRset
 
@@ -178,9 +178,9 @@ async def export_czds(core: Any, tld: str, out: IO[str], apex_nameservers: tuple
     async def sink(rrsets: tuple[RRset, ...]) -> None:
         if not soa:
             soa.append(rrsets[0])
-        out.write("".join(line + "\n" for rrset in rrsets for line in record_lines(rrset)))
+        out.write(czds_text(rrsets))
     delegations = await dns_zone.stream_zone(core, tld, sink, apex_nameservers=apex_nameservers)
-    out.write("".join(line + "\n" for line in record_lines(soa[0])))
+    out.write(czds_text(soa))
     return delegations
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from protocols.dns.zone_text import master_lines
+from protocols.dns.zone_text import master_text
 from registry_core.context import Core
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import DeleteGuard, guard_refusal
@@ -76,7 +76,7 @@ class ZoneFileWriter:
         out = await asyncio.to_thread(_open, path)
         try:
             async def sink(rrsets: tuple[RRset, ...]) -> None:
-                out.write("".join(line + "\n" for rrset in rrsets for line in master_lines(rrset)))
+                out.write(master_text(rrsets))
             delegations = await dns_zone.stream_zone(self.core, tld, sink, serial=serial,
                                                      apex_nameservers=self.apex_nameservers)
             await asyncio.to_thread(_sync, out)

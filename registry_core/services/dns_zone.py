@@ -16,6 +16,9 @@ from registry_core.errors import InvalidValue, ObjectNotFound
 from registry_core.model import names
 from registry_core.model.zone import (
     OPERATOR_TYPES,
+    DomainState,
+    HostState,
+    OwnerRecords,
     RRset,
     ZoneSettings,
     desired_rrsets,
@@ -123,7 +126,7 @@ async def zone_settings(core: Core, tld: str) -> ZoneSettings:
     return await core.db.transaction(run, readonly=True)
 
 
-RecordSink = Callable[[tuple[RRset, ...]], Awaitable[None]]
+RecordSink = Callable[[tuple[RRset, ...]], Awaitable[None]]  # the records of one or more owners, in owner order
 
 
 def _settings_owners(tld: str, settings: ZoneSettings) -> list[str]:
@@ -134,12 +137,44 @@ def _settings_owners(tld: str, settings: ZoneSettings) -> list[str]:
     return sorted(owners)
 
 
+class _Chunks:
+    """The records of each domain of the zone, chunk by chunk in name order, merged with the
+    other owners (hosts named inside the zone; names only the settings fill: nic.<tld>,
+    operator records), each placed at its name; a tuple of records per chunk."""
+
+    def __init__(self, tld: str, settings: ZoneSettings, hosts: list[HostState]) -> None:
+        self.records = OwnerRecords(tld, settings)
+        self.hosts = {h.name: h for h in hosts}
+        self.others = sorted({*_settings_owners(tld, settings), *self.hosts}, reverse=True)  # next one last
+        self.delegations = 0
+
+    def chunk(self, domains: list[DomainState]) -> tuple[RRset, ...]:
+        found: list[RRset] = []
+        records, others, hosts = self.records, self.others, self.hosts
+        for domain in domains:
+            owner, host = domain.name, None
+            while others and others[-1] <= owner:
+                other = others.pop()
+                if other == owner:  # a host of the domain's name; settings' records join in desired_rrsets
+                    host = hosts.get(other)
+                else:
+                    found += records(other, None, hosts.get(other))
+            found += records(owner, domain, host)
+        self.delegations += [r.type for r in found].count("NS")  # one NS set at most per owner
+        return tuple(found)
+
+    def rest(self) -> tuple[RRset, ...]:
+        found = [r for other in reversed(self.others) for r in self.records(other, None, self.hosts.get(other))]
+        self.delegations += [r.type for r in found].count("NS")
+        return tuple(found)
+
+
 async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | None = None,
                       apex_nameservers: tuple[str, ...] = ()) -> int:
-    """Call `sink` with the SOA (`serial`, else the publication count), then the records of
-    each owner of the zone: the apex, then in owner order (the stored order of names).
-    `apex_nameservers` stand in for an apex NS set the TLD's settings leave empty (the
-    primary's start-up set). Returns the number of delegations."""
+    """Call `sink` with the SOA (`serial`, else the publication count), then with the
+    records of the owners of the zone: the apex, then in owner order (the stored order of
+    names), many owners a call. `apex_nameservers` stand in for an apex NS set the TLD's
+    settings leave empty (the primary's start-up set). Returns the number of delegations."""
     async def run(tx: Tx) -> int:
         name = await _tld(tx, tld)
         settings = await dns_zone.fetch_zone_settings(tx.conn, name)
@@ -147,23 +182,16 @@ async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | N
             settings = dataclasses.replace(settings, nameservers=apex_nameservers)
         counted = (await dns_publication.fetch_state(tx.conn, name))["serial"]
         await sink((soa_rrset(name, settings, counted if serial is None else serial),))
-        delegations = 0
         apex = desired_rrsets(name, name, settings, None, None)
         if apex:
             await sink(apex)
-        extras = _settings_owners(name, settings)  # owners only the settings fill, placed at their name
-        async for owner, (domains, hosts) in dns_zone.stream_zone_state(tx.conn, name):
-            while extras and extras[0] <= owner:
-                extra = extras.pop(0)
-                if extra < owner:  # at the owner itself, desired_rrsets merges the settings' records
-                    await sink(desired_rrsets(extra, name, settings, None, None))
-            records = desired_rrsets(owner, name, settings, domains.get(owner), hosts.get(owner))
-            if records:
-                delegations += any(r.type == "NS" for r in records)
+        chunks = _Chunks(name, settings, await dns_zone.fetch_zone_hosts(tx.conn, name))
+        async for domains in dns_zone.stream_zone_domains(tx.conn, name):
+            if records := chunks.chunk(domains):
                 await sink(records)
-        for extra in extras:
-            await sink(desired_rrsets(extra, name, settings, None, None))
-        return delegations
+        if rest := chunks.rest():
+            await sink(rest)
+        return chunks.delegations
     # Not through Database.transaction: a retry would hand the sink the same records twice.
     # One cursor statement reads one snapshot; a fault surfaces to the caller, who starts over.
     async with core.db.pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):

@@ -50,9 +50,10 @@ async def objects_as_values(core) -> tuple[list[DomainState], list[tuple[str, tu
 async def streamed(core, tld: str = "example") -> dict[str, tuple[RRset, ...]]:
     found: dict[str, tuple[RRset, ...]] = {}
 
-    async def sink(rrsets: tuple[RRset, ...]) -> None:
-        if rrsets[0].type != "SOA":
-            found[rrsets[0].owner] = rrsets
+    async def sink(rrsets: tuple[RRset, ...]) -> None:  # the records of one or more owners
+        for rrset in rrsets:
+            if rrset.type != "SOA":
+                found[rrset.owner] = (*found.get(rrset.owner, ()), rrset)
     await dns_zone.stream_zone(core, tld, sink)
     return found
 
