@@ -82,12 +82,15 @@ async def timed(run: Any, path: Path) -> dict[str, float]:
 
 
 async def copy_ceiling(pool: asyncpg.Pool, path: Path) -> None:
-    """The same rows as the render's cursor, as PostgreSQL writes them itself (COPY, text)."""
-    from registry_core.db.repo.dns_zone import ZONE_ROWS
+    """The rows the render reads (the zone's hosts, then its domains), as PostgreSQL writes
+    them itself (COPY, text), in one snapshot as the render reads them."""
+    from registry_core.db.repo.dns_zone import ZONE_DOMAINS, ZONE_HOSTS
     from registry_core.model.zone import NOT_DELEGATED_STATUSES
 
     async with pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):
-        await conn.copy_from_query(ZONE_ROWS, bench_scale.TLD, list(NOT_DELEGATED_STATUSES), output=str(path))
+        with path.open("wb") as out:
+            await conn.copy_from_query(ZONE_HOSTS, bench_scale.TLD, list(NOT_DELEGATED_STATUSES), output=out)
+            await conn.copy_from_query(ZONE_DOMAINS, bench_scale.TLD, output=out)
 
 
 async def measure_render(dsn: str, key: str) -> dict[str, Any]:

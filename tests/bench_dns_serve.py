@@ -2,9 +2,10 @@
 domain:create with two name servers to the delegation being answered by every
 secondary.
 
-The suite runs as `registry serve` (one worker) with [dns] enabled: Knot as the hidden
-primary, NOTIFYing an NSD and a BIND secondary (tests/dns/servers.py, here with refresh
-timers of an hour, so only NOTIFY makes them transfer), on a fresh database of its own
+The suite runs as `registry serve` (BENCH_DNS_WORKERS workers, default 1) with [dns]
+enabled: Knot as the hidden primary, NOTIFYing an NSD and a BIND secondary
+(tests/dns/servers.py, here with refresh timers of an hour, so only NOTIFY makes them
+transfer), on a fresh database of its own
 (tests.bench's seed: the TLD example, 20,000 undelegated domains). A probe is a create
 over EPP; its clock starts when the response arrives, and both secondaries are then
 asked over UDP (dnspython) until each refers the name to its name servers. Two cells:
@@ -52,6 +53,7 @@ PROBES = int(os.environ.get("BENCH_DNS_PROBES", "20"))
 RATE = float(os.environ.get("BENCH_DNS_RATE", "200"))
 LOAD_SECONDS = float(os.environ.get("BENCH_DNS_LOAD_SECONDS", "40"))
 SESSIONS = int(os.environ.get("BENCH_DNS_SESSIONS", "32"))
+WORKERS = int(os.environ.get("BENCH_DNS_WORKERS", "1"))  # registry serve --workers
 PROBE_GAP = 2.0  # seconds between probes under load
 IDLE_PAUSE = 0.5  # seconds between idle probes
 GIVE_UP = 180.0  # seconds after which a probe counts as never answered
@@ -142,7 +144,7 @@ async def start_suite(dsn: str, key: str, certs: DevCerts) -> Suite:
     try:
         suite.serve = await asyncio.to_thread(
             bench.start_process, [bench.sys.executable, "-m", "protocols.cli", "--config", str(config), "serve",
-                                  "--workers", "1"], "EPP listening")
+                                  "--workers", str(WORKERS)], "EPP listening", WORKERS)
         await nsd.start()
         await bind.start("example.")
     except BaseException:
@@ -250,7 +252,16 @@ async def seed_hosts(certs: DevCerts, port: int) -> EppClient:
     return client
 
 
+def missing_programs() -> list[str]:
+    from protocols.dns.primary import find_program
+
+    return [name for name in ("knotd", "knotc", "keymgr", "nsd", "named") if find_program(name) is None]
+
+
 async def run() -> dict[str, Any]:
+    missing = missing_programs()
+    if missing:
+        return {"skipped": f"{', '.join(missing)} not found (`make dns-deps` installs knot, nsd, bind9)"}
     server = start_embedded(ROOT / "var" / "bench-pgdata")
     dsn = await fresh_database(embedded_dsn(server, "postgres"), "registry_bench_dns")
     key = AuthInfoCipher.new_key_text()
@@ -273,8 +284,12 @@ async def run() -> dict[str, Any]:
 
 
 def print_table(results: dict[str, Any]) -> None:
+    if "skipped" in results:
+        print(f"\nEPP create -> answered by the secondaries: skipped, {results['skipped']}")
+        return
     load = results["loaded"]["load"]
-    print(f"\nEPP create -> answered by NSD and BIND (registry serve, 1 worker, Knot primary; {os.cpu_count()} CPUs)")
+    print(f"\nEPP create -> answered by NSD and BIND (registry serve --workers {WORKERS}, Knot primary; "
+          f"{os.cpu_count()} CPUs)")
     print(f"background load: {load['offered']} creates offered at {load['offered_per_second']:g}/s, achieved "
           f"{load['per_second']:.0f}/s over {load['seconds']:.1f} s (errors {load['errors']}, "
           f"waited > 1 s for a session: {load['late']})")
