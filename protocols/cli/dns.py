@@ -171,6 +171,7 @@ async def cmd_export(config: Config, args: argparse.Namespace) -> int:
 
 async def export_czds(core: Any, tld: str, out: IO[str], apex_nameservers: tuple[str, ...]) -> int:
     """Stream the zone as CZDS lines (SOA first and last); the number of delegations."""
+    from protocols.dns.zonefile import bulk_gc
     from registry_core.services import dns_zone
 
     soa: list[RRset] = []
@@ -179,7 +180,8 @@ async def export_czds(core: Any, tld: str, out: IO[str], apex_nameservers: tuple
         if not soa:
             soa.append(rrsets[0])
         out.write(czds_text(rrsets))
-    delegations = await dns_zone.stream_zone(core, tld, sink, apex_nameservers=apex_nameservers)
+    with bulk_gc():
+        delegations = await dns_zone.stream_zone(core, tld, sink, apex_nameservers=apex_nameservers)
     out.write(czds_text(soa))
     return delegations
 

@@ -181,40 +181,6 @@ def desired_rrsets(owner: str, tld: str, settings: ZoneSettings, domain: DomainS
     return _merged(found)
 
 
-class OwnerRecords:
-    """desired_rrsets for the owners of one zone, with what they share worked out once: an
-    owner that is a domain and nothing else (no host, not managed by the apex settings, no
-    operator record) takes a short path with the same result, and the NS rdata of a set of
-    name servers is kept for the next domain with the same set (most zones have a few
-    thousand sets for a million domains). For full renders."""
-
-    KEPT_SETS = 100_000  # NS sets remembered (then forgotten and learned again)
-
-    def __init__(self, tld: str, settings: ZoneSettings) -> None:
-        self.tld, self.settings, self.ttl = tld, settings, settings.ttl
-        self.suffix = "." + fqdn(tld)
-        self.special = {fqdn(tld), nic_name(tld), *operator_owners(settings)}
-        self.ns_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
-
-    def __call__(self, owner: str, domain: DomainState | None, host: HostState | None) -> tuple[RRset, ...]:
-        name = fqdn(owner)
-        if domain is None or host is not None or name in self.special:
-            return desired_rrsets(owner, self.tld, self.settings, domain, host)
-        if not (name if domain.name is owner else fqdn(domain.name)).endswith(self.suffix):
-            return ()
-        if not is_delegated(domain):
-            return ()
-        ns = self.ns_sets.get(domain.nameservers)
-        if ns is None:
-            if len(self.ns_sets) >= self.KEPT_SETS:
-                self.ns_sets.clear()
-            ns = self.ns_sets[domain.nameservers] = ns_rdata(domain.nameservers)
-        if not domain.ds:
-            return (RRset(name, "NS", self.ttl, ns),)
-        ds = RRset(name, "DS", self.ttl, tuple(sorted({ds.lower() for ds in domain.ds})))
-        return ds, RRset(name, "NS", self.ttl, ns)  # delegation_rrsets' records, ordered as _merged does
-
-
 def soa_rrset(tld: str, settings: ZoneSettings, serial: int) -> RRset:
     mname = fqdn(settings.soa_mname or (sorted(settings.nameservers) or ["ns1.nic." + relative(tld)])[0])
     rname = fqdn(settings.soa_rname or "hostmaster." + relative(tld))

@@ -16,9 +16,6 @@ from registry_core.errors import InvalidValue, ObjectNotFound
 from registry_core.model import names
 from registry_core.model.zone import (
     OPERATOR_TYPES,
-    DomainState,
-    HostState,
-    OwnerRecords,
     RRset,
     ZoneSettings,
     desired_rrsets,
@@ -28,6 +25,7 @@ from registry_core.model.zone import (
     relative,
     soa_rrset,
 )
+from registry_core.model.zone_records import ZoneRecords
 from registry_core.services.tlds import tld_name
 
 _SECONDS = ("ttl", "soa_ttl", "soa_refresh", "soa_retry", "soa_expire", "soa_minimum", "delete_floor")
@@ -129,46 +127,6 @@ async def zone_settings(core: Core, tld: str) -> ZoneSettings:
 RecordSink = Callable[[tuple[RRset, ...]], Awaitable[None]]  # the records of one or more owners, in owner order
 
 
-def _settings_owners(tld: str, settings: ZoneSettings) -> list[str]:
-    """Stored names below the apex that hold records from the settings (nic.<tld>, operator records)."""
-    owners = {relative(o) for o in operator_owners(settings)} - {tld}
-    if settings.nic_addresses:
-        owners.add(relative(nic_name(tld)))
-    return sorted(owners)
-
-
-class _Chunks:
-    """The records of each domain of the zone, chunk by chunk in name order, merged with the
-    other owners (hosts named inside the zone; names only the settings fill: nic.<tld>,
-    operator records), each placed at its name; a tuple of records per chunk."""
-
-    def __init__(self, tld: str, settings: ZoneSettings, hosts: list[HostState]) -> None:
-        self.records = OwnerRecords(tld, settings)
-        self.hosts = {h.name: h for h in hosts}
-        self.others = sorted({*_settings_owners(tld, settings), *self.hosts}, reverse=True)  # next one last
-        self.delegations = 0
-
-    def chunk(self, domains: list[DomainState]) -> tuple[RRset, ...]:
-        found: list[RRset] = []
-        records, others, hosts = self.records, self.others, self.hosts
-        for domain in domains:
-            owner, host = domain.name, None
-            while others and others[-1] <= owner:
-                other = others.pop()
-                if other == owner:  # a host of the domain's name; settings' records join in desired_rrsets
-                    host = hosts.get(other)
-                else:
-                    found += records(other, None, hosts.get(other))
-            found += records(owner, domain, host)
-        self.delegations += [r.type for r in found].count("NS")  # one NS set at most per owner
-        return tuple(found)
-
-    def rest(self) -> tuple[RRset, ...]:
-        found = [r for other in reversed(self.others) for r in self.records(other, None, self.hosts.get(other))]
-        self.delegations += [r.type for r in found].count("NS")
-        return tuple(found)
-
-
 async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | None = None,
                       apex_nameservers: tuple[str, ...] = ()) -> int:
     """Call `sink` with the SOA (`serial`, else the publication count), then with the
@@ -185,13 +143,13 @@ async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | N
         apex = desired_rrsets(name, name, settings, None, None)
         if apex:
             await sink(apex)
-        chunks = _Chunks(name, settings, await dns_zone.fetch_zone_hosts(tx.conn, name))
+        zone = ZoneRecords(name, settings, await dns_zone.fetch_zone_hosts(tx.conn, name))
         async for domains in dns_zone.stream_zone_domains(tx.conn, name):
-            if records := chunks.chunk(domains):
-                await sink(records)
-        if rest := chunks.rest():
-            await sink(rest)
-        return chunks.delegations
+            if records := zone.chunk(domains):
+                await sink(tuple(records))
+        if rest := zone.rest():
+            await sink(tuple(rest))
+        return zone.delegations
     # Not through Database.transaction: a retry would hand the sink the same records twice.
     # One cursor statement reads one snapshot; a fault surfaces to the caller, who starts over.
     async with core.db.pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):

@@ -98,10 +98,12 @@ async def stream_zone_domains(conn: Any, tld: str, chunk: int = 5000) -> AsyncIt
     caller holds a transaction open on `conn`, so that it reads the hosts' snapshot)."""
     name_of = dict(await conn.fetch(_NAMESERVER_NAMES)).__getitem__
     cursor = await conn.cursor(ZONE_DOMAINS, tld)
+    # A million times in a full render: by position, DomainState(...) without its Python-level
+    # __new__, and most domains (no status, no DS) share the empty values instead of new ones.
+    new, none = tuple.__new__, frozenset[str]()
     while rows := await cursor.fetch(chunk):
-        # a million times in a full render: a comprehension over the rows' fields by position
-        yield [DomainState(name, frozenset(statuses), rgp_state, tuple(map(name_of, host_ids)), tuple(ds))
-               for name, statuses, rgp_state, host_ids, ds in rows]
+        yield [new(DomainState, (r[0], frozenset(r[1]) if r[1] else none, r[2], tuple(map(name_of, r[3])),
+                                 tuple(r[4]) if r[4] else ())) for r in rows]
 
 
 _SETTINGS = ("ttl", "soa_ttl", "soa_mname", "soa_rname", "soa_refresh", "soa_retry", "soa_expire",
