@@ -76,9 +76,10 @@ def file_figures(path: Path, seconds: float) -> dict[str, float]:
 
 
 async def timed(run: Any, path: Path) -> dict[str, float]:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     await run(path)
-    return file_figures(path, time.perf_counter() - started)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {**file_figures(path, seconds), "cpu_seconds": cpu, "load_average": os.getloadavg()[0]}
 
 
 async def copy_ceiling(pool: asyncpg.Pool, path: Path) -> None:
@@ -141,15 +142,16 @@ async def measure_render(dsn: str, key: str) -> dict[str, Any]:
 def print_render(report: dict[str, Any]) -> None:
     results, ceil = report["render"], report["render"]["copy_ceiling"]
     print(f"\nFull zone render, {report['load']['domains']:,} domains ({os.cpu_count()} CPUs; best of {ROUNDS}); "
-          "ceiling: COPY (the same rows) TO STDOUT into a file; ratio = ours / ceiling")
-    print(f"{'what':<28} {'seconds':>8} {'lines':>10} {'MiB':>7} {'ratio':>6} {'target':>8}")
+          "ceiling: COPY (the same rows) TO STDOUT into a file; ratio = ours / ceiling; CPU s: this process's "
+          "(PostgreSQL's not counted); load: the machine's 1-minute load average after the run")
+    print(f"{'what':<22} {'seconds':>8} {'CPU s':>6} {'load':>5} {'lines':>10} {'MiB':>6} {'ratio':>6}  target")
     for name, label in (("copy_ceiling", "COPY ceiling (rows)"), ("zonefile_render", "zone file render"),
                         ("czds_export", "CZDS export")):
         row = results[name]
         target = "" if name == "copy_ceiling" else (
-            f"{'ok' if row['seconds'] <= RENDER_TARGET else 'MISSED'} <= {RENDER_TARGET:g}")
-        print(f"{label:<28} {row['seconds']:8.2f} {row['lines']:10,} {row['bytes'] / 2**20:7.1f} "
-              f"{row['seconds'] / ceil['seconds']:6.2f} {target:>8}")
+            f"{'ok' if row['seconds'] <= RENDER_TARGET else 'MISSED'} <= {RENDER_TARGET:g} s")
+        print(f"{label:<22} {row['seconds']:8.2f} {row['cpu_seconds']:6.2f} {row['load_average']:5.1f} "
+              f"{row['lines']:10,} {row['bytes'] / 2**20:6.1f} {row['seconds'] / ceil['seconds']:6.2f}  {target}")
 
 
 # --- the run ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ the CZDS export)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ipaddress
 from collections.abc import Awaitable, Callable
@@ -144,9 +145,10 @@ async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | N
         if apex:
             await sink(apex)
         zone = ZoneRecords(name, settings, await dns_zone.fetch_zone_hosts(tx.conn, name))
-        async for domains in dns_zone.stream_zone_domains(tx.conn, name):
-            if records := zone.chunk(domains):
-                await sink(tuple(records))
+        async with contextlib.aclosing(dns_zone.stream_zone_domains(tx.conn, name)) as chunks:
+            async for domains in chunks:  # closed before the transaction ends, even when the sink fails
+                if records := zone.chunk(domains):
+                    await sink(tuple(records))
         if rest := zone.rest():
             await sink(tuple(rest))
         return zone.delegations

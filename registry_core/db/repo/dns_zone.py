@@ -4,7 +4,9 @@ full renders and exports), and the zone's apex settings."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Iterable
 from typing import Any
 
 from registry_core.model.zone import NOT_DELEGATED_STATUSES, DomainState, HostState, ZoneSettings
@@ -93,7 +95,7 @@ async def fetch_zone_hosts(conn: Any, tld: str) -> list[HostState]:
     return [_host(row) for row in await conn.fetch(ZONE_HOSTS, tld, list(NOT_DELEGATED_STATUSES))]
 
 
-async def stream_zone_domains(conn: Any, tld: str, chunk: int = 5000) -> AsyncIterator[list[DomainState]]:
+async def stream_zone_domains(conn: Any, tld: str, chunk: int = 5000) -> AsyncGenerator[list[DomainState], None]:
     """The domains of the zone in name order, a list per chunk fetched from a cursor (the
     caller holds a transaction open on `conn`, so that it reads the hosts' snapshot)."""
     name_of = dict(await conn.fetch(_NAMESERVER_NAMES)).__getitem__
@@ -101,9 +103,19 @@ async def stream_zone_domains(conn: Any, tld: str, chunk: int = 5000) -> AsyncIt
     # A million times in a full render: by position, DomainState(...) without its Python-level
     # __new__, and most domains (no status, no DS) share the empty values instead of new ones.
     new, none = tuple.__new__, frozenset[str]()
-    while rows := await cursor.fetch(chunk):
-        yield [new(DomainState, (r[0], frozenset(r[1]) if r[1] else none, r[2], tuple(map(name_of, r[3])),
-                                 tuple(r[4]) if r[4] else ())) for r in rows]
+    pending = asyncio.ensure_future(cursor.fetch(chunk))
+    try:
+        while rows := await pending:
+            # the next chunk is asked for before this one is worked on: the server prepares it meanwhile
+            pending = asyncio.ensure_future(cursor.fetch(chunk))
+            await asyncio.sleep(0)
+            yield [new(DomainState, (r[0], frozenset(r[1]) if r[1] else none, r[2], tuple(map(name_of, r[3])),
+                                     tuple(r[4]) if r[4] else ())) for r in rows]
+    finally:
+        if not pending.done():  # the caller stopped early: the connection must be free for its rollback
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pending
 
 
 _SETTINGS = ("ttl", "soa_ttl", "soa_mname", "soa_rname", "soa_refresh", "soa_retry", "soa_expire",
