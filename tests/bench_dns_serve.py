@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import os
 import statistics
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,9 +109,13 @@ class Suite:
     async def stop(self) -> None:
         for secondary in (self.bind, self.nsd):
             await secondary.stop()
-        if self.serve is not None:
+        if self.serve is not None:  # serve stops its Knot before it exits
             self.serve.terminate()
-            await asyncio.to_thread(self.serve.wait, 30)
+            try:
+                await asyncio.to_thread(self.serve.wait, 30)
+            except subprocess.TimeoutExpired:
+                self.serve.kill()
+                await asyncio.to_thread(self.serve.wait, 10)
 
 
 def write_config(suite: Suite, dsn: str, key: str, certs: DevCerts) -> Path:

@@ -1,6 +1,6 @@
 """SQL for what a TLD zone should hold: the delegation state of given owners in one
-set-based query per batch, the same rows for a whole zone in owner order (a cursor, for
-full renders and exports), and the zone's apex settings."""
+set-based query per batch; for a whole zone (full renders and exports) its hosts, then its
+domains in name order from a cursor; and the zone's apex settings."""
 
 from __future__ import annotations
 
