@@ -17,6 +17,8 @@ table and go to var/bench/scale.json. BENCH_SECONDS sets the time per cell (defa
 BENCH_SCALE_KEEP=1 keeps the loaded database after the run (its key, picked names and load
 figures in var/bench/scale-kept.json) and measures a kept one of the same size instead of
 loading again: for iterating on the servers (the load figures are then those of that load).
+Without it the database is dropped at the end; `make bench` keeps it for tests.bench_dns,
+which renders its zone next and then drops it.
 Internal mode: `serve` (the child)."""
 
 from __future__ import annotations
@@ -77,6 +79,26 @@ def show_progress(done: int, seconds: float) -> None:
         print(f"  loaded {done:>10,} domains in {seconds:6.1f} s", flush=True)
 
 
+async def load_domains(dsn: str, key: str) -> dict[str, Any]:
+    """Load the domains with `load-test-data` (also what tests.bench_dns renders); the load's summary."""
+    from registry_core.clock import SystemClock
+    from registry_core.context import Core, CoreSettings
+    from registry_core.db.pool import open_pool
+    from registry_core.db.tx import Database
+    from registry_core.services.bulk import LoadSpec, load_test_data
+
+    pool = await open_pool(dsn)
+    core = Core(Database(pool, SystemClock()), CoreSettings(key, "LT"))
+    try:
+        report = await load_test_data(core, LoadSpec(domains=DOMAINS, tld=TLD), show_progress)
+        size = await pool.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        await pool.close()
+    return {"domains": report.domains, "seconds": round(report.seconds, 1),
+            "per_second": round(report.domains / report.seconds), "ds_records": report.ds_records,
+            "phases": {k: round(v, 1) for k, v in report.phases.items()}, "database_bytes": size}
+
+
 async def load(dsn: str, key: str, fingerprint: str) -> tuple[dict[str, Any], list[str], list[str]]:
     """Load the domains; open one registrar's account; pick names it sponsors and prefixes."""
     from registry_core.clock import SystemClock
@@ -84,23 +106,18 @@ async def load(dsn: str, key: str, fingerprint: str) -> tuple[dict[str, Any], li
     from registry_core.db.pool import open_pool
     from registry_core.db.tx import Database
     from registry_core.services import registrars
-    from registry_core.services.bulk import LoadSpec, load_test_data
 
+    summary = await load_domains(dsn, key)
     pool = await open_pool(dsn)
     core = Core(Database(pool, SystemClock()), CoreSettings(key, "LT"))
-    report = await load_test_data(core, LoadSpec(domains=DOMAINS, tld=TLD), show_progress)
     await registrars.update_registrar(core, REGISTRAR, password=PASSWORD)
     await registrars.add_certificate(core, REGISTRAR, fingerprint)
     async with pool.acquire() as conn:
         names = [r["name"] for r in await conn.fetch(
             "SELECT name FROM domain WHERE sponsor_id = $1 ORDER BY random() LIMIT 20000", REGISTRAR)]
-        size = await conn.fetchval("SELECT pg_database_size(current_database())")
     await pool.close()
     rng = random.Random(1)
     prefixes = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=3)) for _ in range(PREFIXES)]
-    summary = {"domains": report.domains, "seconds": round(report.seconds, 1),
-               "per_second": round(report.domains / report.seconds), "ds_records": report.ds_records,
-               "phases": {k: round(v, 1) for k, v in report.phases.items()}, "database_bytes": size}
     return summary, names, prefixes
 
 
