@@ -9,9 +9,9 @@ from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import billing_export as repo
-from registry_core.db.tx import Tx
 from registry_core.errors import PermissionDenied
 from registry_core.model.accounts import Principal, allowed
+from registry_core.services.exports import in_batches
 
 Rows = list[dict[str, Any]]
 BATCH = 1000
@@ -36,14 +36,5 @@ async def export_ledger(core: Core, who: Principal, registrar_id: str, start: da
     """Hand the period's rows to `sink` a batch at a time; the number of rows."""
     _check(who, registrar_id)
 
-    async def run(tx: Tx) -> int:
-        count, batch = 0, []
-        async for row in repo.iter_ledger(tx.conn, registrar_id, start, end):
-            batch.append(row)
-            if len(batch) == BATCH:
-                await sink(batch)
-                count, batch = count + len(batch), []
-        if batch:
-            await sink(batch)
-        return count + len(batch)
-    return await core.db.snapshot(run)
+    return await core.db.snapshot(lambda tx: in_batches(repo.iter_ledger(tx.conn, registrar_id, start, end), sink,
+                                                        BATCH))

@@ -12,13 +12,13 @@ from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import console_domains as repo
-from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, PermissionDenied
 from registry_core.model import names
 from registry_core.model.accounts import Principal, allowed
 from registry_core.model.actor import Actor
 from registry_core.model.domain import DomainInfo, DomainRenewed, DomainUpdate
 from registry_core.services import domain_update, domains
+from registry_core.services.exports import in_batches
 
 PAGE = 50
 _PREFIX_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")  # A-labels (U-labels: later)
@@ -118,9 +118,6 @@ async def set_nameservers(core: Core, who: Principal, name: str, wanted: list[st
     return await domains.info_domain(core, Actor(info.sponsor_id, "CON-INFO"), domain_name)
 
 
-EXPORT_BATCH = 2000
-
-
 async def export_domains(core: Core, who: Principal, registrar_id: str,
                          sink: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> int:
     """Every domain of the registrar, in batches to `sink`, from one snapshot: a CSV export
@@ -128,14 +125,4 @@ async def export_domains(core: Core, who: Principal, registrar_id: str,
     if not allowed(who, "view", registrar_id):
         raise PermissionDenied("not this registrar's domains", object_type="registrar", name=registrar_id)
 
-    async def run(tx: Tx) -> int:
-        count, batch = 0, []
-        async for row in repo.iter_registrar_domains(tx.conn, registrar_id):
-            batch.append(row)
-            if len(batch) == EXPORT_BATCH:
-                await sink(batch)
-                count, batch = count + len(batch), []
-        if batch:
-            await sink(batch)
-        return count + len(batch)
-    return await core.db.snapshot(run)
+    return await core.db.snapshot(lambda tx: in_batches(repo.iter_registrar_domains(tx.conn, registrar_id), sink))
