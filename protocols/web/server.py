@@ -14,7 +14,7 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, passkeys, registrar, security_pages
+from protocols.web import admin, api, auth, passkeys, registrar, security_pages, transfer_pages
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -24,6 +24,7 @@ HERE = Path(__file__).parent
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     security_pages.add_routes(app)
+    transfer_pages.add_routes(app)
     api.add_routes(app)
 
 

@@ -123,3 +123,22 @@ async def test_the_domains_csv_lists_every_domain_of_ours(core: Core, owner: Bro
     assert status == 200 and resp.headers["Content-Disposition"].startswith("attachment")
     assert lines[0] == "name,roid,statuses,created_at,expires_at"
     assert [line.split(",")[0] for line in lines[1:]] == [f"csv{n}.example" for n in range(5)]
+
+
+async def test_a_pending_transfer_is_rejected_and_the_poll_message_acknowledged(core: Core, owner: Browser) -> None:
+    from registry_core.services import transfers
+
+    await make_domain(core, "wanted.example", auth="Domain-Auth1")
+    await transfers.request_transfer(core, actor("beta"), "domain", "wanted.example", "Domain-Auth1", None)
+    status, page, _resp = await owner.get("/transfers")
+    assert status == 200 and "<td>wanted.example</td><td>beta</td><td>alpha</td>" in page
+    message = re.search(r'<span id="poll-message">([^<]+)</span>', page)
+    assert message and "Transfer" in message.group(1)
+    status, page, _resp = await owner.post("/transfers/wanted.example", {"csrf": csrf_of(page), "action": "reject"})
+    assert status == 200 and "Transfer of wanted.example: clientRejected" in page and "None pending." in page
+    message_id = re.search(r'name="id" value="([0-9]+)"', page)
+    assert message_id
+    status, page, _resp = await owner.post("/poll/ack", {"csrf": csrf_of(page), "id": message_id.group(1)})
+    assert status == 200 and "Acknowledged;" in page
+    status, _page, _resp = await owner.post("/transfers/wanted.example", {"csrf": csrf_of(page), "action": "approve"})
+    assert status == 409  # nothing pending any more

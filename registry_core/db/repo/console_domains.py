@@ -29,3 +29,12 @@ async def iter_registrar_domains(conn: Any, registrar_id: str) -> AsyncIterator[
                WHERE sponsor_id = $1 AND deleted_at IS NULL ORDER BY name USING ~<~""", registrar_id,
             prefetch=2000):
         yield dict(row)
+
+
+async def fetch_pending_transfers(conn: Any, registrar_id: str) -> list[dict[str, Any]]:
+    """Pending domain transfers where the registrar gains or loses, oldest first."""
+    rows = await conn.fetch(
+        """SELECT object_name, gaining_id, losing_id, requested_at, action_due FROM transfer
+           WHERE status = 'pending' AND object_type = 'domain' AND (gaining_id = $1 OR losing_id = $1)
+           ORDER BY requested_at LIMIT 500""", registrar_id)
+    return [dict(r) for r in rows]
