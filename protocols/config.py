@@ -30,7 +30,7 @@ class RegistryConfig:
     roid_suffix: str = "REG"
     auth_info_key: str = ""  # base64 of 32 bytes; or a key file below
     auth_info_key_file: str = ""  # default: <var>/authinfo.key, created on first use
-    operator_name: str = "Example Registry Operator"
+    operator_name: str = "Example Registry Operator"  # heads the consoles' pages
     lifecycle_interval_seconds: float = 60.0
 
 

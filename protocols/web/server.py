@@ -35,7 +35,8 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
     add_routes, title = APPS[kind]
     app = web.Application(client_max_size=config.console.max_body_bytes,
                           middlewares=[headers_middleware(config.console.hsts), core_errors])
-    app[CORE], app[auth.ISSUER], app[auth.TITLE] = core, config.console.issuer, title
+    app[CORE], app[auth.ISSUER] = core, config.console.issuer
+    app[auth.TITLE] = f"{config.registry.operator_name}: {title}"
     public_url = (config.admin if kind == "admin" else config.console).public_url.rstrip("/")
     app[passkeys.RELYING_PARTY] = (config.console.rp_id, config.console.issuer, public_url)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,

@@ -26,7 +26,6 @@ class NamePattern:
     low: str
     high: str
     suffix: str = ""
-    exact: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def parse_name_pattern(text: str, *, field: str = "name") -> NamePattern:
     if stars == 0:
         name = names.normalize_name(unicodedata.normalize("NFC", raw).lower(), field=field)
         # the range [name, name + U+0001) holds name itself and nothing else
-        return NamePattern(name, name + "\x01", exact=True)
+        return NamePattern(name, name + "\x01")  # exactly this name
     head, _, tail = raw.partition("*")
     if stars > 1 or (tail and not tail.startswith(".")) or (tail and "." in head):
         raise UnsupportedOption("only one '*', ending the pattern or its first label, is supported",
