@@ -187,6 +187,19 @@ class AuditConfig:
 
 
 @dataclass(frozen=True)
+class EscrowConfig:
+    """Data escrow deposits (`registry rde deposit`): where they are written and the
+    OpenPGP keys of the packaging (the keyring holds the agent's public key and the
+    registry's signing key)."""
+
+    output_dir: str = ""  # "" = <paths.var>/escrow
+    gnupg_home: str = ""  # GNUPGHOME of the packaging, mode 0700; "" = <paths.var>/escrow/gnupg
+    agent_key: str = ""  # the escrow agent's key (fingerprint or user id) the deposits are encrypted to
+    signing_key: str = ""  # the registry's key (fingerprint or user id) that signs them
+    passphrase_file: str = ""  # the signing key's passphrase, if it has one
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -204,6 +217,7 @@ class Config:
     redis: RedisConfig = field(default_factory=RedisConfig)
     dns: DnsConfig = field(default_factory=DnsConfig)
     audit: AuditConfig = field(default_factory=AuditConfig)
+    escrow: EscrowConfig = field(default_factory=EscrowConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

@@ -21,17 +21,14 @@ def scheduled(mode: str, day: datetime) -> bool:
     return day.weekday() in _WEEKDAYS[mode]
 
 
-def latest_due(mode: str, now: datetime) -> datetime:
-    """The last scheduled watermark of `mode` at or before `now` (00:00 UTC of that day)."""
-    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    while not scheduled(mode, day):
-        day -= timedelta(days=1)
-    return day
+def day_of(at: datetime) -> datetime:
+    """00:00 UTC of `at`'s day."""
+    return at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def due_watermarks(mode: str, next_due: datetime, now: datetime) -> Iterator[datetime]:
     """Every scheduled watermark of `mode` from `next_due` up to `now` (the catch-up)."""
-    day = next_due.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = day_of(next_due)
     while day <= now:
         if scheduled(mode, day):
             yield day
@@ -40,7 +37,7 @@ def due_watermarks(mode: str, next_due: datetime, now: datetime) -> Iterator[dat
 
 def following(mode: str, watermark: datetime) -> datetime:
     """The first scheduled watermark of `mode` after `watermark`."""
-    day = watermark.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    day = day_of(watermark) + timedelta(days=1)
     while not scheduled(mode, day):
         day += timedelta(days=1)
     return day

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from registry_core.context import Core
@@ -60,10 +60,15 @@ class WrittenDeposit:
 
 
 async def next_plan(core: Core, tld: str, mode: str) -> DepositPlan | None:
-    """The oldest deposit of `mode` due and not yet written (the cursor's), or None."""
+    """The oldest deposit of `mode` due and not yet written (the cursor's), or None. A mode
+    without a cursor yet starts the day after the TLD's latest deposit of any mode (a mode
+    with nothing due on the first run is not forgotten), else the day of this run."""
     async def run(tx: Tx) -> DepositPlan | None:
         await _require_tld(tx, tld)
-        cursor = await repo.fetch_cursor(tx.conn, tld, mode) or escrow.latest_due(mode, tx.now)
+        cursor = await repo.fetch_cursor(tx.conn, tld, mode)
+        if cursor is None:
+            latest = await repo.fetch_latest_watermark(tx.conn, tld)
+            cursor = escrow.day_of(tx.now) if latest is None else escrow.day_of(latest) + timedelta(days=1)
         due = next(escrow.due_watermarks(mode, cursor, tx.now), None)
         return None if due is None else await _plan(tx, tld, mode, due)
     return await core.db.transaction(run, readonly=True)

@@ -175,6 +175,10 @@ async def fetch_previous_deposit(conn: Any, tld: str, before: datetime) -> dict[
     return None if row is None else dict(row)
 
 
+async def fetch_latest_watermark(conn: Any, tld: str) -> datetime | None:
+    return await conn.fetchval("SELECT max(watermark) FROM rde_deposit WHERE tld = $1", tld)
+
+
 async def fetch_resends(conn: Any, tld: str, mode: str, watermark: datetime) -> int:
     """How many deposits of this TLD, mode and watermark were written already."""
     return int(await conn.fetchval(
