@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
+from protocols.escrow.deposit_sink import ThreadedDepositSink
 from registry_core.context import Core
 from registry_core.model import escrow as model
-from registry_core.services import domains
+from registry_core.services import domains, escrow, registrars
+from registry_core.services.bulk import LoadSpec, load_test_data
 from tests.conftest import actor
 from tests.core.helpers import make_domain
-from tests.escrow.helpers import NS, deposit, parse_valid, populate
+from tests.escrow.helpers import NS, deposit, give_addresses, parse_valid, populate
 
 
 def counts(doc: etree._ElementTree) -> dict[str, int]:
@@ -98,3 +101,33 @@ async def test_a_second_deposit_at_the_same_watermark_is_a_resend(core: Core, tm
     second, path = await deposit(core, tmp_path, "example", "full", at)
     assert (first.plan.resend, second.plan.resend) == (0, 1) and path.name.endswith("_full_S1_R1.xml")
     assert parse_valid(path).getroot().get("resend") == "1"
+
+
+class WritesWhileReading(ThreadedDepositSink):
+    """The real writer; at its first batch another connection commits a new domain, as
+    EPP would while a long deposit streams."""
+
+    def __init__(self, path: Path, core: Core) -> None:
+        super().__init__(path)
+        self.core, self.done = core, False
+
+    async def write(self, items: list[Any]) -> None:
+        if not self.done:
+            self.done = True
+            await make_domain(self.core, "late.example")
+        await super().write(items)
+
+
+async def test_a_deposit_is_one_snapshot_across_batches_while_writes_go_on(core: Core, tmp_path: Path) -> None:
+    await load_test_data(core, LoadSpec(tld="example", domains=1200, registrars=2, contacts=20, providers=5,
+                                        history=True, batch=400, jobs=2))
+    await give_addresses(core, *[r.id for r in await registrars.list_registrars(core)])
+    base = await escrow.plan_at(core, "example", "full", datetime.now(UTC) - timedelta(minutes=1))
+    path = tmp_path / f"{base.stem}.xml"
+    written = await escrow.write_deposit(core, base, WritesWhileReading(path, core))
+    await escrow.record_deposit(core, written, path.name, move_cursor=False)
+    doc = parse_valid(path)
+    names = {n.text for n in doc.iterfind(".//rdeDomain:domain/rdeDomain:name", NS)}
+    assert len(names) == 1200 and "late.example" not in names and counts(doc)[model.URI_DOMAIN] == 1200
+    _, later = await deposit(core, tmp_path, "example", "diff", datetime.now(UTC))
+    assert [n.text for n in parse_valid(later).iterfind(".//rdeDomain:domain/rdeDomain:name", NS)] == ["late.example"]
