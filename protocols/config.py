@@ -197,6 +197,13 @@ class EscrowConfig:
     agent_key: str = ""  # the escrow agent's key (fingerprint or user id) the deposits are encrypted to
     signing_key: str = ""  # the registry's key (fingerprint or user id) that signs them
     passphrase_file: str = ""  # the signing key's passphrase, if it has one
+    sftp_host: str = ""  # the agent's SFTP server; "" = no upload
+    sftp_port: int = 22
+    sftp_user: str = ""
+    sftp_key_file: str = ""  # our SSH private key, mode 0600
+    sftp_known_hosts: str = ""  # the agent's host key(s), known_hosts format (checked, always)
+    sftp_directory: str = ""  # "" = the login directory
+    sftp_timeout: float = 60.0  # seconds to connect, and per file
 
 
 @dataclass(frozen=True)

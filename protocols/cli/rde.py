@@ -4,6 +4,8 @@
         without --watermark: every deposit the TLD's cursors say is due (a missed day is
         caught up, nothing is written twice); with it: that one deposit (again: a resend).
         --plain also keeps the unencrypted XML, for inspection.
+        With [escrow] sftp_host set, each deposit is uploaded (.ryde, then .sig) once made.
+    registry rde upload TLD     upload the deposits whose upload failed before
     registry rde check FILE     a .ryde (signature, decryption) or .xml: schemas and RST rules
     registry rde list TLD       the deposits written"""
 
@@ -39,9 +41,30 @@ async def cmd_deposit(config: Config, args: argparse.Namespace) -> int:
         print(f"{deposit.plan.stem}  {deposit.plan.deposit_type} id {deposit.plan.id}  ({counts})")
         for path in deposit.files:
             print(f"  {path}")
+        for remote in deposit.uploaded:
+            print(f"  uploaded {remote}")
+        if deposit.upload_error:
+            print(f"  NOT UPLOADED: {deposit.upload_error} (registry rde upload {deposit.plan.tld})")
     if not made:
         print("nothing due")
-    return 0
+    return 1 if any(d.upload_error for d in made) else 0
+
+
+async def cmd_upload(config: Config, args: argparse.Namespace) -> int:
+    from protocols.escrow import deposits
+    from protocols.serve.runtime import open_core
+
+    settings = deposits.escrow_settings(config)
+    if settings.sftp is None:
+        print("registry: no [escrow] sftp_host configured")
+        return 2
+    async with open_core(config) as core:
+        results = await deposits.upload_pending(core, settings, args.tld)
+    for name, error in results:
+        print(f"{name}  {'uploaded' if error is None else 'FAILED: ' + error}")
+    if not results:
+        print("nothing to upload")
+    return 1 if any(error for _, error in results) else 0
 
 
 async def cmd_check(config: Config, args: argparse.Namespace) -> int:
@@ -69,8 +92,9 @@ async def cmd_list(config: Config, args: argparse.Namespace) -> int:
     async with open_core(config) as core:
         rows = await escrow.list_deposits(core, args.tld)
     for r in rows:
+        sent = f"uploaded {r['uploaded_at']:%Y-%m-%dT%H:%MZ}" if r["uploaded_at"] else "not uploaded"
         print(f"{r['watermark']:%Y-%m-%dT%H:%MZ}  {r['mode']:<4}  {r['deposit_type']}  {r['deposit_id']}  "
-              f"prev {r['prev_id'] or '-':<13}  R{r['resend']}  {r['file_name']}")
+              f"prev {r['prev_id'] or '-':<13}  R{r['resend']}  {r['file_name']}  {sent}")
     return 0
 
 
@@ -87,6 +111,9 @@ def add_parser(sub: Any) -> None:
     check.add_argument("file", type=Path)
     check.add_argument("--gnupg-home", type=Path, help="keyring to verify and decrypt with")
     check.set_defaults(handler=cmd_check)
+    upload = rde_sub.add_parser("upload", help="upload the deposits of a TLD not yet delivered")
+    upload.add_argument("tld")
+    upload.set_defaults(handler=cmd_upload)
     listing = rde_sub.add_parser("list", help="the deposits written for a TLD")
     listing.add_argument("tld")
     listing.set_defaults(handler=cmd_list)

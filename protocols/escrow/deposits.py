@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from protocols.config import Config
-from protocols.escrow import ryde
+from protocols.escrow import delivery, ryde
 from protocols.escrow.check import CheckReport, check_xml
 from protocols.escrow.deposit_sink import ThreadedDepositSink
 from registry_core.context import Core
@@ -37,6 +37,7 @@ class EscrowSettings:
     output_dir: Path
     keys: ryde.GpgKeys | None  # None: no packaging (plain XML only)
     keep_plain: bool = False
+    sftp: delivery.SftpTarget | None = None  # None: the files stay in output_dir
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class DepositMade:
     plan: DepositPlan
     counts: dict[str, int]
     files: tuple[Path, ...]
+    uploaded: tuple[str, ...] = ()  # remote paths; empty when not delivered
+    upload_error: str | None = None
 
 
 def escrow_settings(config: Config, *, output: Path | None = None, plain: bool = False) -> EscrowSettings:
@@ -54,7 +57,8 @@ def escrow_settings(config: Config, *, output: Path | None = None, plain: bool =
     if cfg.agent_key and cfg.signing_key:
         keys = ryde.GpgKeys(Path(cfg.gnupg_home or var / "escrow" / "gnupg"), cfg.agent_key, cfg.signing_key,
                             Path(cfg.passphrase_file) if cfg.passphrase_file else None)
-    return EscrowSettings(output or Path(cfg.output_dir or var / "escrow"), keys, plain)
+    return EscrowSettings(output or Path(cfg.output_dir or var / "escrow"), keys, plain,
+                          delivery.sftp_target(config))
 
 
 async def make_due_deposits(core: Core, settings: EscrowSettings, tld: str,
@@ -95,7 +99,38 @@ async def make_deposit(core: Core, settings: EscrowSettings, plan: DepositPlan, 
     files = await _package(xml, plan, settings)
     await escrow.record_deposit(core, written, files[0].name, move_cursor=move_cursor)
     _log.info("escrow deposit %s written: %s", plan.stem, written.counts)
-    return DepositMade(plan, written.counts, files)
+    made = DepositMade(plan, written.counts, files)
+    return await deliver(core, settings, made) if settings.sftp and settings.keys else made
+
+
+async def deliver(core: Core, settings: EscrowSettings, made: DepositMade) -> DepositMade:
+    """Upload the .ryde and .sig; a failure is logged and kept (the deposit stays logged as
+    not uploaded, for `registry rde upload`), not raised: the deposit itself is made."""
+    assert settings.sftp is not None
+    ryde_file, sig = made.files[:2]
+    try:
+        remote = await delivery.upload(settings.sftp, [ryde_file, sig])
+    except delivery.DeliveryError as exc:
+        _log.error("escrow deposit %s not uploaded: %s", made.plan.stem, exc)
+        return replace(made, upload_error=str(exc))
+    await escrow.mark_uploaded(core, made.plan.tld, ryde_file.name)
+    return replace(made, uploaded=tuple(remote))
+
+
+async def upload_pending(core: Core, settings: EscrowSettings, tld: str) -> list[tuple[str, str | None]]:
+    """Upload every logged deposit of `tld` not yet delivered: (file name, error or None)."""
+    assert settings.sftp is not None
+    results: list[tuple[str, str | None]] = []
+    for row in await escrow.list_deposits(core, tld, undelivered=True):
+        ryde_file = settings.output_dir / row["file_name"]
+        try:
+            await delivery.upload(settings.sftp, [ryde_file, ryde_file.with_suffix(".sig")])
+        except delivery.DeliveryError as exc:
+            results.append((row["file_name"], str(exc)))
+            continue
+        await escrow.mark_uploaded(core, tld, row["file_name"])
+        results.append((row["file_name"], None))
+    return results
 
 
 async def _package(xml: Path, plan: DepositPlan, settings: EscrowSettings) -> tuple[Path, ...]:

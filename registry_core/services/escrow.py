@@ -250,7 +250,14 @@ async def record_deposit(core: Core, written: WrittenDeposit, file_name: str, *,
     await core.db.transaction(run)
 
 
-async def list_deposits(core: Core, tld: str) -> list[dict[str, Any]]:
+async def list_deposits(core: Core, tld: str, *, undelivered: bool = False) -> list[dict[str, Any]]:
+    """The deposits logged for `tld`, oldest first (only those not yet uploaded, if asked)."""
     async def run(tx: Tx) -> list[dict[str, Any]]:
-        return await repo.fetch_deposits(tx.conn, tld)
+        return await repo.fetch_deposits(tx.conn, tld, undelivered=undelivered)
     return await core.db.transaction(run, readonly=True)
+
+
+async def mark_uploaded(core: Core, tld: str, file_name: str) -> None:
+    async def run(tx: Tx) -> None:
+        await repo.mark_uploaded(tx.conn, tld, file_name, tx.now)
+    await core.db.transaction(run)

@@ -21,7 +21,7 @@ CREATE TABLE rde_cursor (
     PRIMARY KEY (tld, mode)
 );
 
--- Every deposit written (resends included). `lanes` holds each history lane's head seq as
+-- Every deposit written (resends included), and whether it reached the agent. `lanes` holds each history lane's head seq as
 -- seen by the deposit's snapshot: a DIFF holds exactly the history rows after the heads of
 -- the deposit before it (rows of one lane commit in seq order). `snapshot_at` is the
 -- snapshot's time, the lower bound of the time-driven changes (grace periods ending).
@@ -39,6 +39,7 @@ CREATE TABLE rde_deposit (
     counts          jsonb NOT NULL,
     file_name       text NOT NULL,
     written_at      timestamptz NOT NULL,
+    uploaded_at     timestamptz,    -- delivered to the agent (SFTP); NULL: still to send
     UNIQUE (tld, mode, watermark, resend)
 );
 CREATE INDEX rde_deposit_latest ON rde_deposit (tld, watermark DESC, id DESC);

@@ -191,8 +191,17 @@ async def insert_deposit(conn: Any, values: dict[str, Any]) -> None:
     await conn.execute(f"INSERT INTO rde_deposit ({', '.join(columns)}) VALUES ({params})", *values.values())
 
 
-async def fetch_deposits(conn: Any, tld: str) -> list[dict[str, Any]]:
+async def fetch_deposits(conn: Any, tld: str, *, undelivered: bool = False) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        """SELECT tld, mode, deposit_type, deposit_id, prev_id, watermark, resend, counts, file_name, written_at
-           FROM rde_deposit WHERE tld = $1 ORDER BY watermark, id""", tld)
+        """SELECT tld, mode, deposit_type, deposit_id, prev_id, watermark, resend, counts, file_name, written_at,
+                  uploaded_at
+           FROM rde_deposit WHERE tld = $1 AND (NOT $2 OR uploaded_at IS NULL) ORDER BY watermark, id""",
+        tld, undelivered)
     return [dict(r) for r in rows]
+
+
+async def mark_uploaded(conn: Any, tld: str, file_name: str, at: datetime) -> bool:
+    status = await conn.execute(
+        "UPDATE rde_deposit SET uploaded_at = $3 WHERE tld = $1 AND file_name = $2 AND uploaded_at IS NULL",
+        tld, file_name, at)
+    return bool(status != "UPDATE 0")
