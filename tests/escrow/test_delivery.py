@@ -18,11 +18,10 @@ from protocols.escrow.delivery import SftpTarget
 from protocols.escrow.file_check import check_file
 from registry_core.context import Core
 from registry_core.services import escrow
-from tests.escrow.gpg import Keyrings
 from tests.epp.conftest import Clients
+from tests.escrow.gpg import Keyrings
 from tests.escrow.helpers import NS, give_addresses
 from tests.escrow.sftp import AgentInbox
-
 
 
 async def fetch_over_sftp(target: SftpTarget, names: list[str], folder: Path) -> list[Path]:
