@@ -204,6 +204,7 @@ class EscrowConfig:
     sftp_known_hosts: str = ""  # the agent's host key(s), known_hosts format (checked, always)
     sftp_directory: str = ""  # "" = the login directory
     sftp_timeout: float = 60.0  # seconds to connect, and per file
+    interval: float = 3600.0  # seconds between serve's passes over the due deposits; 0 = none
 
 
 @dataclass(frozen=True)

@@ -143,3 +143,26 @@ async def _package(xml: Path, plan: DepositPlan, settings: EscrowSettings) -> tu
         if not settings.keep_plain:
             await asyncio.to_thread(xml.unlink, missing_ok=True)
     return (ryde_file, sig, xml) if settings.keep_plain else (ryde_file, sig)
+
+
+async def run_escrow_forever(core: Core, settings: EscrowSettings, interval: float) -> None:
+    """`registry serve`'s escrow job: every `interval` seconds, the due deposits of every
+    TLD (the cursors make a rerun or a second node write nothing twice: a deposit already
+    logged fails its insert). A failure is logged and retried at the next pass."""
+    while True:
+        await escrow_pass(core, settings)
+        await asyncio.sleep(interval)
+
+
+async def escrow_pass(core: Core, settings: EscrowSettings) -> list[DepositMade]:
+    """The due deposits of every TLD; a TLD that fails is logged and left for the next pass."""
+    from registry_core.errors import CoreError
+    from registry_core.services import tlds
+
+    made: list[DepositMade] = []
+    for tld in await tlds.list_tlds(core):
+        try:
+            made += await make_due_deposits(core, settings, tld.name)
+        except (CoreError, DepositRejected, ryde.PackagingError) as exc:
+            _log.error("escrow deposits of %s failed: %s", tld.name, exc)
+    return made

@@ -115,3 +115,15 @@ def test_the_cli_check_reads_a_plain_deposit(tmp_path: Path) -> None:
     result = subprocess.run([str(Path(__file__).parents[2] / ".venv" / "bin" / "registry"), "rde", "check", str(xml)],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 1 and "header counts ['urn:x'] but the menu declares []" in result.stdout
+
+
+async def test_the_serve_escrow_pass_writes_the_due_deposits_of_every_tld(
+        core: Core, clock: TestClock, tmp_path: Path, keyrings: Keyrings) -> None:
+    await populate(core)
+    clock.frozen = SUNDAY + timedelta(hours=1)
+    made = await deposits.escrow_pass(core, settings(tmp_path, keyrings))
+    assert sorted(m.files[0].name for m in made) == [f"{t}_2026-11-29_full_S1_R0.ryde" for t in TLDS]
+    assert await deposits.escrow_pass(core, settings(tmp_path, keyrings)) == []
+
+
+TLDS = ("example", "strict", "thin")
