@@ -55,6 +55,7 @@ bench: $(STAMP)
 	BENCH_WORKERS=2 $(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_public
 	$(BIN)/python -m tests.bench_scale
+	$(BIN)/python -m tests.bench_escrow
 
 clean:
 	rm -rf $(VENV) var *.egg-info

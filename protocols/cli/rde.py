@@ -19,6 +19,8 @@ from protocols.cli.args import when
 from protocols.config import Config
 from registry_core.model.escrow import MODES
 
+ENGINES = ("xmlschema", "lxml")  # protocols.escrow.check.ENGINES, without importing lxml at start-up
+
 
 async def cmd_deposit(config: Config, args: argparse.Namespace) -> int:
     from protocols.escrow import deposits
@@ -73,7 +75,7 @@ async def cmd_check(config: Config, args: argparse.Namespace) -> int:
 
     keys = escrow_settings(config).keys
     home = args.gnupg_home or (keys.home if keys else Path(config.paths.var) / "escrow" / "gnupg")
-    report, signer = await check_file(args.file, home)
+    report, signer = await check_file(args.file, home, args.engine)
     if signer:
         print(f"signature  good, key {signer}")
     print(f"deposit    {report.deposit_type or '?'} of {report.tld or '?'}")
@@ -110,6 +112,8 @@ def add_parser(sub: Any) -> None:
     check = rde_sub.add_parser("check", help="check a deposit file (.ryde or .xml)")
     check.add_argument("file", type=Path)
     check.add_argument("--gnupg-home", type=Path, help="keyring to verify and decrypt with")
+    check.add_argument("--engine", choices=ENGINES, default="xmlschema",
+                       help="schema validator, both streaming: xmlschema (lazy; default) or lxml (libxml2, faster)")
     check.set_defaults(handler=cmd_check)
     upload = rde_sub.add_parser("upload", help="upload the deposits of a TLD not yet delivered")
     upload.add_argument("tld")

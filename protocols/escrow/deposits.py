@@ -1,5 +1,6 @@
 """Making deposits: for each due (or asked-for) deposit of a TLD, stream the XML from the
-core, check it (check.py) before anything else happens, package it (ryde.py), verify the
+core, check it (check.py: our schemas by libxml2 while streaming, and the RST rules) before
+anything else happens, package it (ryde.py), verify the
 signature just made, and only then log it and move the cursor. A deposit that fails its
 check is neither packaged nor logged: the cursor stays, the operator is told (an error in
 the log and the command's exit status), and the next run tries again."""
@@ -92,7 +93,7 @@ async def make_deposit(core: Core, settings: EscrowSettings, plan: DepositPlan, 
     except BaseException:
         await sink.abort()
         raise
-    report = await asyncio.to_thread(check_xml, xml)
+    report = await asyncio.to_thread(check_xml, xml, None, "lxml")
     if not report.ok:
         _log.error("escrow deposit %s failed its check, not packaged: %s", plan.stem, report.problems[:5])
         raise DepositRejected(plan, report)

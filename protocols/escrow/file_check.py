@@ -13,10 +13,10 @@ from protocols.escrow import ryde
 from protocols.escrow.check import CheckReport, check_xml
 
 
-async def check_file(path: Path, home: Path) -> tuple[CheckReport, str | None]:
+async def check_file(path: Path, home: Path, engine: str = "xmlschema") -> tuple[CheckReport, str | None]:
     """The check's report and, for a .ryde, the fingerprint that signed it."""
     if path.suffix != ".ryde":
-        return await asyncio.to_thread(check_xml, path), None
+        return await asyncio.to_thread(check_xml, path, None, engine), None
     signer: str | None = None
     problems: list[str] = []
     try:
@@ -28,7 +28,7 @@ async def check_file(path: Path, home: Path) -> tuple[CheckReport, str | None]:
             xml = await ryde.unpack(path, Path(tmp), home)
         except ryde.PackagingError as exc:
             return CheckReport(problems=[*problems, str(exc)]), signer
-        report = await asyncio.to_thread(check_xml, xml, path.name)
+        report = await asyncio.to_thread(check_xml, xml, path.name, engine)
         if xml.name != path.stem + ".xml":
             report.problems.append(f"the archive holds {xml.name}, not {path.stem}.xml")
     report.problems[:0] = problems
