@@ -6,6 +6,7 @@ while the thread writes the last one at most (one call in flight)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,25 @@ class ThreadedDepositSink:
     def __init__(self, path: Path) -> None:
         self.file = DepositXmlFile(path)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rde-writer")
+        self._in_flight: asyncio.Future[None] | None = None
 
     async def _run(self, fn: Any, *args: Any) -> None:
+        await self._drain()
         await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    async def _drain(self) -> None:
+        if self._in_flight is not None:
+            pending, self._in_flight = self._in_flight, None
+            await pending
 
     async def begin(self, plan: DepositPlan, menu: tuple[str, ...]) -> None:
         await self._run(self.file.begin, plan, menu)
 
     async def write(self, items: list[Any]) -> None:
-        await self._run(self.file.write, items)
+        """Hand the batch over and return: the next batch is read while this one is written
+        (a failure of this one surfaces at the next call)."""
+        await self._drain()
+        self._in_flight = asyncio.get_running_loop().run_in_executor(self._thread, self.file.write, items)
 
     async def end(self, tld: str, counts: DepositCounts) -> None:
         try:
@@ -35,5 +46,7 @@ class ThreadedDepositSink:
             self._thread.shutdown(wait=False)
 
     async def abort(self) -> None:
-        await self._run(self.file.abort)
+        with contextlib.suppress(Exception):
+            await self._drain()
+        await asyncio.get_running_loop().run_in_executor(self._thread, self.file.abort)
         self._thread.shutdown(wait=False)

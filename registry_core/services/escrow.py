@@ -38,7 +38,7 @@ from registry_core.model.escrow import (
 from registry_core.model.names import to_unicode
 from registry_core.model.statuses import displayed_statuses
 
-BATCH = 500
+BATCH = 1000  # objects per hand-over to the sink (two batches in memory at most)
 
 
 class DepositSink(Protocol):
