@@ -6,6 +6,7 @@ document around them (blocking file I/O: run it off the event loop, see deposit_
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -249,7 +250,9 @@ class DepositXmlFile:
         self._with_params = False
 
     def begin(self, plan: DepositPlan, menu: tuple[str, ...]) -> None:
-        out: IO[bytes] = self._stack.enter_context(open(self.path, "wb", buffering=1 << 20))  # noqa: SIM115
+        # registration data: readable by the registry's user only
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        out: IO[bytes] = self._stack.enter_context(os.fdopen(fd, "wb", buffering=1 << 20))
         self._xf = self._stack.enter_context(etree.xmlfile(out, encoding="UTF-8"))
         self._xf.write_declaration()
         attrib = {"type": plan.deposit_type, "id": plan.id, "resend": str(plan.resend)}

@@ -151,7 +151,10 @@ async def run_escrow_forever(core: Core, settings: EscrowSettings, interval: flo
     TLD (the cursors make a rerun or a second node write nothing twice: a deposit already
     logged fails its insert). A failure is logged and retried at the next pass."""
     while True:
-        await escrow_pass(core, settings)
+        try:
+            await escrow_pass(core, settings)
+        except Exception:  # the job outlives any one pass; the next one tries again
+            _log.exception("escrow pass failed")
         await asyncio.sleep(interval)
 
 

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from lxml import etree
 
 from protocols.escrow.deposit_sink import ThreadedDepositSink
 from registry_core.context import Core
+from registry_core.errors import ObjectExists
 from registry_core.model import escrow as model
 from registry_core.services import domains, escrow, registrars
 from registry_core.services.bulk import LoadSpec, load_test_data
@@ -131,3 +133,11 @@ async def test_a_deposit_is_one_snapshot_across_batches_while_writes_go_on(core:
     assert len(names) == 1200 and "late.example" not in names and counts(doc)[model.URI_DOMAIN] == 1200
     _, later = await deposit(core, tmp_path, "example", "diff", datetime.now(UTC))
     assert [n.text for n in parse_valid(later).iterfind(".//rdeDomain:domain/rdeDomain:name", NS)] == ["late.example"]
+
+
+async def test_a_deposit_logged_twice_is_refused_and_the_file_is_private(core: Core, tmp_path: Path) -> None:
+    await populate(core)
+    written, path = await deposit(core, tmp_path, "example", "full", datetime.now(UTC) - timedelta(minutes=1))
+    assert path.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ObjectExists):  # a second node that made the same deposit at the same time
+        await escrow.record_deposit(core, written, path.name, move_cursor=True)

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from registry_core.db.repo.errors import unique_as_exists
+
 PREFETCH = 1000
 
 _DOMAINS = """
@@ -186,9 +188,12 @@ async def fetch_resends(conn: Any, tld: str, mode: str, watermark: datetime) -> 
 
 
 async def insert_deposit(conn: Any, values: dict[str, Any]) -> None:
+    """ObjectExists when this deposit (TLD, mode, watermark, resend) is logged already: a
+    second run (another node) made it at the same time."""
     columns = list(values)
     params = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    await conn.execute(f"INSERT INTO rde_deposit ({', '.join(columns)}) VALUES ({params})", *values.values())
+    with unique_as_exists("deposit", str(values["file_name"])):
+        await conn.execute(f"INSERT INTO rde_deposit ({', '.join(columns)}) VALUES ({params})", *values.values())
 
 
 async def fetch_deposits(conn: Any, tld: str, *, undelivered: bool = False) -> list[dict[str, Any]]:
