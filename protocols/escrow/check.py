@@ -46,6 +46,8 @@ _OBJECTS = {f"{{{escrow.URI_DOMAIN}}}domain": escrow.URI_DOMAIN, f"{{{escrow.URI
             f"{{{escrow.URI_CONTACT}}}contact": escrow.URI_CONTACT,
             f"{{{escrow.URI_REGISTRAR}}}registrar": escrow.URI_REGISTRAR,
             f"{{{escrow.URI_EPP_PARAMS}}}eppParams": escrow.URI_EPP_PARAMS}
+_READ = (f"{{{RDE}}}deposit", f"{{{RDE}}}watermark", f"{{{RDE}}}objURI", f"{{{escrow.URI_HEADER}}}header",
+         *_OBJECTS)
 _REGISTRAR_REFS = ("clID", "crRr", "upRr", "trnData/{ns}reRr", "trnData/{ns}acRr")
 
 
@@ -111,7 +113,9 @@ class _Walk:
     roid_suffixes: Counter[str] = field(default_factory=Counter)
 
     def run(self, path: Path, validator: etree.XMLSchema | None = None) -> None:
-        for _, el in etree.iterparse(str(path), events=("end",), remove_blank_text=True, schema=validator):
+        # only the elements read here reach Python; libxml2 parses (and validates) the rest
+        for _, el in etree.iterparse(str(path), events=("end",), remove_blank_text=True, schema=validator,
+                                     tag=_READ):
             parent = el.getparent()
             if parent is None:
                 self.report.deposit_type = el.get("type", "")
