@@ -34,7 +34,7 @@ from typing import Any
 import xmlschema
 from lxml import etree
 
-from protocols.escrow.deposit_xml import NSMAP, RDE
+from protocols.escrow.deposit_xml import RDE
 from registry_core.model import escrow
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schemas" / "rde" / "bundle.xsd"
@@ -48,7 +48,6 @@ _OBJECTS = {f"{{{escrow.URI_DOMAIN}}}domain": escrow.URI_DOMAIN, f"{{{escrow.URI
             f"{{{escrow.URI_EPP_PARAMS}}}eppParams": escrow.URI_EPP_PARAMS}
 _READ = (f"{{{RDE}}}deposit", f"{{{RDE}}}watermark", f"{{{RDE}}}objURI", f"{{{escrow.URI_HEADER}}}header",
          *_OBJECTS)
-_REGISTRAR_REFS = ("clID", "crRr", "upRr", "trnData/{ns}reRr", "trnData/{ns}acRr")
 
 
 @functools.cache
@@ -140,29 +139,33 @@ class _Walk:
             self._problem(f"a {etree.QName(el).localname} object of {uri}, which the menu does not declare")
         getattr(self, f"_read_{etree.QName(el).localname}", _ignore)(el, uri)
 
-    def _refs(self, el: Any, ns: str) -> None:
-        for path in _REGISTRAR_REFS:
-            for ref in el.iterfind(f"{{{ns}}}" + path.format(ns=f"{{{ns}}}")):
-                self.registrar_refs.add(ref.text or "")
+    def _refs(self, parts: dict[str, list[Any]]) -> None:
+        for tag in ("clID", "crRr", "upRr"):
+            self.registrar_refs.update(ref.text or "" for ref in parts.get(tag, ()))
+        for data in parts.get("trnData", ()):
+            self.registrar_refs.update(ref.text or "" for ref in data if ref.tag.endswith(("}reRr", "}acRr")))
 
     def _read_domain(self, el: Any, ns: str) -> None:
-        self._refs(el, ns)
-        name = el.findtext(f"{{{ns}}}name") or ""
+        parts = _parts(el)
+        self._refs(parts)
+        name = _text(parts, "name")
         self.domain_parents[name.partition(".")[2]] += 1
-        self._roid(el.findtext(f"{{{ns}}}roid") or "", "domain " + name, count=True)
-        self.handle_refs.update(c.text or "" for c in el.iterfind(f"{{{ns}}}contact"))
-        self.handle_refs.update(c.text or "" for c in el.iterfind(f"{{{ns}}}registrant"))
-        self.host_refs.update(h.text or "" for h in el.iterfind(f"{{{ns}}}ns/{{{NSMAP['domain']}}}hostObj"))
+        self._roid(_text(parts, "roid"), "domain " + name, count=True)
+        self.handle_refs.update(c.text or "" for c in (*parts.get("contact", ()), *parts.get("registrant", ())))
+        for ns_el in parts.get("ns", ()):
+            self.host_refs.update(h.text or "" for h in ns_el)
 
     def _read_host(self, el: Any, ns: str) -> None:
-        self._refs(el, ns)
-        self.hosts.add(el.findtext(f"{{{ns}}}name") or "")
-        self._roid(el.findtext(f"{{{ns}}}roid") or "", "host " + (el.findtext(f"{{{ns}}}name") or ""))
+        parts = _parts(el)
+        self._refs(parts)
+        self.hosts.add(_text(parts, "name"))
+        self._roid(_text(parts, "roid"), "host " + _text(parts, "name"))
 
     def _read_contact(self, el: Any, ns: str) -> None:
-        self._refs(el, ns)
-        self.handles.add(el.findtext(f"{{{ns}}}id") or "")
-        self._roid(el.findtext(f"{{{ns}}}roid") or "", "contact " + (el.findtext(f"{{{ns}}}id") or ""))
+        parts = _parts(el)
+        self._refs(parts)
+        self.handles.add(_text(parts, "id"))
+        self._roid(_text(parts, "roid"), "contact " + _text(parts, "id"))
 
     def _read_registrar(self, el: Any, ns: str) -> None:
         self.registrars.add(el.findtext(f"{{{ns}}}id") or "")
@@ -223,6 +226,20 @@ class _Walk:
             self._problem(f"contacts named but not deposited: {sorted(self.handle_refs - self.handles)[:10]}")
         if escrow.URI_HOST in self.menu and self.host_refs - self.hosts:
             self._problem(f"name servers named but not deposited: {sorted(self.host_refs - self.hosts)[:10]}")
+
+
+def _parts(el: Any) -> dict[str, list[Any]]:
+    """An object's children by local name, in one pass (the object's own namespace only
+    occurs at this level; the schema has been checked)."""
+    parts: dict[str, list[Any]] = {}
+    for child in el:
+        parts.setdefault(child.tag.rpartition("}")[2], []).append(child)
+    return parts
+
+
+def _text(parts: dict[str, list[Any]], tag: str) -> str:
+    found = parts.get(tag)
+    return (found[0].text or "") if found else ""
 
 
 def _ignore(el: Any, uri: str) -> None:
