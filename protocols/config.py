@@ -305,6 +305,27 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class EscrowConfig:
+    """Data escrow deposits (`registry rde deposit`): where they are written and the
+    OpenPGP keys of the packaging (the keyring holds the agent's public key and the
+    registry's signing key)."""
+
+    output_dir: str = ""  # "" = <paths.var>/escrow
+    gnupg_home: str = ""  # GNUPGHOME of the packaging, mode 0700; "" = <paths.var>/escrow/gnupg
+    agent_key: str = ""  # the escrow agent's key (fingerprint or user id) the deposits are encrypted to
+    signing_key: str = ""  # the registry's key (fingerprint or user id) that signs them
+    passphrase_file: str = ""  # the signing key's passphrase, if it has one
+    sftp_host: str = ""  # the agent's SFTP server; "" = no upload
+    sftp_port: int = 22
+    sftp_user: str = ""
+    sftp_key_file: str = ""  # our SSH private key, mode 0600
+    sftp_known_hosts: str = ""  # the agent's host key(s), known_hosts format (checked, always)
+    sftp_directory: str = ""  # "" = the login directory
+    sftp_timeout: float = 60.0  # seconds to connect, and per file
+    interval: float = 3600.0  # seconds between serve's passes over the due deposits; 0 = none
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -327,6 +348,7 @@ class Config:
     mail: MailConfig = field(default_factory=MailConfig)
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    escrow: EscrowConfig = field(default_factory=EscrowConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

@@ -123,6 +123,25 @@ async def cmd_registrar_price_group(config: Config, args: argparse.Namespace) ->
     return 0
 
 
+_ADDRESS_FIELDS = ("city", "sp", "pc", "cc", "voice", "fax", "email")
+
+
+async def cmd_registrar_set_address(config: Config, args: argparse.Namespace) -> int:
+    """The postal address and phones an escrow deposit carries (RFC 9022 5.4)."""
+    from protocols.serve.runtime import open_core
+    from registry_core.services import registrars
+
+    values: dict[str, Any] = {f: getattr(args, f) for f in _ADDRESS_FIELDS if getattr(args, f) is not None}
+    if args.street is not None:
+        values["street"] = args.street
+    if "cc" in values:
+        values["cc"] = values["cc"].upper()
+    async with open_core(config) as core:
+        await registrars.update_registrar(core, args.id, **values)
+    print(f"registrar {args.id}: address set")
+    return 0
+
+
 def _password(args: argparse.Namespace) -> str:
     if args.password:
         return str(args.password)
@@ -166,6 +185,10 @@ def add_parser(sub: Any) -> None:
     statement.add_argument("--from", dest="start", type=when, help="ISO 8601 time (UTC without an offset)")
     statement.add_argument("--to", dest="end", type=when, help="ISO 8601 time (UTC without an offset)")
     statement.add_argument("--csv", action="store_true")
+    address = _one(rs, "set-address", cmd_registrar_set_address, "postal address and phones (escrow)")
+    address.add_argument("--street", action="append", help="street line (up to 3, repeatable)")
+    for opt in _ADDRESS_FIELDS:
+        address.add_argument(f"--{opt}")
     price_group = _one(rs, "price-group", cmd_registrar_price_group, "put a registrar in a price group")
     price_group.add_argument("group", nargs="?")
     price_group.add_argument("--none", action="store_true", help="back to the TLD prices")
