@@ -11,16 +11,18 @@ WebhookChannel through its SSRF guard, 127.0.0.0/8 allowlisted):
 - outbox: N events queued (each one e-mail and one webhook delivery) drained by 1 and by 2
   `registry notify run` processes; deliveries/s from the first arrival to the last, e-mails
   as a ratio to the SMTP ceiling, webhooks to the HTTP one;
-- latency: p50/p95 from commit to arrival of single events committed every 10 ms, idle and
+- latency: p50/p95 from commit to arrival of single events committed every 50 ms, idle and
   while domain creates are sent at 200/s over EPP (TLS, 8 sessions, to a `registry serve`
   process; each create also queues its domain.created webhook); the rate reached is reported.
 
-BENCH_NOTIFY_COUNT sets N (default 2000). Figures go to var/bench/notify.json. Not a test."""
+BENCH_NOTIFY_COUNT sets N (default 2000); BENCH_NOTIFY_DKIM=0 sends the mails unsigned (the
+ceiling's message too), to see what DKIM signing costs. Figures go to var/bench/notify.json. Not a test."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import ssl
@@ -56,7 +58,8 @@ from tests.notify.peers import Peers, started_peers
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
 COUNT = int(os.environ.get("BENCH_NOTIFY_COUNT", "2000"))
-PROBES = 200
+DKIM = os.environ.get("BENCH_NOTIFY_DKIM", "1") != "0"
+PROBES, PROBE_GAP = 200, 0.05  # one probe event every 50 ms: 20 e-mails and 20 webhooks per second
 CREATE_RATE, SESSIONS = 200.0, 8
 ADDRESS = "ops@demo-registrar.test"
 PROBE = re.compile(rb"((?:idle|busy)\d+)\.example")
@@ -181,14 +184,14 @@ async def queue_one(core: Core, name: str) -> None:
 
 
 async def latencies(core: Core, peers: Peers, tag: str) -> dict[str, list[float]]:
-    """Commit one event every 10 ms; seconds from each commit to its e-mail's and its
+    """Commit one event every PROBE_GAP; seconds from each commit to its e-mail's and its
     webhook's arrival."""
     clear(peers)
     committed: dict[str, float] = {}
     for i in range(PROBES):
         await queue_one(core, f"{tag}{i}")
         committed[f"{tag}{i}"] = time.monotonic()
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(PROBE_GAP)
     await until(lambda: len(peers.sink.received) >= PROBES and len(_probe_hooks(peers)) >= PROBES)
     mails = {}
     for got, at in zip(peers.sink.received, peers.sink.times, strict=True):
@@ -279,7 +282,7 @@ async def measure(core: Core, peers: Peers, secret: str, config: Path, certs: De
         busy = await under_load(core, peers, certs, *serve)
     finally:
         stop(procs)
-    return {"events": COUNT, "cpus": os.cpu_count(), "smtp_ceiling_per_s": round(smtp),
+    return {"events": COUNT, "dkim": DKIM, "cpus": os.cpu_count(), "smtp_ceiling_per_s": round(smtp),
             "http_ceiling_per_s": round(http),
             "outbox_1_worker": {k: round(v) for k, v in one.items()},
             "outbox_2_workers": {k: round(v) for k, v in two.items()},
@@ -290,7 +293,7 @@ async def measure(core: Core, peers: Peers, secret: str, config: Path, certs: De
 def print_table(r: dict[str, Any]) -> None:
     smtp, http = r["smtp_ceiling_per_s"], r["http_ceiling_per_s"]
     print(f"\nNotification outbox ({r['events']} events = {r['events']} e-mails + {r['events']} webhooks, "
-          f"{r['cpus']} cores; ratios to ceilings from this run)")
+          f"DKIM {'on' if r['dkim'] else 'off'}, {r['cpus']} cores; ratios to ceilings from this run)")
     print(f"{'':34} {'per s':>8} {'ratio':>6}")
     print(f"{'ceiling: aiosmtplib -> SMTP sink':34} {smtp:8} {1:6.2f}")
     print(f"{'ceiling: aiohttp -> HTTPS receiver':34} {http:8} {1:6.2f}")
@@ -328,7 +331,9 @@ async def main() -> int:
     certs = init_dev_certs(OUT / "certs", ["demo", "rival"])
     work = OUT / "notify-peers"
     work.mkdir(exist_ok=True)
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's deprecation notice on each AUTH
     async with started_peers(certs, work) as peers:
+        peers.sign = DKIM
         core, secret = await prepare(dsn, key, certs, peers)
         config = OUT / "notify.toml"
         config.write_text(peers.toml() + f'[database]\nurl = "{dsn}"\npool_min = 1\npool_max = 4\n'

@@ -14,7 +14,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from registry_core.model.notification import RetryPolicy
+from registry_core.model.notification import NotifyPref, RetryPolicy
 from registry_core.services import notifications, notify_prefs
 from tests.conftest import ROOT, TEST_KEY, fetch
 from tests.core.helpers import make_domain
@@ -175,3 +175,27 @@ async def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twi
     sent_twice = await fetch(core, "SELECT count(*) AS n FROM notification WHERE channel = 'webhook' "
                                    "AND attempts > 1 AND status = 'sent'")
     assert sent_twice[0]["n"] >= len(repeated)
+
+
+async def test_mails_go_through_the_relay_signed_and_a_refused_address_is_dead_at_once(core, peers, receiver):
+    """The e-mail channel under the dispatcher: STARTTLS, AUTH, DKIM; the relay's 550 for one
+    address dead-letters that delivery only (the sink refuses nobody@)."""
+    await notify_prefs.set_pref(core, NotifyPref("registrar:alpha", "*", ("ops@alpha.test", "nobody@alpha.test"), ()))
+    async with running(core, peers, retry=FAST):
+        await queue_events(core, 3)
+        await eventually(lambda: _mails_done(core, sent=3, dead=3))
+    mails = peers.mails()  # each received over STARTTLS after AUTH, DKIM-verified
+    assert sorted(str(m["Subject"]) for m in mails) == [f"d{i}.example: dns published" for i in range(3)]
+    rows = await fetch(core, "SELECT target, key, status, last_error FROM notification WHERE channel = 'email' "
+                             "ORDER BY id")
+    # the Message-ID is the delivery key at the sender of .example mails (peers.TLD_FROM)
+    sent = {f"<notify.{r['key']}@nic.example>" for r in rows if r["target"] == "ops@alpha.test"}
+    assert {str(m["Message-ID"]) for m in mails} == sent
+    assert {(r["status"], r["last_error"][:15]) for r in rows if r["target"] != "ops@alpha.test"} == {
+        ("dead", "relay answered ")}
+    assert receiver.arrivals == []  # the preference names no endpoint
+
+
+async def _mails_done(core, sent: int, dead: int) -> bool:
+    counts = (await notifications.outbox_status(core)).counts
+    return counts.get("email/sent") == sent and counts.get("email/dead") == dead
