@@ -56,11 +56,12 @@ dns-deps:
 test: lint test-deps
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) dns-deps
 	BENCH_WORKERS=1 $(BIN)/python -m tests.bench
 	BENCH_WORKERS=2 $(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_public
-	$(BIN)/python -m tests.bench_scale
+	BENCH_SCALE_KEEP=1 $(BIN)/python -m tests.bench_scale
+	$(BIN)/python -m tests.bench_dns
 	$(BIN)/python -m tests.bench_notify_ceiling
 	$(BIN)/python -m tests.bench_notify
 

@@ -203,6 +203,7 @@ class AdminConfig:
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = 8081
+    public_url: str = "http://localhost:8081"  # the origin browsers use: passkeys are bound to it
 
 
 @dataclass(frozen=True)
@@ -213,6 +214,10 @@ class ConsoleConfig:
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = 8082
+    public_url: str = "http://localhost:8082"  # the origin browsers use: passkeys are bound to it
+    # WebAuthn relying party id: the public host name, or a domain above it shared by both consoles
+    # ("localhost" in development: passkeys cannot be bound to an IP address such as 127.0.0.1)
+    rp_id: str = "localhost"
     issuer: str = "Registry"  # shown by authenticator apps beside the login
     max_body_bytes: int = 1048576  # forms and uploads larger than this are refused (413)
     hsts: bool = False  # send Strict-Transport-Security (only behind TLS)

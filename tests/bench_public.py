@@ -108,6 +108,7 @@ async def serve_ours(dsn: str, key: str, rdap_port: int, whois_port: int) -> Non
     """Our RDAP and WHOIS servers on one loop, as the suite runs them."""
     from protocols.config import Config, DatabaseConfig, RdapConfig, RegistryConfig, WhoisConfig
     from protocols.rdap.app import start_rdap
+    from protocols.serve.heap import settle_heap
     from protocols.serve.runtime import open_core
     from protocols.whois.server import start_whois
 
@@ -118,6 +119,7 @@ async def serve_ours(dsn: str, key: str, rdap_port: int, whois_port: int) -> Non
     async with open_core(config) as core:
         rdap = await start_rdap(config, core)
         whois = await start_whois(config, core)
+        settle_heap()  # as serve_process does once its listeners run
         print("ready", rdap.port, whois.port, flush=True)
         await asyncio.Event().wait()
 
@@ -133,6 +135,8 @@ def bare_body(template: dict[str, Any], row: Any) -> bytes:
 async def serve_bare(dsn: str, http_port: int, line_port: int, template: dict[str, Any]) -> None:
     """The ceilings: one indexed lookup per request and an answer of our size, nothing else."""
     from aiohttp import web
+
+    from protocols.serve.heap import settle_heap
 
     pool = await asyncpg.create_pool(dsn, min_size=4, max_size=20)
     assert pool is not None
@@ -153,6 +157,7 @@ async def serve_bare(dsn: str, http_port: int, line_port: int, template: dict[st
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", http_port, backlog=1024).start()
     await asyncio.start_server(line, "127.0.0.1", line_port, backlog=1024)
+    settle_heap()  # the ceilings get what our servers get
     print("ready", http_port, line_port, flush=True)
     await asyncio.Event().wait()
 

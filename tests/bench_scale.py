@@ -14,6 +14,11 @@ over the ceiling's p50. Our EPP and RDAP servers run in one child process on uvl
 logging JSON lines as in production (to /dev/null), RDAP with the load generator's
 address allowlisted so the per-IP limits stay out of the figures. Results print as a
 table and go to var/bench/scale.json. BENCH_SECONDS sets the time per cell (default 4).
+BENCH_SCALE_KEEP=1 keeps the loaded database after the run (its key, picked names and load
+figures in var/bench/scale-kept.json) and measures a kept one of the same size instead of
+loading again: for iterating on the servers (the load figures are then those of that load).
+Without it the database is dropped at the end; `make bench` keeps it for tests.bench_dns,
+which renders its zone next and then drops it.
 Internal mode: `serve` (the child)."""
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ OUT = ROOT / "var" / "bench"
 DATABASE = "registry_bench_scale"
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 DOMAINS = int(os.environ.get("BENCH_SCALE_DOMAINS", "1000000"))
+KEEP = os.environ.get("BENCH_SCALE_KEEP", "") not in ("", "0")
+KEPT = OUT / "scale-kept.json"
 LEVELS = (1, 8)
 TLD = "test"
 REGISTRAR, PASSWORD = "lt-r001", "Scale-Pass1"  # a loaded registrar, given a password and a certificate
@@ -72,6 +79,26 @@ def show_progress(done: int, seconds: float) -> None:
         print(f"  loaded {done:>10,} domains in {seconds:6.1f} s", flush=True)
 
 
+async def load_domains(dsn: str, key: str) -> dict[str, Any]:
+    """Load the domains with `load-test-data` (also what tests.bench_dns renders); the load's summary."""
+    from registry_core.clock import SystemClock
+    from registry_core.context import Core, CoreSettings
+    from registry_core.db.pool import open_pool
+    from registry_core.db.tx import Database
+    from registry_core.services.bulk import LoadSpec, load_test_data
+
+    pool = await open_pool(dsn)
+    core = Core(Database(pool, SystemClock()), CoreSettings(key, "LT"))
+    try:
+        report = await load_test_data(core, LoadSpec(domains=DOMAINS, tld=TLD), show_progress)
+        size = await pool.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        await pool.close()
+    return {"domains": report.domains, "seconds": round(report.seconds, 1),
+            "per_second": round(report.domains / report.seconds), "ds_records": report.ds_records,
+            "phases": {k: round(v, 1) for k, v in report.phases.items()}, "database_bytes": size}
+
+
 async def load(dsn: str, key: str, fingerprint: str) -> tuple[dict[str, Any], list[str], list[str]]:
     """Load the domains; open one registrar's account; pick names it sponsors and prefixes."""
     from registry_core.clock import SystemClock
@@ -79,23 +106,18 @@ async def load(dsn: str, key: str, fingerprint: str) -> tuple[dict[str, Any], li
     from registry_core.db.pool import open_pool
     from registry_core.db.tx import Database
     from registry_core.services import registrars
-    from registry_core.services.bulk import LoadSpec, load_test_data
 
+    summary = await load_domains(dsn, key)
     pool = await open_pool(dsn)
     core = Core(Database(pool, SystemClock()), CoreSettings(key, "LT"))
-    report = await load_test_data(core, LoadSpec(domains=DOMAINS, tld=TLD), show_progress)
     await registrars.update_registrar(core, REGISTRAR, password=PASSWORD)
     await registrars.add_certificate(core, REGISTRAR, fingerprint)
     async with pool.acquire() as conn:
         names = [r["name"] for r in await conn.fetch(
             "SELECT name FROM domain WHERE sponsor_id = $1 ORDER BY random() LIMIT 20000", REGISTRAR)]
-        size = await conn.fetchval("SELECT pg_database_size(current_database())")
     await pool.close()
     rng = random.Random(1)
     prefixes = ["".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=3)) for _ in range(PREFIXES)]
-    summary = {"domains": report.domains, "seconds": round(report.seconds, 1),
-               "per_second": round(report.domains / report.seconds), "ds_records": report.ds_records,
-               "phases": {k: round(v, 1) for k, v in report.phases.items()}, "database_bytes": size}
     return summary, names, prefixes
 
 
@@ -118,6 +140,7 @@ async def serve(dsn: str, key: str, certs_dir: str) -> None:
     from protocols.config import Config, DatabaseConfig, EppConfig, RdapConfig, RegistryConfig
     from protocols.epp.server import EppServer
     from protocols.rdap.app import start_rdap
+    from protocols.serve.heap import settle_heap
     from protocols.serve.logs import setup_logging
     from registry_core.clock import SystemClock
     from registry_core.context import Core, CoreSettings
@@ -136,6 +159,7 @@ async def serve(dsn: str, key: str, certs_dir: str) -> None:
     epp = EppServer(config, core)
     await epp.start()
     rdap = await start_rdap(config, core)
+    settle_heap()  # as serve_process does once its listeners run
     print("ready", epp.port, rdap.port, flush=True)
     await asyncio.Event().wait()
 
@@ -255,26 +279,60 @@ def print_table(report: dict[str, Any]) -> None:
                   f"{row['p50_ms'] / ceil['p50_ms']:6.1f}" + (f"  errors={row['errors']}" if row["errors"] else ""))
 
 
+async def kept_database(admin_dsn: str, fingerprint: str) -> dict[str, Any] | None:
+    """What a kept database of this size was loaded with (BENCH_SCALE_KEEP), if it is there
+    and was loaded for these certificates."""
+    if not KEEP or not KEPT.exists():
+        return None
+    kept: dict[str, Any] = json.loads(KEPT.read_text())
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        present = await conn.fetchval("SELECT count(*) FROM pg_database WHERE datname = $1", DATABASE)
+    finally:
+        await conn.close()
+    if not present or kept["load"]["domains"] != DOMAINS or kept["fingerprint"] != fingerprint:
+        return None
+    return kept
+
+
+async def load_or_reuse(admin_dsn: str, certs: Any) -> dict[str, Any]:
+    from registry_core.crypto import AuthInfoCipher
+
+    fingerprint = certs.fingerprints[REGISTRAR]
+    kept = await kept_database(admin_dsn, fingerprint)
+    if kept is not None:
+        print(f"measuring the kept database of {DOMAINS:,} domains ({KEPT.name}) ...", flush=True)
+        head, _, tail = admin_dsn.partition("?")  # the server's socket may have moved since
+        return {**kept, "dsn": f"{head.rsplit('/', 1)[0]}/{DATABASE}?{tail}"}
+    dsn = await prepare_database(admin_dsn)
+    key = AuthInfoCipher.new_key_text()
+    print(f"loading {DOMAINS:,} domains (BENCH_SCALE_DOMAINS) with registry load-test-data ...", flush=True)
+    loaded, names, prefixes = await load(dsn, key, fingerprint)
+    state = {"dsn": dsn, "key": key, "fingerprint": fingerprint, "load": loaded, "names": names,
+             "prefixes": prefixes}
+    if KEEP:
+        KEPT.write_text(json.dumps(state))
+    return state
+
+
 async def main() -> int:
     from protocols.cli.certs import init_dev_certs
-    from registry_core.crypto import AuthInfoCipher
     from registry_core.db.embedded import embedded_dsn, start_embedded
 
     OUT.mkdir(parents=True, exist_ok=True)
     server = start_embedded(ROOT / "var" / "bench-pgdata")
     admin = embedded_dsn(server, "postgres")
-    dsn = await prepare_database(admin)
-    key = AuthInfoCipher.new_key_text()
     certs = init_dev_certs(OUT / "certs-scale", [REGISTRAR])
-    print(f"loading {DOMAINS:,} domains (BENCH_SCALE_DOMAINS) with registry load-test-data ...", flush=True)
-    loaded, names, prefixes = await load(dsn, key, certs.fingerprints[REGISTRAR])
+    state = await load_or_reuse(admin, certs)
+    dsn, key, loaded = state["dsn"], state["key"], state["load"]
     proc, epp_port, rdap_port = start_server(dsn, key, certs.directory)
     try:
-        results = await measure(Load(names, prefixes), certs, dsn, epp_port, rdap_port)
+        results = await measure(Load(state["names"], state["prefixes"]), certs, dsn, epp_port, rdap_port)
     finally:
         proc.terminate()
         proc.wait(10)
-        await drop_database(admin)
+        if not KEEP:
+            await drop_database(admin)
     report = {"load": loaded, "seconds_per_cell": SECONDS, "cpus": os.cpu_count(), "results": results}
     print_table(report)
     (OUT / "scale.json").write_text(json.dumps(report, indent=2))

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from protocols.cli.args import setting
 from protocols.config import Config
-from protocols.dns.zone_text import record_lines
+from protocols.dns.zone_text import czds_text
 from registry_core.errors import InvalidValue
 from registry_core.model.zone import RRset
 
@@ -196,6 +196,7 @@ async def cmd_export(config: Config, args: argparse.Namespace) -> int:
 
 async def export_czds(core: Any, tld: str, out: IO[str], apex_nameservers: tuple[str, ...]) -> int:
     """Stream the zone as CZDS lines (SOA first and last); the number of delegations."""
+    from protocols.dns.zonefile import bulk_gc
     from registry_core.services import dns_zone
 
     soa: list[RRset] = []
@@ -203,9 +204,10 @@ async def export_czds(core: Any, tld: str, out: IO[str], apex_nameservers: tuple
     async def sink(rrsets: tuple[RRset, ...]) -> None:
         if not soa:
             soa.append(rrsets[0])
-        out.write("".join(line + "\n" for rrset in rrsets for line in record_lines(rrset)))
-    delegations = await dns_zone.stream_zone(core, tld, sink, apex_nameservers=apex_nameservers)
-    out.write("".join(line + "\n" for line in record_lines(soa[0])))
+        out.write(czds_text(rrsets))
+    with bulk_gc():
+        delegations = await dns_zone.stream_zone(core, tld, sink, apex_nameservers=apex_nameservers)
+    out.write(czds_text(soa))
     return delegations
 
 

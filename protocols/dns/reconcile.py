@@ -49,8 +49,9 @@ async def desired_records(core: Core, tld: str) -> Records:
     found: Records = {}
 
     async def sink(rrsets: tuple[RRset, ...]) -> None:
-        if rrsets[0].type != "SOA":
-            found[rrsets[0].owner] = found.get(rrsets[0].owner, ()) + rrsets
+        for rrset in rrsets:
+            if rrset.type != "SOA":
+                found[rrset.owner] = (*found.get(rrset.owner, ()), rrset)
     await dns_zone.stream_zone(core, tld, sink)
     return {owner: tuple(sorted(rrsets)) for owner, rrsets in found.items()}
 

@@ -34,3 +34,14 @@ def master_lines(rrset: RRset) -> Iterator[str]:
     """Master file lines for the primary: absolute names, so the file needs no directive."""
     for rdata in rrset.rdata:
         yield f"{rrset.owner}\t{rrset.ttl}\tIN\t{rrset.type}\t{rdata}"
+
+
+def master_text(rrsets: Iterable[RRset]) -> str:
+    """master_lines of many RRsets as one text, each line ended (the full render's writes)."""
+    return "".join([f"{r.owner}\t{r.ttl}\tIN\t{r.type}\t{rdata}\n" for r in rrsets for rdata in r.rdata])
+
+
+def czds_text(rrsets: Iterable[RRset]) -> str:
+    """record_lines of many RRsets as one text, each line ended (the CZDS export's writes)."""
+    return "".join([f"{r.owner.lower()}\t{r.ttl}\tin\t{r.type.lower()}\t"
+                    f"{rdata if r.type in CASE_KEPT else rdata.lower()}\n" for r in rrsets for rdata in r.rdata])

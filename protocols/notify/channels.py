@@ -71,6 +71,9 @@ def _import(module_name: str, channel: str) -> Any:
 
 
 def build_channel(config: Config, entry: str) -> Channel | None:
+    if entry == "email" and not config.mail.relay_host:
+        _log.info("no email channel: [mail] relay_host is not set; e-mail deliveries wait in the outbox")
+        return None
     if entry in BUILT_IN:
         module_name, cls, section = BUILT_IN[entry]
         module = _import(module_name, entry)

@@ -116,6 +116,12 @@ def _redaction(role: str | None, field: str, base: str, contact_uri: str) -> dic
     return entry
 
 
+@functools.lru_cache(maxsize=512)  # roles x paths x the few sets of withheld fields contacts have
+def _redactions(role: str | None, withheld: frozenset[str], base: str,
+                contact_uri: str) -> tuple[dict[str, Any], ...]:
+    return tuple(_redaction(role, f, base, contact_uri) for f in _ORDER if f in withheld)
+
+
 def contact_entity(contact: ContactInfo, role: str | None, view: View,
                    base: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The entity and its `redacted` members; `base` is the JSONPath of the entity in the
@@ -129,8 +135,7 @@ def contact_entity(contact: ContactInfo, role: str | None, view: View,
     entity["vcardArray"] = ["vcard", _card(shown, view.settings.contact_uri)]
     if shown.roid:
         entity["links"] = [view.self_link(f"entity/{shown.roid}")]
-    withheld = [f for f in _ORDER if f in shown.withheld]
-    return entity, [_redaction(role, f, base, view.settings.contact_uri) for f in withheld]
+    return entity, list(_redactions(role, shown.withheld, base, view.settings.contact_uri))
 
 
 def role_path(role: str) -> str:

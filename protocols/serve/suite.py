@@ -21,6 +21,7 @@ from protocols.epp.server import EppServer
 from protocols.net.limits import LimitStore
 from protocols.notify.running import start_dispatcher
 from protocols.serve.checkpoints import audit_signer, run_checkpoints_forever
+from protocols.serve.heap import settle_heap
 from protocols.serve.metrics import LifecycleWatch, Sampler
 from protocols.serve.runtime import open_cores
 from registry_core.context import Core
@@ -92,6 +93,7 @@ async def serve_process(config: Config, listening: Listening | None, stop: async
         jobs = _jobs(config, (core, read_core), servers, lifecycle)
         publisher = await start_publisher(config, core) if lifecycle else None  # one worker is enough
         dispatcher = await start_dispatcher(config, core) if lifecycle else None  # `registry notify run` adds more
+        settle_heap()
         if ready is not None:
             ready([label for label, _server in servers])
         await stop.wait()

@@ -51,7 +51,7 @@ async def login(request: web.Request) -> web.Response:
         return _again(request, f"Too many failed sign-ins. Try again in {exc.retry_after:.0f} seconds.", 429)
     except AuthenticationFailed:
         return _again(request, "Wrong login or password.", 401)
-    response = web.HTTPSeeOther("/mfa" if signed.second_factor == "totp" else "/mfa/enrol")
+    response = web.HTTPSeeOther("/mfa/enrol" if signed.second_factor == "enrol" else "/mfa")
     start_session(response, signed.token)
     raise response
 
@@ -72,9 +72,10 @@ async def _pending(request: web.Request) -> accounts.SessionView:
 
 async def mfa_form(request: web.Request) -> web.Response:
     view = await _pending(request)
-    if not view.has_totp:
+    if not view.has_factor:
         raise web.HTTPSeeOther("/mfa/enrol")
-    return page(request, "mfa.html", {"csrf": view.csrf_token})
+    return page(request, "mfa.html", {"csrf": view.csrf_token, "has_passkey": view.has_passkey,
+                                      "has_totp": view.has_totp})
 
 
 async def mfa(request: web.Request) -> web.Response:
@@ -85,10 +86,12 @@ async def mfa(request: web.Request) -> web.Response:
         await accounts.verify_second_factor(request.app[CORE], request.cookies[SESSION_COOKIE], code,
                                             client_ip(request))
     except LoginDelayed as exc:
-        return page(request, "mfa.html", {"csrf": view.csrf_token,
+        return page(request, "mfa.html", {"csrf": view.csrf_token, "has_passkey": view.has_passkey,
+                                          "has_totp": view.has_totp,
                                           "error": f"Too many wrong codes. Wait {exc.retry_after:.0f} seconds."}, 429)
     except AuthenticationFailed:
-        return page(request, "mfa.html", {"csrf": view.csrf_token, "error": "That code is not right."}, 401)
+        return page(request, "mfa.html", {"csrf": view.csrf_token, "has_passkey": view.has_passkey,
+                                          "has_totp": view.has_totp, "error": "That code is not right."}, 401)
     raise web.HTTPSeeOther("/")
 
 

@@ -3,6 +3,9 @@ registry_core.services, permission-checked there)."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
@@ -14,7 +17,7 @@ from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
 from registry_core.errors import CoreError, InvalidValue, PermissionDenied
 from registry_core.model.accounts import allowed
-from registry_core.services import console_domains, overview
+from registry_core.services import billing_views, console_domains, overview
 from registry_core.services.console_domains import DomainFilter
 
 
@@ -87,8 +90,79 @@ async def domain_renew(request: web.Request) -> web.Response:
                                              f"({renewed.charged} {renewed.currency}).")
 
 
+async def domain_nameservers(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    await require_csrf(request, view.csrf_token)
+    wanted = str((await request.post()).get("nameservers", "")).split()
+    try:
+        info = await console_domains.set_nameservers(request.app[CORE], view.principal, request.match_info["name"],
+                                                     wanted, origin(request))
+    except CoreError as exc:
+        status = errors.status_for(exc)
+        if status is None or status >= 500 or status == 403:
+            raise
+        return await domain_page(request, error=errors.message_for(exc), status=status)
+    return await domain_page(request, notice="Name servers now: " + (", ".join(info.nameservers) or "none"))
+
+
+async def billing(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    who = view.principal
+    rows = await billing_views.recent_ledger(request.app[CORE], who, who.registrar_id or "")
+    return page(request, "billing.html", {"who": who, "csrf": view.csrf_token, "rows": rows})
+
+
+def _day(text: str, name: str) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(text), time(0), UTC) if text else None
+    except ValueError:
+        raise InvalidValue(f"{name}: a date as YYYY-MM-DD", field=name, value=text) from None
+
+
+CSV_COLUMNS = ("id", "at", "action", "amount", "currency", "balance_after", "object_name", "period_years",
+               "sv_trid", "description")
+
+
+async def billing_csv(request: web.Request) -> web.StreamResponse:
+    """The ledger of a period as CSV (RFC 4180), streamed as the rows come from the database."""
+    view = await trusted_session(request)
+    who = view.principal
+    start, end = _day(request.query.get("from", ""), "from"), _day(request.query.get("to", ""), "to")
+    response = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8",
+                                           "Content-Disposition": 'attachment; filename="ledger.csv"'})
+    started = False
+
+    async def write(rows: list[dict[str, object]]) -> None:
+        nonlocal started
+        if not started:
+            await response.prepare(request)
+            await response.write(_csv_lines([CSV_COLUMNS]))
+            started = True
+        await response.write(_csv_lines([[_cell(r[c]) for c in CSV_COLUMNS] for r in rows]))
+    await billing_views.export_ledger(request.app[CORE], who, who.registrar_id or "", start, end, write)
+    if not started:
+        await write([])
+    await response.write_eof()
+    return response
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return "" if value is None else str(value)
+
+
+def _csv_lines(rows: Sequence[Sequence[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode()
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", dashboard)
     app.router.add_get("/domains", domain_list)
     app.router.add_get("/domains/{name}", domain_detail)
     app.router.add_post("/domains/{name}/renew", domain_renew)
+    app.router.add_post("/domains/{name}/nameservers", domain_nameservers)
+    app.router.add_get("/billing", billing)
+    app.router.add_get("/billing.csv", billing_csv)

@@ -14,7 +14,7 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, registrar
+from protocols.web import admin, api, auth, passkeys, registrar, security_pages
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -23,6 +23,7 @@ _log = logging.getLogger("registry.web")
 HERE = Path(__file__).parent
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
+    security_pages.add_routes(app)
     api.add_routes(app)
 
 
@@ -34,10 +35,13 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
     app = web.Application(client_max_size=config.console.max_body_bytes,
                           middlewares=[headers_middleware(config.console.hsts), core_errors])
     app[CORE], app[auth.ISSUER], app[auth.TITLE] = core, config.console.issuer, title
+    public_url = (config.admin if kind == "admin" else config.console).public_url.rstrip("/")
+    app[passkeys.RELYING_PARTY] = (config.console.rp_id, config.console.issuer, public_url)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                          undefined=jinja2.StrictUndefined)
     app.router.add_static("/static", HERE / "static", follow_symlinks=False)
     auth.add_routes(app)
+    passkeys.add_routes(app)
     add_routes(app)
     return app
 

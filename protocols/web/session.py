@@ -47,7 +47,7 @@ async def trusted_session(request: web.Request) -> SessionView:
     if view is None:
         raise web.HTTPSeeOther("/login")
     if not view.trusted:
-        raise web.HTTPSeeOther("/mfa" if view.has_totp else "/mfa/enrol")
+        raise web.HTTPSeeOther("/mfa" if view.has_factor else "/mfa/enrol")
     return view
 
 

@@ -9,6 +9,7 @@ authInfo is never part of a public view."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from registry_core.model.contact import ContactInfo, PostalInfo
@@ -17,6 +18,7 @@ from registry_core.model.contact import ContactInfo, PostalInfo
 _DISCLOSE_KEY = {"name": "name", "org": "org", "street": "addr", "city": "addr", "pc": "addr",
                  "voice": "voice", "voice_ext": "voice", "fax": "fax", "fax_ext": "fax", "email": "email"}
 _POSTAL = frozenset({"name", "org", "addr"})
+_FIELDS = ("name", "org", "street", "city", "pc", "voice", "voice_ext", "fax", "fax_ext", "email")
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class PublicContact:
 
 def postal_of(contact: ContactInfo) -> PostalInfo:
     """The postal info to show: the internationalized (ASCII) form when present."""
-    by_type = {p.type: p for p in contact.postal}
-    return by_type.get("int") or by_type["loc"]
+    for postal in contact.postal:
+        if postal.type == "int":
+            return postal
+    return {p.type: p for p in contact.postal}["loc"]
 
 
 def disclosed_keys(contact: ContactInfo, postal_type: str) -> frozenset[str]:
@@ -60,22 +64,27 @@ def disclosed_keys(contact: ContactInfo, postal_type: str) -> frozenset[str]:
     return frozenset(shown)
 
 
+@functools.lru_cache(maxsize=1024)  # one entry per combination of fields a contact has
+def _all_withheld(present: tuple[bool, ...]) -> frozenset[str]:
+    """What a contact that publishes nothing withholds: its identifier and every field it has."""
+    return frozenset(field for field, has in zip(_FIELDS, present, strict=True) if has) | {"handle"}
+
+
 def public_view(contact: ContactInfo) -> PublicContact:
     postal = postal_of(contact)
     shown = disclosed_keys(contact, postal.type)
-    values: dict[str, object] = {
-        "name": postal.name, "org": postal.org, "street": postal.street, "city": postal.city, "pc": postal.pc,
-        "voice": contact.voice, "voice_ext": contact.voice_ext, "fax": contact.fax, "fax_ext": contact.fax_ext,
-        "email": contact.email}
-    withheld = {field for field, value in values.items() if value and field not in shown}
-    if not shown:
-        withheld.add("handle")
+    values = (postal.name, postal.org, postal.street, postal.city, postal.pc, contact.voice, contact.voice_ext,
+              contact.fax, contact.fax_ext, contact.email)
+    if not shown:  # the usual case (server policy withholds by default): only sp and cc remain
+        return PublicContact(None, None, None, None, None, None, postal.sp, None, postal.cc, None, None, None, None,
+                             None, _all_withheld(tuple(map(bool, values))))
+    withheld = {field for field, value in zip(_FIELDS, values, strict=True) if value and field not in shown}
 
     def keep(field: str, value: str | None) -> str | None:
         return value if field in shown else None
 
     return PublicContact(
-        handle=contact.handle if shown else None, roid=contact.roid if shown else None,
+        handle=contact.handle, roid=contact.roid,
         name=keep("name", postal.name), org=keep("org", postal.org),
         street=postal.street if "street" in shown else None, city=keep("city", postal.city), sp=postal.sp,
         pc=keep("pc", postal.pc), cc=postal.cc, voice=keep("voice", contact.voice),

@@ -44,8 +44,8 @@ class NewUser:
 
 @dataclass(frozen=True)
 class SignIn:
-    """A session opened by a password: `second_factor` says what it still needs ("totp",
-    or "enrol" when the user has no second factor yet)."""
+    """A session opened by a password: `second_factor` says what it still needs ("passkey",
+    "totp", or "enrol" when the user has no second factor yet)."""
 
     token: str
     csrf_token: str
@@ -102,6 +102,18 @@ async def set_totp_secret(core: Core, login: str, secret: str) -> None:
     await core.db.transaction(run)
 
 
+async def list_users(core: Core, who: Principal, registrar_id: str | None) -> list[dict]:
+    """The users of a registrar (or the registry's staff), without any secret."""
+    if not rules.allowed(who, "view", registrar_id) or (registrar_id is None and not who.staff):
+        raise PermissionDenied("not this registrar's users", object_type="user")
+    return await core.db.transaction(lambda tx: repo.fetch_users(tx.conn, registrar_id), readonly=True)
+
+
+def temporary_password() -> str:
+    """A first password for an invited user (shown once; the user signs in and enrols TOTP)."""
+    return "Tmp-" + rules.new_session_token()
+
+
 # --- signing in ----------------------------------------------------------------------------
 def _throttle_keys(login: str, ip: str | None) -> list[str]:
     return [f"user:{login}"] + ([f"ip:{ip}"] if ip else [])
@@ -146,11 +158,14 @@ async def _open_session(core: Core, user: dict, ip: str | None, user_agent: str)
         await repo.insert_session(tx.conn, {"token_digest": rules.digest(token), "user_id": user["id"],
                                             "created_at": tx.now, "expires_at": tx.now + ABSOLUTE_TIMEOUT,
                                             "csrf_token": csrf, "ip": ip, "user_agent": user_agent[:300]})
-        return SignIn(token, csrf, user["id"], "totp" if user["totp_secret"] else "enrol")
+        factor = "totp" if user["totp_secret"] else "enrol"
+        if await repo.fetch_passkeys(tx.conn, user["id"]):
+            factor = "passkey"
+        return SignIn(token, csrf, user["id"], factor)
     return await core.db.transaction(run)
 
 
-async def _session_row(tx: Tx, token: str) -> dict:
+async def session_row(tx: Tx, token: str) -> dict:
     """The live session of `token` (second factor or not), else AuthenticationFailed."""
     row = await repo.fetch_session(tx.conn, rules.digest(token))
     if row is None or row["ended_at"] is not None or row["disabled_at"] is not None:
@@ -166,10 +181,10 @@ async def begin_totp_enrolment(core: Core, token: str, issuer: str) -> TotpEnrol
     secret = rules.new_totp_secret()
 
     async def run(tx: Tx) -> TotpEnrolment:
-        session = await _session_row(tx, token)
+        session = await session_row(tx, token)
         user = await repo.fetch_user_by_id(tx.conn, session["user_id"], lock=True)
         assert user is not None
-        if user["totp_secret"] is not None and not _recently_proved(session, tx.now):
+        if user["totp_secret"] is not None and not recently_proved(session, tx.now):
             raise PermissionDenied("prove your current second factor first", object_type="user", name=user["login"])
         await repo.update_user(tx.conn, user["id"], {"totp_pending": core.cipher.encrypt(secret, _context(user))})
         return TotpEnrolment(secret, rules.provisioning_uri(secret, user["login"], issuer))
@@ -180,7 +195,7 @@ def _context(user: dict) -> str:
     return f"totp:{user['id']}"
 
 
-def _recently_proved(session: dict, now: datetime) -> bool:
+def recently_proved(session: dict, now: datetime) -> bool:
     proved = max(filter(None, (session["mfa_at"], session["reauth_at"])), default=None)
     return proved is not None and now - proved < REAUTH_WINDOW
 
@@ -191,7 +206,7 @@ async def confirm_totp(core: Core, token: str, code: str, ip: str | None = None)
     codes = rules.new_recovery_codes()
 
     async def run(tx: Tx) -> tuple[list[str] | None, str]:
-        session = await _session_row(tx, token)
+        session = await session_row(tx, token)
         user = await repo.fetch_user_by_id(tx.conn, session["user_id"], lock=True)
         assert user is not None
         if user["totp_pending"] is None:
@@ -219,7 +234,7 @@ async def verify_second_factor(core: Core, token: str, code: str, ip: str | None
     """A TOTP code (each accepted once) or an unused recovery code makes the session
     trusted (or, with reauth, proves the user again before a sensitive change)."""
     async def run(tx: Tx) -> str | None:
-        session = await _session_row(tx, token)
+        session = await session_row(tx, token)
         user = await repo.fetch_user_by_id(tx.conn, session["user_id"], lock=True)
         assert user is not None
         keys = _throttle_keys(user["login"], ip)
@@ -257,19 +272,25 @@ class SessionView:
     csrf_token: str
     trusted: bool
     has_totp: bool
+    has_passkey: bool = False
+
+    @property
+    def has_factor(self) -> bool:
+        return self.has_totp or self.has_passkey
 
 
 async def session_view(core: Core, token: str, *, sensitive: bool = False) -> SessionView:
     """The live session of `token` (AuthenticationFailed when there is none: sign in again);
     PermissionDenied when `sensitive` and the user has not proved itself in the last minutes."""
     async def run(tx: Tx) -> SessionView:
-        session = await _session_row(tx, token)
-        if sensitive and not _recently_proved(session, tx.now):
+        session = await session_row(tx, token)
+        if sensitive and not recently_proved(session, tx.now):
             raise PermissionDenied("confirm it is you (password or code) before this change", object_type="session")
         if tx.now - session["last_seen_at"] >= TOUCH_EVERY:
             await repo.touch_session(tx.conn, session["token_digest"], tx.now)
         who = Principal("user", session["user_id"], session["login"], session["role"], session["registrar_id"])
-        return SessionView(who, session["csrf_token"], session["mfa_at"] is not None, session["has_totp"])
+        return SessionView(who, session["csrf_token"], session["mfa_at"] is not None, session["has_totp"],
+                           session["has_passkey"])
     return await core.db.transaction(run)
 
 
@@ -293,7 +314,7 @@ async def sign_out(core: Core, token: str) -> None:
 async def end_other_sessions(core: Core, token: str) -> int:
     """End every session of the signed-in user but this one (e.g. after a password change)."""
     async def run(tx: Tx) -> int:
-        session = await _session_row(tx, token)
+        session = await session_row(tx, token)
         return await repo.end_sessions(tx.conn, session["user_id"], tx.now, keep=session["token_digest"])
     return await core.db.transaction(run)
 

@@ -39,7 +39,6 @@ from registry_core.services import registrars, tlds
 
 SV_TRID = "LOAD-TEST-DATA"
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
-DIGITS36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 FIRST = ("Alex", "Maria", "John", "Wei", "Fatima", "Lars", "Ana", "Kenji", "Olga", "Pedro", "Aisha", "Tom")
 LAST = ("Smith", "Garcia", "Chen", "Khan", "Larsen", "Silva", "Tanaka", "Ivanova", "Novak", "Okafor")
 CITIES = (("Springfield", "US"), ("Berlin", "DE"), ("Lyon", "FR"), ("Osaka", "JP"), ("Toronto", "CA"),
@@ -100,15 +99,6 @@ def _check(spec: LoadSpec) -> None:
         raise InvalidValue(f"at most {len(LETTERS)} jobs", field="jobs", value=str(spec.jobs))
     if not 0 <= spec.ds_share <= 1:
         raise InvalidValue("ds_share lies between 0 and 1", field="ds_share", value=str(spec.ds_share))
-
-
-def base36(number: int) -> str:
-    digits = []
-    while True:
-        number, rest = divmod(number, 36)
-        digits.append(DIGITS36[rest])
-        if not number:
-            return "".join(reversed(digits))
 
 
 def random_secret() -> str:
@@ -213,7 +203,9 @@ def _build_batch(core: Core, parts: _Parts, ids: list[int], spec: LoadSpec, rng:
     heads = _label_heads(rng, initials, len(ids))
     for did, head in zip(ids, heads, strict=True):
         roid = f"D{did:X}-{tld.roid_suffix}"
-        name = f"{head}{base36(did)}.{tld.name}"
+        # letters, then the id in decimal: where the head ends is plain, so no two ids can
+        # spell one name (with a base-36 id, "efofc"+"lq" and "efofcl"+"q" did)
+        name = f"{head}{did}.{tld.name}"
         sponsor = rng.choice(parts.registrar_ids)
         created = now - rng.random() * 10 * YEAR
         expires = now + timedelta(days=1) + rng.random() * 3 * YEAR

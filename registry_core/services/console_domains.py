@@ -14,8 +14,8 @@ from registry_core.errors import InvalidValue, PermissionDenied
 from registry_core.model import names
 from registry_core.model.accounts import Principal, allowed
 from registry_core.model.actor import Actor
-from registry_core.model.domain import DomainInfo, DomainRenewed
-from registry_core.services import domains
+from registry_core.model.domain import DomainInfo, DomainRenewed, DomainUpdate
+from registry_core.services import domain_update, domains
 
 PAGE = 50
 _PREFIX_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-.")  # A-labels (U-labels: later)
@@ -92,3 +92,24 @@ async def renew_from_console(core: Core, who: Principal, name: str, shown_expiry
         raise PermissionDenied("this user may not renew this domain", object_type="domain", name=domain_name)
     return await domains.renew_domain(core, console_actor(who, info.sponsor_id, origin), domain_name, shown_expiry,
                                       years)
+
+
+MAX_NAMESERVERS = 13
+
+
+async def set_nameservers(core: Core, who: Principal, name: str, wanted: list[str], origin: Origin = ()) -> DomainInfo:
+    """Make the domain's name servers exactly `wanted` (host objects that exist, as over
+    EPP), as one <update> with the difference; the domain as it is afterwards."""
+    domain_name = names.normalize_object_name(name, "domain")
+    hosts = sorted({names.normalize_object_name(h, "host") for h in wanted if h.strip()})
+    if len(hosts) > MAX_NAMESERVERS:
+        raise InvalidValue(f"at most {MAX_NAMESERVERS} name servers", object_type="domain", name=domain_name)
+    info = await domains.info_domain(core, Actor(who.registrar_id or "", "CON-INFO"), domain_name)
+    if not allowed(who, "domains.write", info.sponsor_id):
+        raise PermissionDenied("this user may not change this domain", object_type="domain", name=domain_name)
+    current = set(info.nameservers)
+    change = DomainUpdate(domain_name, add_nameservers=tuple(h for h in hosts if h not in current),
+                          rem_nameservers=tuple(sorted(current - set(hosts))))
+    if change.add_nameservers or change.rem_nameservers:
+        await domain_update.update_domain(core, console_actor(who, info.sponsor_id, origin), change)
+    return await domains.info_domain(core, Actor(info.sponsor_id, "CON-INFO"), domain_name)

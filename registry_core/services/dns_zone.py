@@ -4,6 +4,7 @@ the CZDS export)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import ipaddress
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from registry_core.model.zone import (
     relative,
     soa_rrset,
 )
+from registry_core.model.zone_records import ZoneRecords
 from registry_core.services.tlds import tld_name
 
 _SECONDS = ("ttl", "soa_ttl", "soa_refresh", "soa_retry", "soa_expire", "soa_minimum", "delete_floor")
@@ -123,23 +125,15 @@ async def zone_settings(core: Core, tld: str) -> ZoneSettings:
     return await core.db.transaction(run, readonly=True)
 
 
-RecordSink = Callable[[tuple[RRset, ...]], Awaitable[None]]
-
-
-def _settings_owners(tld: str, settings: ZoneSettings) -> list[str]:
-    """Stored names below the apex that hold records from the settings (nic.<tld>, operator records)."""
-    owners = {relative(o) for o in operator_owners(settings)} - {tld}
-    if settings.nic_addresses:
-        owners.add(relative(nic_name(tld)))
-    return sorted(owners)
+RecordSink = Callable[[tuple[RRset, ...]], Awaitable[None]]  # the records of one or more owners, in owner order
 
 
 async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | None = None,
                       apex_nameservers: tuple[str, ...] = ()) -> int:
-    """Call `sink` with the SOA (`serial`, else the publication count), then the records of
-    each owner of the zone: the apex, then in owner order (the stored order of names).
-    `apex_nameservers` stand in for an apex NS set the TLD's settings leave empty (the
-    primary's start-up set). Returns the number of delegations."""
+    """Call `sink` with the SOA (`serial`, else the publication count), then with the
+    records of the owners of the zone: the apex, then in owner order (the stored order of
+    names), many owners a call. `apex_nameservers` stand in for an apex NS set the TLD's
+    settings leave empty (the primary's start-up set). Returns the number of delegations."""
     async def run(tx: Tx) -> int:
         name = await _tld(tx, tld)
         settings = await dns_zone.fetch_zone_settings(tx.conn, name)
@@ -147,23 +141,17 @@ async def stream_zone(core: Core, tld: str, sink: RecordSink, *, serial: int | N
             settings = dataclasses.replace(settings, nameservers=apex_nameservers)
         counted = (await dns_publication.fetch_state(tx.conn, name))["serial"]
         await sink((soa_rrset(name, settings, counted if serial is None else serial),))
-        delegations = 0
         apex = desired_rrsets(name, name, settings, None, None)
         if apex:
             await sink(apex)
-        extras = _settings_owners(name, settings)  # owners only the settings fill, placed at their name
-        async for owner, (domains, hosts) in dns_zone.stream_zone_state(tx.conn, name):
-            while extras and extras[0] <= owner:
-                extra = extras.pop(0)
-                if extra < owner:  # at the owner itself, desired_rrsets merges the settings' records
-                    await sink(desired_rrsets(extra, name, settings, None, None))
-            records = desired_rrsets(owner, name, settings, domains.get(owner), hosts.get(owner))
-            if records:
-                delegations += any(r.type == "NS" for r in records)
-                await sink(records)
-        for extra in extras:
-            await sink(desired_rrsets(extra, name, settings, None, None))
-        return delegations
+        zone = ZoneRecords(name, settings, await dns_zone.fetch_zone_hosts(tx.conn, name))
+        async with contextlib.aclosing(dns_zone.stream_zone_domains(tx.conn, name)) as chunks:
+            async for domains in chunks:  # closed before the transaction ends, even when the sink fails
+                if records := zone.chunk(domains):
+                    await sink(tuple(records))
+        if rest := zone.rest():
+            await sink(tuple(rest))
+        return zone.delegations
     # Not through Database.transaction: a retry would hand the sink the same records twice.
     # One cursor statement reads one snapshot; a fault surfaces to the caller, who starts over.
     async with core.db.pool.acquire() as conn, conn.transaction(readonly=True, isolation="repeatable_read"):

@@ -16,6 +16,7 @@ from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import lookup as repo
+from registry_core.db.repo import tlds as tld_repo
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, not_found
 from registry_core.model import names
@@ -164,9 +165,11 @@ SearchFn = Callable[[Any, str, int, datetime], Awaitable[list[Any]]]
 
 
 async def _page(core: Core, fetch: SearchFn, after: str, limit: int) -> Page[Any]:
+    """A page of search results; whether any TLD follows the ICANN profile comes from the
+    TLD policy cache (db/tx.py: a change by another process is seen within seconds)."""
     async def run(tx: Tx) -> Page[Any]:
         items = await fetch(tx.conn, after, limit + 1, tx.now)
-        icann = await repo.fetch_any_icann_profile(tx.conn)
+        icann = any(tld.rdap_icann_profile for tld in await tld_repo.fetch_all_tlds(tx))
         return Page(tuple(items[:limit]), len(items) > limit, icann, tx.now)
     result: Page[Any] = await _read(core, run)
     return result

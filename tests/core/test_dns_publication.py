@@ -50,9 +50,10 @@ async def objects_as_values(core) -> tuple[list[DomainState], list[tuple[str, tu
 async def streamed(core, tld: str = "example") -> dict[str, tuple[RRset, ...]]:
     found: dict[str, tuple[RRset, ...]] = {}
 
-    async def sink(rrsets: tuple[RRset, ...]) -> None:
-        if rrsets[0].type != "SOA":
-            found[rrsets[0].owner] = rrsets
+    async def sink(rrsets: tuple[RRset, ...]) -> None:  # the records of one or more owners
+        for rrset in rrsets:
+            if rrset.type != "SOA":
+                found[rrset.owner] = (*found.get(rrset.owner, ()), rrset)
     await dns_zone.stream_zone(core, tld, sink)
     return found
 
@@ -139,3 +140,15 @@ async def test_parked_owners_leave_the_queue_and_come_back_on_request(core):
     await dns_publication.request_full_publication(core, "example", parked=True)
     status = await dns_publication.zone_status(core, "example")
     assert status["pending"] == len(batch.drained) and status["parked"] == []
+
+
+async def test_a_sink_that_fails_stops_the_stream_and_leaves_the_pool_usable(core):
+    await world(core)
+
+    async def failing(rrsets: tuple[RRset, ...]) -> None:
+        if rrsets[0].type != "SOA" and rrsets[0].owner != "example.":
+            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError, match="disk full"):
+        await dns_zone.stream_zone(core, "example", failing)
+    assert set(await streamed(core)) == {"parent.example.", "user.example.", "ns1.parent.example.",
+                                         "ns2.parent.example."}

@@ -1,6 +1,7 @@
 """Zone rules and the publication diff on values: delegation, NS and DS sets, narrow glue,
 apex records, record-level differences and the delete guard; a property test that no
-address of an unused or undelegated subordinate host is ever published."""
+address of an unused or undelegated subordinate host is ever published, and one that a
+whole zone rendered chunk by chunk holds what the rules give owner by owner."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from registry_core.model.zone import (
     zone_of_world,
 )
 from registry_core.model.zone_diff import DeleteGuard, diff_owner, diff_owners, guard_refusal
+from registry_core.model.zone_records import ZoneRecords, settings_owners
 
 DS = "12345 13 2 " + "AB" * 32
 LIVE = DomainState("a.example", frozenset(), None, ("NS1.a.example", "ns.other.net"), (DS,))
@@ -123,3 +125,31 @@ def test_no_unlinked_or_undelegated_subordinate_address_is_ever_published(world)
                 assert owner in delegated
     for d in domains:  # and every delegation is there, with its NS set
         assert (d.name + "." in zone) == is_delegated(d)
+
+
+WITH_EXTRAS = ZoneSettings(nameservers=("ns1.nic.example",), nic_addresses=("192.0.2.53",),
+                           records=("aa.example. TXT \"at a domain\"", "zz-only.example. A 192.0.2.9",
+                                    "example. MX 10 mail.example."))
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(worlds(), st.lists(st.integers(0, 40), max_size=4), st.sampled_from([ZoneSettings(), WITH_EXTRAS]))
+def test_the_whole_zone_chunk_by_chunk_holds_what_the_rules_say_owner_by_owner(world, cuts, zone_settings):
+    """ZoneRecords (full renders: a short path for plain domains) against desired_rrsets."""
+    domains, hosts = world
+    domains = [*domains, DomainState("aa.example", frozenset(), None, ("ns.other.net",))]
+    domains.sort(key=lambda d: d.name)
+    by_name = {d.name: d for d in domains}
+    users = {ns for d in domains if is_delegated(d) for ns in d.nameservers}
+    host_states = [HostState(name, addresses, by_name[sup], name in users) for name, addresses, sup in hosts]
+    zone = ZoneRecords("example", zone_settings, host_states)
+    found = []
+    for start, end in zip([0, *sorted(cuts)], [*sorted(cuts), len(domains)], strict=True):
+        found += zone.chunk(domains[start:end])
+    found += zone.rest()
+    hosts_by_name = {h.name: h for h in host_states}
+    owners = sorted({*by_name, *hosts_by_name, *settings_owners("example", zone_settings)})
+    expected = [r for o in owners for r in desired_rrsets(o, "example", zone_settings, by_name.get(o),
+                                                          hosts_by_name.get(o))]
+    assert found == expected
+    assert zone.delegations == sum(r.type == "NS" for r in expected)

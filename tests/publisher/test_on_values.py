@@ -1,10 +1,12 @@
 """The publisher's pure parts on values: UPDATE messages split under the 64 KB limit with
 each owner whole, CZDS lines (Spec 4 section 2.1.4), master-file lines, batch halves that
-keep each change row with its owner, and the zone file's serial."""
+keep each change row with its owner, the zone file's serial, and the cyclic GC's threshold
+while a zone streams."""
 
 from __future__ import annotations
 
 import base64
+import gc
 
 import dns.message
 import dns.rdatatype
@@ -12,8 +14,8 @@ import dns.tsigkeyring
 
 from protocols.dns.publisher import split_batch
 from protocols.dns.rfc2136 import Rfc2136Writer, TsigCredentials, chunks
-from protocols.dns.zone_text import czds_lines, master_lines
-from protocols.dns.zonefile import next_serial
+from protocols.dns.zone_text import czds_lines, czds_text, master_lines, master_text, record_lines
+from protocols.dns.zonefile import BULK_GC_THRESHOLD, bulk_gc, next_serial
 from registry_core.model.zone import RRset
 from registry_core.model.zone_diff import diff_owner
 from registry_core.services.dns_publication import Batch
@@ -65,6 +67,23 @@ def test_czds_lines_are_tab_separated_lower_case_with_the_soa_first_and_last():
 def test_master_lines_are_absolute():
     assert list(master_lines(RRset("a.example.", "NS", 60, ("n1.x.", "n2.x.")))) == [
         "a.example.\t60\tIN\tNS\tn1.x.", "a.example.\t60\tIN\tNS\tn2.x."]
+
+
+def test_texts_of_many_rrsets_are_their_lines_each_ended():
+    rrsets = (SOA, RRset("a.example.", "TXT", 60, ('"Keep Case"',)), *delegation(1), *delegation(2))
+    assert master_text(rrsets) == "".join(line + "\n" for r in rrsets for line in master_lines(r))
+    assert czds_text(rrsets) == "".join(line + "\n" for r in rrsets for line in record_lines(r))
+    assert master_text(()) == czds_text(()) == ""
+
+
+def test_a_streaming_zone_raises_the_gc_threshold_once_and_restores_it():
+    before = gc.get_threshold()
+    with bulk_gc():
+        assert gc.get_threshold() == (max(before[0], BULK_GC_THRESHOLD), *before[1:])
+        with bulk_gc():  # a second render at the same time
+            assert gc.get_threshold()[0] == max(before[0], BULK_GC_THRESHOLD)
+        assert gc.get_threshold()[0] == max(before[0], BULK_GC_THRESHOLD)
+    assert gc.get_threshold() == before
 
 
 def test_batch_halves_keep_change_rows_with_their_owners():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 
 from registry_core.db.repo import lookup as lookup_repo
@@ -116,3 +118,32 @@ async def test_prefix_search_is_an_index_range_scan(core, seeded):
                 # "Seq Scan on domain d" (the domain table itself), not "Seq Scan on domain_host"
                 assert not re.search(r"Seq Scan on domain\b(?!_)", text), (prefix, mode, text)
         await conn.execute("RESET plan_cache_mode")
+
+
+async def test_a_prepared_prefix_search_settles_on_its_generic_plan(core, seeded, test_dsn):
+    """Planning a search page costs about what running it does: after its first custom
+    plans, the prepared statement runs on the generic one (PostgreSQL counts both). With
+    short prefixes of many names the planner's custom estimates are tiny, and with plain
+    parameters it would plan every search afresh."""
+    condition, _ = lookup_repo.name_range("d.name", "", "", "")
+    sql = lookup_repo._SUMMARY.format(condition=condition)
+    counts = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
+    conn = await asyncpg.connect(test_dsn)  # its own connection: no earlier plans of this statement
+    try:
+        await conn.execute(
+            """INSERT INTO domain (roid, name, tld, sponsor_id, creator_id, created_at, expires_at)
+               SELECT 'G' || g || '-EXAMPLE', 'x' || md5(g::text) || '.example', 'example', 'alpha', 'alpha',
+                      now(), now() + interval '1 year' FROM generate_series(1, 20000) g""")
+        await conn.execute("ANALYZE domain")
+        prefixes = [f"x{h:03x}" for h in range(0, 4096, 200)]  # about five names each
+        await lookup_repo.search_domains_by_name(conn, "x000", "x001", "", "", 11, datetime.now(UTC))
+        before = await conn.fetchrow(counts, sql)
+        for prefix in prefixes:
+            found = await lookup_repo.search_domains_by_name(
+                conn, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1), "", "", 11, datetime.now(UTC))
+            assert all(d.name.startswith(prefix) for d in found)
+        after = await conn.fetchrow(counts, sql)
+    finally:
+        await conn.close()
+    custom, generic = (after["custom_plans"] - before["custom_plans"], after["generic_plans"] - before["generic_plans"])
+    assert custom <= 5 and generic >= len(prefixes) - 5, (custom, generic)

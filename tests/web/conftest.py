@@ -10,6 +10,7 @@ import pytest
 from protocols.config import config_from_mapping
 from protocols.web.server import WebServer, start_web
 from registry_core.context import Core
+from tests.epp.conftest import clients, dev_certs, epp_server, registry  # noqa: F401 (EPP over TLS fixtures)
 from tests.ops.serving import free_port
 from tests.web.client import Browser
 

@@ -95,3 +95,20 @@ async def test_a_read_only_user_and_other_registrars_domains_are_refused(core: C
                                                  {"csrf": csrf_of(page), "expires": "2030-01-01", "years": "1"})
         assert status == 403  # ...and the server refuses what was posted by hand
         assert (await reader.get("/domains/theirs.example"))[0] == 403
+
+
+async def test_billing_shows_the_running_balance_and_exports_the_period_as_csv(core: Core, owner: Browser,
+                                                                              consoles: dict,
+                                                                              clock: TestClock) -> None:
+    for n in range(3):
+        await make_domain(core, f"paid{n}.example")
+    status, page, _resp = await owner.get("/billing")
+    balances = re.findall(r'<td class="balance">([0-9.]+)</td>', page)
+    assert status == 200 and balances[:4] == ["970.00", "980.00", "990.00", "1000.00"]  # newest first
+    status, text, resp = await owner.get("/billing.csv?from=2000-01-01")
+    lines = text.splitlines()
+    assert status == 200 and resp.headers["Content-Type"].startswith("text/csv")
+    assert lines[0].startswith("id,at,action,amount") and len(lines) == 1 + 4  # the opening credit and 3 creates
+    assert (await owner.get("/billing.csv?from=someday"))[0] == 422
+    async with signed_in(core, consoles, clock, "tom", "technical") as technical:
+        assert (await technical.get("/billing"))[0] == 403  # technical staff see no money

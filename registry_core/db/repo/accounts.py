@@ -37,6 +37,13 @@ async def fetch_user_by_id(conn: Any, user_id: int, *, lock: bool = False) -> di
     return None if row is None else dict(row)
 
 
+async def fetch_users(conn: Any, registrar_id: str | None) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT id, login, email, display_name, role, created_at, disabled_at, totp_secret IS NOT NULL AS has_totp
+           FROM console_user WHERE registrar_id IS NOT DISTINCT FROM $1 ORDER BY login""", registrar_id)
+    return [dict(r) for r in rows]
+
+
 async def update_user(conn: Any, user_id: int, values: dict[str, Any]) -> None:
     allowed = {"email", "display_name", "role", "password_hash", "totp_secret", "totp_pending", "totp_last_step",
                "disabled_at"}
@@ -77,7 +84,8 @@ async def insert_session(conn: Any, values: dict[str, Any]) -> None:
 
 async def fetch_session(conn: Any, token_digest: bytes) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        """SELECT s.*, u.login, u.role, u.registrar_id, u.disabled_at, u.totp_secret IS NOT NULL AS has_totp
+        """SELECT s.*, u.login, u.role, u.registrar_id, u.disabled_at, u.totp_secret IS NOT NULL AS has_totp,
+                  EXISTS (SELECT 1 FROM console_passkey p WHERE p.user_id = u.id) AS has_passkey
            FROM console_session s
            JOIN console_user u ON u.id = s.user_id WHERE s.token_digest = $1""", token_digest)
     return None if row is None else dict(row)
@@ -174,3 +182,44 @@ async def record_failure(conn: Any, key: str, now: datetime, delays: Sequence[fl
 
 async def clear_throttle(conn: Any, key: str) -> None:
     await conn.execute("DELETE FROM login_throttle WHERE key = $1", key)
+
+
+# --- passkeys ------------------------------------------------------------------------------
+async def set_challenge(conn: Any, token_digest: bytes, challenge: bytes | None, now: datetime) -> None:
+    await conn.execute("UPDATE console_session SET challenge = $2, challenge_at = $3 WHERE token_digest = $1",
+                       token_digest, challenge, now)
+
+
+async def take_challenge(conn: Any, token_digest: bytes) -> tuple[bytes, datetime] | None:
+    """The session's outstanding challenge, cleared as it is read (each is used once)."""
+    row = await conn.fetchrow(
+        """UPDATE console_session s SET challenge = NULL, challenge_at = NULL
+           FROM (SELECT challenge, challenge_at FROM console_session WHERE token_digest = $1 FOR UPDATE) old
+           WHERE s.token_digest = $1 AND old.challenge IS NOT NULL
+           RETURNING old.challenge, old.challenge_at""", token_digest)
+    return None if row is None else (bytes(row["challenge"]), row["challenge_at"])
+
+
+async def fetch_passkeys(conn: Any, user_id: int) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        """SELECT credential_id, public_key, sign_count, transports, name, created_at, last_used_at
+           FROM console_passkey WHERE user_id = $1 ORDER BY created_at""", user_id)
+    return [dict(r) for r in rows]
+
+
+async def insert_passkey(conn: Any, user_id: int, values: dict[str, Any], now: datetime) -> None:
+    try:
+        await conn.execute(
+            """INSERT INTO console_passkey (credential_id, user_id, public_key, sign_count, transports, name,
+                                            created_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)""", values["credential_id"], user_id, values["public_key"],
+            values["sign_count"], list(values["transports"]), values["name"], now)
+    except asyncpg.UniqueViolationError as exc:
+        raise ObjectExists("this passkey is registered already", object_type="passkey") from exc
+
+
+async def use_passkey(conn: Any, user_id: int, credential_id: bytes, sign_count: int, now: datetime) -> bool:
+    status = await conn.execute(
+        """UPDATE console_passkey SET sign_count = $3, last_used_at = $4
+           WHERE user_id = $1 AND credential_id = $2""", user_id, credential_id, sign_count, now)
+    return bool(status == "UPDATE 1")

@@ -12,6 +12,7 @@ import ipaddress
 from datetime import datetime
 from typing import Any
 
+from registry_core.db.repo.codecs import decode_json
 from registry_core.model import lifecycle
 from registry_core.model.contact import ContactInfo, Disclose, PostalInfo
 from registry_core.model.domain import DomainInfo, DsData, KeyData
@@ -34,22 +35,6 @@ _REGISTRAR = """r.id AS r_id, r.name AS r_name, r.iana_id AS r_iana_id, r.status
 
 _ANY_ICANN = "(SELECT coalesce(bool_or(rdap_icann_profile), false) FROM tld) AS any_icann"
 
-# Aggregates carry no ORDER BY (a sort per row costs more here than in Python): the row
-# conversions below put names, addresses, contacts and DS records in order.
-_HOST_JSON = """json_build_object(
-    'name', h.name, 'roid', h.roid, 'statuses', h.statuses, 'sponsor_id', h.sponsor_id,
-    'creator_id', h.creator_id, 'created_at', h.created_at, 'updater_id', h.updater_id,
-    'updated_at', h.updated_at, 'transferred_at', h.transferred_at,
-    'superordinate', (SELECT s.name FROM domain s WHERE s.id = h.superordinate_id),
-    'addresses', (SELECT array_agg(host(a.address)) FROM host_address a WHERE a.host_id = h.id))"""
-
-_CONTACT_JSON = """json_build_object(
-    'role', x.role, 'handle', c.handle, 'roid', c.roid, 'statuses', c.statuses, 'postal_int', c.postal_int,
-    'postal_loc', c.postal_loc, 'email', c.email, 'voice', c.voice, 'voice_ext', c.voice_ext, 'fax', c.fax,
-    'fax_ext', c.fax_ext, 'sponsor_id', c.sponsor_id, 'creator_id', c.creator_id, 'created_at', c.created_at,
-    'updater_id', c.updater_id, 'updated_at', c.updated_at, 'transferred_at', c.transferred_at,
-    'disclose', c.disclose)"""
-
 _PENDING = """EXISTS (SELECT 1 FROM transfer x WHERE x.object_type = '{kind}' AND x.object_id = {alias}.id
                       AND x.status = 'pending')"""
 
@@ -59,22 +44,36 @@ _RGP = "d.rgp_state, gp.grace_kinds, gp.grace_ends"
 _GRACES = """LEFT JOIN LATERAL (SELECT array_agg(g.kind) AS grace_kinds, array_agg(g.ends_at) AS grace_ends
                       FROM grace_period g WHERE g.domain_id = d.id) gp ON true"""
 
+# The domain lookup reads its related rows as arrays of anonymous records: asyncpg decodes
+# them in C with native types, where JSON aggregates cost PostgreSQL a text rendering of every
+# value and us a parse (jsonb goes as text: asyncpg hands a record's jsonb to no codec).
+# Field order is that of the unpacking in `_linked_host`, `_linked_contact` and `_ds_record`.
+# No ORDER BY in the aggregates (a sort per row costs more there than in Python): the
+# conversions below put names, addresses, contacts and DS records in order.
+_HOST_RECORD = """(h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.updater_id,
+    h.updated_at, h.transferred_at, sup.name,
+    (SELECT array_agg(host(a.address)) FROM host_address a WHERE a.host_id = h.id))"""
+
+_CONTACT_RECORD = """(x.role, c.handle, c.roid, c.statuses, c.postal_int::text, c.postal_loc::text, c.email,
+    c.voice, c.voice_ext, c.fax, c.fax_ext, c.sponsor_id, c.creator_id, c.created_at, c.updater_id,
+    c.updated_at, c.transferred_at, c.disclose::text)"""
+
+_DS_RECORD = """(k.key_tag, k.alg, k.digest_type, k.digest, k.key_flags, k.key_protocol, k.key_alg,
+    k.public_key)"""
+
 _DOMAIN = f"""
 SELECT d.id, d.roid, d.name, d.tld, d.statuses, d.sponsor_id, d.creator_id, d.created_at, d.updater_id,
        d.updated_at, d.expires_at, d.transferred_at, t.whois_enabled, t.rdap_icann_profile, {_RGP},
        {_PENDING.format(kind='domain', alias='d')} AS pending_transfer,
-       (SELECT json_agg({_HOST_JSON}) FROM domain_host dh JOIN host h ON h.id = dh.host_id
+       (SELECT array_agg({_HOST_RECORD})
+          FROM domain_host dh JOIN host h ON h.id = dh.host_id LEFT JOIN domain sup ON sup.id = h.superordinate_id
          WHERE dh.domain_id = d.id) AS hosts,
-       (SELECT json_agg({_CONTACT_JSON})
+       (SELECT array_agg({_CONTACT_RECORD})
           FROM (SELECT 'registrant' AS role, d.registrant_id AS contact_id
                 UNION ALL
                 SELECT dc.role, dc.contact_id FROM domain_contact dc WHERE dc.domain_id = d.id) x
           JOIN contact c ON c.id = x.contact_id) AS contacts,
-       (SELECT json_agg(json_build_object(
-                   'key_tag', k.key_tag, 'alg', k.alg, 'digest_type', k.digest_type, 'digest', k.digest,
-                   'key_flags', k.key_flags, 'key_protocol', k.key_protocol, 'key_alg', k.key_alg,
-                   'public_key', k.public_key))
-          FROM ds_record k WHERE k.domain_id = d.id) AS ds,
+       (SELECT array_agg({_DS_RECORD}) FROM ds_record k WHERE k.domain_id = d.id) AS ds,
        (SELECT array_agg(s.name) FROM host s WHERE s.superordinate_id = d.id AND s.deleted_at IS NULL)
          AS subordinates,
        {_REGISTRAR}
@@ -100,32 +99,45 @@ SELECT to_jsonb(c) - 'auth_info' AS contact, {_PENDING.format(kind='contact', al
        {_ANY_ICANN}
 FROM contact c WHERE c.{{column}} = $1 AND c.deleted_at IS NULL"""
 
+# Search parameters reach the planner through scalar sub-selects, `(SELECT $n::type)`: a
+# custom plan then knows no more than the generic one, so after its first five runs a
+# prepared search keeps the generic plan (with bare $n the planner, which estimates a
+# three-letter prefix at one row, would plan afresh on every search; planning a page cost
+# about what running it does). The plans stay the ordered index range scans below.
+def arg(number: int, sql_type: str) -> str:
+    return f"(SELECT ${number}::{sql_type})"
+
+
 # The page of ids comes first, from a plain ordered range scan: with LIMIT the planner takes
 # the index whatever it estimates for the filters; the details are joined to those ids only.
+# A hit names its sponsor only: the page's registrars come from one more statement
+# (`_PUBLIC_REGISTRARS`), not in every row.
 _SUMMARY = f"""
 WITH page AS MATERIALIZED (
     SELECT d.id FROM domain d
-    WHERE d.deleted_at IS NULL AND d.name ~>~ $1 AND {{condition}}
-    ORDER BY d.name USING ~<~ LIMIT $2)
+    WHERE d.deleted_at IS NULL AND d.name ~>~ {arg(1, 'text')} AND {{condition}}
+    ORDER BY d.name USING ~<~ LIMIT {arg(2, 'int')})
 SELECT d.name, d.roid, d.statuses, d.created_at, d.updated_at, d.expires_at, d.transferred_at, {_RGP},
        {_PENDING.format(kind='domain', alias='d')} AS pending_transfer,
        (SELECT array_agg(h.name) FROM domain_host dh JOIN host h ON h.id = dh.host_id
          WHERE dh.domain_id = d.id) AS nameservers,
-       {_REGISTRAR}
-FROM page JOIN domain d ON d.id = page.id JOIN registrar r ON r.id = d.sponsor_id {_GRACES}
+       d.sponsor_id
+FROM page JOIN domain d ON d.id = page.id {_GRACES}
 ORDER BY d.name USING ~<~"""
+
+_PUBLIC_REGISTRARS = f"SELECT {_REGISTRAR} FROM registrar r WHERE r.id = ANY($1::text[])"
 
 _BY_NS_NAME = """d.id IN (SELECT dh.domain_id FROM host h JOIN domain_host dh ON dh.host_id = h.id
                           WHERE h.deleted_at IS NULL AND {range})"""
-_BY_NS_IP = """d.id IN (SELECT dh.domain_id FROM host_address a JOIN host h ON h.id = a.host_id
+_BY_NS_IP = f"""d.id IN (SELECT dh.domain_id FROM host_address a JOIN host h ON h.id = a.host_id
                         JOIN domain_host dh ON dh.host_id = h.id
-                        WHERE a.address = $3::inet AND h.deleted_at IS NULL)"""
+                        WHERE a.address = {arg(3, 'inet')} AND h.deleted_at IS NULL)"""
 
-_HOST_SUMMARY = """
+_HOST_SUMMARY = f"""
 WITH page AS MATERIALIZED (
     SELECT h.id FROM host h
-    WHERE h.deleted_at IS NULL AND h.name ~>~ $1 AND {condition}
-    ORDER BY h.name USING ~<~ LIMIT $2)
+    WHERE h.deleted_at IS NULL AND h.name ~>~ {arg(1, 'text')} AND {{condition}}
+    ORDER BY h.name USING ~<~ LIMIT {arg(2, 'int')})
 SELECT h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.updater_id, h.updated_at,
        h.transferred_at, sup.name AS superordinate,
        (SELECT array_agg(host(a.address)) FROM host_address a WHERE a.host_id = h.id) AS addresses,
@@ -134,15 +146,15 @@ SELECT h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.created_at, h.u
 FROM page JOIN host h ON h.id = page.id LEFT JOIN domain sup ON sup.id = h.superordinate_id
 ORDER BY h.name USING ~<~"""
 
-_HOST_BY_IP = "h.id IN (SELECT a.host_id FROM host_address a WHERE a.address = $3::inet)"
+_HOST_BY_IP = f"h.id IN (SELECT a.host_id FROM host_address a WHERE a.address = {arg(3, 'inet')})"
 
 
 def name_range(column: str, low: str, high: str, suffix: str) -> tuple[str, list[str]]:
     """SQL (parameters from $3) for names in [low, high) that end with `suffix`."""
-    sql = f"{column} ~>=~ $3 AND {column} ~<~ $4"
+    sql = f"{column} ~>=~ {arg(3, 'text')} AND {column} ~<~ {arg(4, 'text')}"
     if not suffix:
         return sql, [low, high]
-    return sql + f" AND right({column}, length($5)) = $5", [low, high, suffix]
+    return sql + f" AND right({column}, length({arg(5, 'text')})) = {arg(5, 'text')}", [low, high, suffix]
 
 
 _REGISTRARS = f"""
@@ -196,10 +208,41 @@ def _contact(data: dict[str, Any], *, linked: bool, pending_transfer: bool = Fal
         Disclose(disclose["flag"], frozenset(disclose["fields"])) if disclose else None, None, linked)
 
 
-def _ds(data: dict[str, Any]) -> DsData:
-    key = (KeyData(data["key_flags"], data["key_protocol"], data["key_alg"], data["public_key"])
-           if data["public_key"] is not None else None)
-    return DsData(data["key_tag"], data["alg"], data["digest_type"], data["digest"], key)
+@functools.lru_cache(maxsize=1024)  # hosts and contacts of a domain carry a few status sets
+def _linked_statuses(stored: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(displayed_statuses(stored, linked=True))
+
+
+def _linked_host(fields: tuple[Any, ...]) -> HostInfo:
+    """A name server of the looked-up domain, from its `_HOST_RECORD`."""
+    (name, roid, statuses, sponsor_id, creator_id, created_at, updater_id, updated_at, transferred_at,
+     superordinate, addresses) = fields
+    return HostInfo(name, roid, _linked_statuses(tuple(statuses)),
+                    tuple(sorted(addresses or (), key=_address_order)), sponsor_id, creator_id, created_at,
+                    updater_id, updated_at, transferred_at, superordinate, True)
+
+
+def _json_text(text: str | None) -> Any:
+    return None if text is None else decode_json(text)
+
+
+def _linked_contact(fields: tuple[Any, ...]) -> DomainContact:
+    """A contact of the looked-up domain in its role, from its `_CONTACT_RECORD`."""
+    (role, handle, roid, statuses, postal_int, postal_loc, email, voice, voice_ext, fax, fax_ext, sponsor_id,
+     creator_id, created_at, updater_id, updated_at, transferred_at, disclose_text) = fields
+    postal = tuple(PostalInfo.from_json(kind, decode_json(text))
+                   for kind, text in (("int", postal_int), ("loc", postal_loc)) if text is not None)
+    disclose = _json_text(disclose_text)
+    return DomainContact(role, ContactInfo(
+        handle, roid, _linked_statuses(tuple(statuses)), postal, email, voice, voice_ext, fax,
+        fax_ext, sponsor_id, creator_id, created_at, updater_id, updated_at, transferred_at,
+        Disclose(disclose["flag"], frozenset(disclose["fields"])) if disclose else None, None, True))
+
+
+def _ds_record(fields: tuple[Any, ...]) -> DsData:
+    key_tag, alg, digest_type, digest, key_flags, key_protocol, key_alg, public_key = fields
+    key = KeyData(key_flags, key_protocol, key_alg, public_key) if public_key is not None else None
+    return DsData(key_tag, alg, digest_type, digest, key)
 
 
 def _rgp(row: Any, now: datetime) -> tuple[str, ...]:
@@ -213,8 +256,8 @@ def _ds_order(ds: DsData) -> tuple[int, int, int, str]:
     return ds.key_tag, ds.alg, ds.digest_type, ds.digest
 
 
-def _contact_order(data: dict[str, Any]) -> tuple[bool, str, str]:
-    return data["role"] != "registrant", data["role"], data["handle"]
+def _contact_order(link: DomainContact) -> tuple[bool, str, str]:
+    return link.role != "registrant", link.role, link.contact.handle
 
 
 def _domain(row: Any, hosts: list[HostInfo], contacts: list[DomainContact], now: datetime) -> DomainInfo:
@@ -225,13 +268,12 @@ def _domain(row: Any, hosts: list[HostInfo], contacts: list[DomainContact], now:
         tuple((c.role, c.contact.handle) for c in contacts if c.role != "registrant"),
         tuple(h.name for h in hosts), tuple(sorted(row["subordinates"] or ())), row["sponsor_id"], row["creator_id"],
         row["created_at"], row["updater_id"], row["updated_at"], row["expires_at"], row["transferred_at"],
-        tuple(sorted((_ds(d) for d in row["ds"] or ()), key=_ds_order)), None, True, _rgp(row, now))
+        tuple(sorted((_ds_record(d) for d in row["ds"] or ()), key=_ds_order)), None, True, _rgp(row, now))
 
 
 def _domain_record(row: Any, now: datetime) -> DomainRecord:
-    hosts = sorted((_host(h, True) for h in row["hosts"] or ()), key=lambda h: h.name)
-    contacts = [DomainContact(c["role"], _contact(c, linked=True))
-                for c in sorted(row["contacts"] or (), key=_contact_order)]
+    hosts = sorted((_linked_host(h) for h in row["hosts"] or ()), key=lambda h: h.name)
+    contacts = sorted((_linked_contact(c) for c in row["contacts"] or ()), key=_contact_order)
     return DomainRecord(_domain(row, hosts, contacts, now), TldFlags(row["tld"], row["whois_enabled"],
                                                                row["rdap_icann_profile"]),
                         _registrar(row), tuple(hosts), tuple(contacts), now)
@@ -255,16 +297,12 @@ def _summary(row: Any, registrar: PublicRegistrar, now: datetime) -> DomainSumma
                          _rgp(row, now))
 
 
-def _summaries(rows: list[Any], now: datetime) -> list[DomainSummary]:
-    """One PublicRegistrar per registrar of the page (rows of one statement agree on it)."""
-    registrars: dict[str, PublicRegistrar] = {}
-    found = []
-    for row in rows:
-        registrar = registrars.get(row["r_id"])
-        if registrar is None:
-            registrar = registrars[row["r_id"]] = _registrar(row)
-        found.append(_summary(row, registrar, now))
-    return found
+async def _summaries(conn: Any, rows: list[Any], now: datetime) -> list[DomainSummary]:
+    """The hits, with one PublicRegistrar per sponsor of the page (read after the hits, so a
+    sponsor is always found: registrars are never deleted)."""
+    sponsors = list(dict.fromkeys(row["sponsor_id"] for row in rows))
+    registrars = {r["r_id"]: _registrar(r) for r in await conn.fetch(_PUBLIC_REGISTRARS, sponsors)} if rows else {}
+    return [_summary(row, registrars[row["sponsor_id"]], now) for row in rows]
 
 
 # --- look-ups -------------------------------------------------------------------------------
@@ -313,19 +351,19 @@ async def fetch_any_icann_profile(conn: Any) -> bool:
 async def search_domains_by_name(conn: Any, low: str, high: str, suffix: str, after: str, limit: int,
                                  now: datetime) -> list[DomainSummary]:
     condition, args = name_range("d.name", low, high, suffix)
-    return _summaries(await conn.fetch(_SUMMARY.format(condition=condition), after, limit, *args), now)
+    return await _summaries(conn, await conn.fetch(_SUMMARY.format(condition=condition), after, limit, *args), now)
 
 
 async def search_domains_by_nameserver(conn: Any, low: str, high: str, suffix: str, after: str, limit: int,
                                        now: datetime) -> list[DomainSummary]:
     condition, args = name_range("h.name", low, high, suffix)
     sql = _SUMMARY.format(condition=_BY_NS_NAME.format(range=condition))
-    return _summaries(await conn.fetch(sql, after, limit, *args), now)
+    return await _summaries(conn, await conn.fetch(sql, after, limit, *args), now)
 
 
 async def search_domains_by_nameserver_ip(conn: Any, address: str, after: str, limit: int,
                                           now: datetime) -> list[DomainSummary]:
-    return _summaries(await conn.fetch(_SUMMARY.format(condition=_BY_NS_IP), after, limit, address), now)
+    return await _summaries(conn, await conn.fetch(_SUMMARY.format(condition=_BY_NS_IP), after, limit, address), now)
 
 
 async def search_hosts_by_name(conn: Any, low: str, high: str, suffix: str, after: str,
