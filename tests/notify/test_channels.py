@@ -7,16 +7,18 @@ import dataclasses
 
 import pytest
 
-from protocols.config import Config, ConfigError, NotifyConfig
+from protocols.config import Config, ConfigError, MailConfig, NotifyConfig
 from protocols.mail.channel import EmailChannel
 from protocols.notify.channels import build_channels, parse_entry
 from protocols.webhooks.channel import WebhookChannel
 
 
 def test_the_default_entries_are_the_email_and_webhook_adapters() -> None:
-    channels = build_channels(Config())
+    relayed = dataclasses.replace(Config(), mail=MailConfig(relay_host="relay.registry.test"))
+    channels = build_channels(relayed)
     assert sorted(channels) == ["email", "webhook"]
     assert isinstance(channels["email"], EmailChannel) and isinstance(channels["webhook"], WebhookChannel)
+    assert sorted(build_channels(Config())) == ["webhook"]  # no relay_host: the mails wait in the outbox
 
 
 def test_an_entry_of_ones_own_is_name_module_factory() -> None:
