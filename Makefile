@@ -61,6 +61,7 @@ bench: $(STAMP) dns-deps
 	BENCH_WORKERS=2 $(BIN)/python -m tests.bench
 	$(BIN)/python -m tests.bench_public
 	BENCH_SCALE_KEEP=1 $(BIN)/python -m tests.bench_scale
+	BENCH_SCALE_KEEP=1 $(BIN)/python -m tests.bench_console
 	$(BIN)/python -m tests.bench_dns
 	$(BIN)/python -m tests.bench_notify_ceiling
 	$(BIN)/python -m tests.bench_notify

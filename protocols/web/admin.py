@@ -11,7 +11,7 @@ from protocols.web.auth import page
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, SESSION_COOKIE, client_ip, origin, trusted_session
 from registry_core.errors import AuthenticationFailed, CoreError, PermissionDenied
-from registry_core.services import accounts, audit_search, console_domains, overview, server_statuses
+from registry_core.services import accounts, audit_search, console_domains, operations_view, overview, server_statuses
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -70,8 +70,22 @@ async def audit(request: web.Request) -> web.Response:
                                         "object": name, "action": request.query.get("action", "")})
 
 
+async def dns(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    zones = await operations_view.dns_overview(request.app[CORE], view.principal)
+    return page(request, "admin_dns.html", {"who": view.principal, "csrf": view.csrf_token, "zones": zones})
+
+
+async def outbox(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    status = await operations_view.outbox_overview(request.app[CORE], view.principal)
+    return page(request, "admin_outbox.html", {"who": view.principal, "csrf": view.csrf_token, "status": status})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", dashboard)
     app.router.add_get("/domains/{name}", domain_detail)
     app.router.add_post("/domains/{name}/statuses", domain_statuses)
     app.router.add_get("/audit", audit)
+    app.router.add_get("/dns", dns)
+    app.router.add_get("/outbox", outbox)

@@ -5,11 +5,14 @@ actor whose svTRID says which console user did it (the history records it)."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import console_domains as repo
+from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, PermissionDenied
 from registry_core.model import names
 from registry_core.model.accounts import Principal, allowed
@@ -113,3 +116,26 @@ async def set_nameservers(core: Core, who: Principal, name: str, wanted: list[st
     if change.add_nameservers or change.rem_nameservers:
         await domain_update.update_domain(core, console_actor(who, info.sponsor_id, origin), change)
     return await domains.info_domain(core, Actor(info.sponsor_id, "CON-INFO"), domain_name)
+
+
+EXPORT_BATCH = 2000
+
+
+async def export_domains(core: Core, who: Principal, registrar_id: str,
+                         sink: Callable[[list[dict[str, Any]]], Awaitable[None]]) -> int:
+    """Every domain of the registrar, in batches to `sink`, from one snapshot: a CSV export
+    of any size that never holds more than a batch. The number of domains."""
+    if not allowed(who, "view", registrar_id):
+        raise PermissionDenied("not this registrar's domains", object_type="registrar", name=registrar_id)
+
+    async def run(tx: Tx) -> int:
+        count, batch = 0, []
+        async for row in repo.iter_registrar_domains(tx.conn, registrar_id):
+            batch.append(row)
+            if len(batch) == EXPORT_BATCH:
+                await sink(batch)
+                count, batch = count + len(batch), []
+        if batch:
+            await sink(batch)
+        return count + len(batch)
+    return await core.db.snapshot(run)

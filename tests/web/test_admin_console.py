@@ -82,3 +82,11 @@ async def test_no_change_without_a_fresh_code_a_reason_or_the_admin_role(core: C
     assert (await fetch(core, "SELECT statuses FROM domain WHERE name = 'fine.example'"))[0]["statuses"] == []
     assert not await fetch(core, "SELECT 1 FROM history WHERE object_name = 'fine.example' "
                                  "AND action = 'server-status'")
+
+
+async def test_the_dns_and_outbox_pages_show_the_operations(core: Core, staff: dict[str, Staff]) -> None:
+    await make_domain(core, "queued.example")  # one DNS change waiting (no publisher runs here)
+    status, page, _resp = await staff["root"].browser.get("/dns")
+    assert status == 200 and "<h2>example</h2>" in page and '<dd class="pending">1</dd>' in page
+    status, page, _resp = await staff["sam"].browser.get("/outbox")  # support staff may look
+    assert status == 200 and 'id="oldest"' in page

@@ -112,3 +112,14 @@ async def test_billing_shows_the_running_balance_and_exports_the_period_as_csv(c
     assert (await owner.get("/billing.csv?from=someday"))[0] == 422
     async with signed_in(core, consoles, clock, "tom", "technical") as technical:
         assert (await technical.get("/billing"))[0] == 403  # technical staff see no money
+
+
+async def test_the_domains_csv_lists_every_domain_of_ours(core: Core, owner: Browser) -> None:
+    for n in range(5):
+        await make_domain(core, f"csv{n}.example")
+    await make_domain(core, "not-ours.example", "beta")
+    status, text, resp = await owner.get("/domains.csv")
+    lines = text.splitlines()
+    assert status == 200 and resp.headers["Content-Disposition"].startswith("attachment")
+    assert lines[0] == "name,roid,statuses,created_at,expires_at"
+    assert [line.split(",")[0] for line in lines[1:]] == [f"csv{n}.example" for n in range(5)]

@@ -5,6 +5,7 @@ the prefix range and the order all come from one index scan."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -19,3 +20,12 @@ async def fetch_registrar_domains(conn: Any, registrar_id: str, *, prefix: str, 
            ORDER BY name USING ~<~ LIMIT $6""", registrar_id, after, prefix, status, expires_before, limit,
         prefix + "\x7f" if prefix else "\x7f")
     return [dict(r) for r in rows]
+
+
+async def iter_registrar_domains(conn: Any, registrar_id: str) -> AsyncIterator[dict[str, Any]]:
+    """Every live domain of the registrar by name, from a cursor (inside a transaction)."""
+    async for row in conn.cursor(
+            """SELECT name, roid, statuses, created_at, expires_at FROM domain
+               WHERE sponsor_id = $1 AND deleted_at IS NULL ORDER BY name USING ~<~""", registrar_id,
+            prefetch=2000):
+        yield dict(row)
