@@ -25,6 +25,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from protocols.config import Config
 
 _log = logging.getLogger("registry.mail")
+# aiosmtpd logs every SMTP command and reply at INFO under "mail.log": in `registry serve`'s
+# log that is a dozen lines per mail; its warnings and errors still show
+SESSION_LOG = logging.getLogger("mail.log")
 IDLE_TIMEOUT = 60.0  # seconds a client may stay silent
 
 
@@ -112,6 +115,7 @@ async def start_catcher(config: Config) -> MailCatcher | None:
         return None
     directory = Path(config.mail.catcher_directory or Path(config.paths.var) / "mail")
     catcher = MailCatcher(address[0], address[1], directory, config.mail.catcher_max_bytes)
+    SESSION_LOG.setLevel(max(SESSION_LOG.getEffectiveLevel(), logging.WARNING))
     await catcher.start()
     _log.info("mail catcher smtp://%s:%d writing %s", catcher.host, catcher.port, directory,
               extra={"listener": "mail-catcher", "directory": str(directory)})

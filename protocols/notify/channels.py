@@ -15,8 +15,7 @@ else it raises is taken as retryable and logged. `start()` before the first deli
 
 `[notify] channels` names the built-in ones (email: protocols.mail.channel.EmailChannel
 over [mail]; webhook: protocols.webhooks.channel.WebhookChannel over [webhooks]) or
-`name=module:factory` entries (the factory gets the whole Config; tests load a loopback
-channel this way into a `registry notify run` process).
+`name=module:factory` entries (the factory gets the whole Config: a channel of one's own).
 """
 
 from __future__ import annotations

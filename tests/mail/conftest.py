@@ -30,8 +30,13 @@ def mail_certs(tmp_path_factory: pytest.TempPathFactory) -> DevCerts:
 
 @pytest.fixture(scope="session")
 def dkim_key(tmp_path_factory: pytest.TempPathFactory) -> DkimKey:
+    return new_dkim_key(tmp_path_factory.mktemp("dkim"))
+
+
+def new_dkim_key(directory: Path) -> DkimKey:
+    """A fresh RSA key in directory/dkim.key and the TXT record that would publish it."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    path = tmp_path_factory.mktemp("dkim") / "dkim.key"
+    path = directory / "dkim.key"
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                        serialization.NoEncryption()))
     public = key.public_key().public_bytes(serialization.Encoding.DER,

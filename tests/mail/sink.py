@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class SmtpSink:
     idle_timeout: float = 300.0  # the sink hangs up on a client silent this long
     received: list[Received] = field(default_factory=list)
     count: int = 0
+    times: list[float] = field(default_factory=list)  # time.monotonic() of each message taken
     connections: int = 0
     server: asyncio.AbstractServer | None = None
     port: int = 0
@@ -75,6 +77,7 @@ class SmtpSink:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.count += 1
+        self.times.append(time.monotonic())
         if self.keep:
             assert isinstance(envelope.content, bytes) and envelope.mail_from is not None
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content,

@@ -1,5 +1,7 @@
-"""Fixtures of the dispatcher tests: a loopback webhook receiver, dispatchers over the
-test database with the loopback channel, and a quick way to queue many deliveries."""
+"""Fixtures of the dispatcher tests: the real peers (an SMTP relay with STARTTLS and AUTH,
+an HTTPS webhook receiver; tests/notify/peers.py), dispatchers over the test database with
+the product's e-mail and webhook channels pointed at them, and a quick way to queue many
+deliveries."""
 
 from __future__ import annotations
 
@@ -10,26 +12,35 @@ from typing import Any
 
 import pytest
 
+from protocols.cli.certs import DevCerts, init_dev_certs
 from protocols.notify.dispatcher import Dispatcher, DispatcherSettings
 from registry_core.context import Core
 from registry_core.db.tx import Tx
 from registry_core.model import notification as note
 from registry_core.services import notifications, notify_prefs
-from tests.notify.loopback_channel import LoopbackWebhookChannel
+from tests.notify.peers import Peers, started_peers
 from tests.notify.receiver import Receiver
 
 
+@pytest.fixture(scope="session")
+def notify_certs(tmp_path_factory: pytest.TempPathFactory) -> DevCerts:
+    return init_dev_certs(tmp_path_factory.mktemp("notify-certs"), [])
+
+
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    await r.stop()
+async def peers(notify_certs: DevCerts, tmp_path: Any) -> AsyncIterator[Peers]:
+    async with started_peers(notify_certs, tmp_path) as started:
+        yield started
+
+
+@pytest.fixture
+def receiver(peers: Peers) -> Receiver:
+    return peers.receiver
 
 
 @contextlib.asynccontextmanager
-async def running(core: Core, **settings: Any) -> AsyncIterator[Dispatcher]:
-    dispatcher = Dispatcher(core, {"webhook": LoopbackWebhookChannel()},
+async def running(core: Core, peers: Peers, **settings: Any) -> AsyncIterator[Dispatcher]:
+    dispatcher = Dispatcher(core, peers.channels(),
                             DispatcherSettings(**{"poll_interval": 0.5, **settings}))
     await dispatcher.start()
     try:

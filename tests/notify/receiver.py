@@ -1,4 +1,5 @@
-"""A real HTTP webhook receiver on a loopback port (aiohttp): verifies each request's
+"""A real webhook receiver on a loopback port (aiohttp, HTTPS when given a TLS context,
+as the webhook channel demands): verifies each request's
 Standard Webhooks signature with the standardwebhooks package against the secrets it was
 given, records (webhook-id, arrival time, attempt body), can answer 500 to the first N
 attempts of every message, and can take its time (to observe concurrency)."""
@@ -6,6 +7,7 @@ attempts of every message, and can take its time (to observe concurrency)."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +27,7 @@ class Arrival:
 
 @dataclass
 class Receiver:
+    tls_context: ssl.SSLContext | None = None
     secrets: list[str] = field(default_factory=list)  # empty: signatures are not checked
     fail_first: int = 0  # answer 500 to this many attempts of each message
     delay: float = 0.0
@@ -43,7 +46,7 @@ class Receiver:
         app.router.add_post("/{path:.*}", self._hook)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        site = web.TCPSite(self.runner, "127.0.0.1", 0, ssl_context=self.tls_context)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -52,7 +55,8 @@ class Receiver:
             await self.runner.cleanup()
 
     def url(self, path: str = "hook") -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
+        scheme = "http" if self.tls_context is None else "https"
+        return f"{scheme}://127.0.0.1:{self.port}/{path}"
 
     def ids(self) -> Counter[str]:
         return Counter(a.webhook_id for a in self.arrivals)

@@ -1,8 +1,8 @@
-"""The dispatcher over the real test database and a real HTTP receiver on loopback (the
-webhook channel is the loopback stand-in of tests/notify/loopback_channel.py until the
-protocols/webhooks adapter is merged; signatures are checked by the standardwebhooks
-package). Retries, dead letters, the per-endpoint limit, two dispatchers sharing a queue,
-and a `registry notify run` process killed mid-batch."""
+"""The dispatcher over the real test database with the product's channels (WebhookChannel,
+EmailChannel) and real peers on loopback: an HTTPS receiver whose signature checks are the
+standardwebhooks package's, an SMTP relay with STARTTLS and AUTH (tests/notify/peers.py).
+Retries, dead letters, the per-endpoint limit, two dispatchers sharing a queue, and a
+`registry notify run` process killed mid-batch."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from registry_core.model.notification import RetryPolicy
+from registry_core.model.notification import NotifyPref, RetryPolicy
 from registry_core.services import notifications, notify_prefs
 from tests.conftest import ROOT, TEST_KEY, fetch
 from tests.core.helpers import make_domain
 from tests.notify.conftest import eventually, hook_for, queue_events, running, statuses
+from tests.notify.peers import Peers
 
 FAST = RetryPolicy(base=timedelta(seconds=0.2), cap=timedelta(seconds=2), jitter=0.3)
 
@@ -27,9 +28,9 @@ async def sent_count(core) -> int:
     return (await statuses(core)).get("webhook/sent", 0)
 
 
-async def test_a_committed_event_arrives_signed_with_its_delivery_id(core, receiver):
+async def test_a_committed_event_arrives_signed_with_its_delivery_id(core, peers, receiver):
     await hook_for(core, receiver)
-    async with running(core):
+    async with running(core, peers):
         await make_domain(core, "hello.example")
         await eventually(lambda: _true(receiver.arrivals))
     [arrival] = receiver.arrivals
@@ -43,10 +44,10 @@ async def _true(value: object) -> bool:
     return bool(value)
 
 
-async def test_failures_are_retried_with_growing_gaps_under_the_same_id(core, receiver):
+async def test_failures_are_retried_with_growing_gaps_under_the_same_id(core, peers, receiver):
     await hook_for(core, receiver)
     receiver.fail_first = 4
-    async with running(core, retry=FAST):
+    async with running(core, peers, retry=FAST):
         await queue_events(core, 1)
         await eventually(lambda: _true(receiver.arrivals))
     [(webhook_id, times)] = receiver.attempt_times.items()
@@ -57,15 +58,15 @@ async def test_failures_are_retried_with_growing_gaps_under_the_same_id(core, re
     assert (row["status"], row["attempts"], row["last_error"]) == ("sent", 5, None)
 
 
-async def test_after_the_retry_period_a_delivery_is_dead_until_retried(core, receiver):
+async def test_after_the_retry_period_a_delivery_is_dead_until_retried(core, peers, receiver):
     await hook_for(core, receiver)
     receiver.fail_first = 10**6
     policy = RetryPolicy(base=timedelta(seconds=0.1), cap=timedelta(seconds=0.2), give_up_after=timedelta(seconds=1))
-    async with running(core, retry=policy):
+    async with running(core, peers, retry=policy):
         await queue_events(core, 1)
         await eventually(lambda: _has(core, "webhook/dead"))
         [row] = await fetch(core, "SELECT id, attempts, last_error FROM notification WHERE channel = 'webhook'")
-        assert row["attempts"] >= 3 and row["last_error"] == "HTTP 500"
+        assert row["attempts"] >= 3 and row["last_error"] == "endpoint answered 500: 'try later'"
         receiver.fail_first = 0
         await notifications.retry_notification(core, row["id"])
         await eventually(lambda: _true(receiver.arrivals))
@@ -76,19 +77,19 @@ async def _has(core, key: str) -> bool:
     return key in await statuses(core)
 
 
-async def test_a_refusal_is_dead_at_once_and_a_removed_endpoint_too(core, receiver):
+async def test_a_refusal_is_dead_at_once_and_a_removed_endpoint_too(core, peers, receiver):
     await hook_for(core, receiver)
     receiver.secrets[:] = ["whsec_" + "A" * 44]  # the receiver now expects another secret: 400
-    async with running(core, retry=FAST):
+    async with running(core, peers, retry=FAST):
         await queue_events(core, 1)
         await eventually(lambda: _has(core, "webhook/dead"))
     gone = await hook_for(core, receiver, "beta")
     await queue_events(core, 1, "beta", tag="gone")
     await notify_prefs.remove_webhook(core, "registrar:beta", gone)
-    async with running(core, retry=FAST):
+    async with running(core, peers, retry=FAST):
         await eventually(lambda: _dead(core, 2))
     rows = await fetch(core, "SELECT attempts, last_error FROM notification WHERE channel = 'webhook' ORDER BY id")
-    assert [(r["attempts"], r["last_error"]) for r in rows] == [(1, "HTTP 400"),
+    assert [(r["attempts"], r["last_error"]) for r in rows] == [(1, "endpoint answered 400: 'bad signature'"),
                                                                 (1, "the webhook endpoint was removed")]
     assert receiver.arrivals == []
 
@@ -97,11 +98,11 @@ async def _dead(core, count: int) -> bool:
     return (await statuses(core)).get("webhook/dead") == count
 
 
-async def test_one_endpoint_gets_at_most_per_target_deliveries_at_once(core, receiver):
+async def test_one_endpoint_gets_at_most_per_target_deliveries_at_once(core, peers, receiver):
     await hook_for(core, receiver, path="a")
     await hook_for(core, receiver, path="b")
     receiver.delay = 0.02
-    async with running(core, per_target=3, max_in_flight=32, batch=10):
+    async with running(core, peers, per_target=3, max_in_flight=32, batch=10):
         await queue_events(core, 60)
         await eventually(lambda: _done(core, 120))
     assert receiver.peak["a"] <= 3 and receiver.peak["b"] <= 3
@@ -113,11 +114,11 @@ async def _done(core, count: int) -> bool:
     return await sent_count(core) == count
 
 
-async def test_two_dispatchers_over_ten_thousand_messages_send_each_once(core, receiver):
+async def test_two_dispatchers_over_ten_thousand_messages_send_each_once(core, peers, receiver):
     await hook_for(core, receiver)
     await queue_events(core, 10_000)
-    async with running(core, batch=200, max_in_flight=64, per_target=64) as one, \
-            running(core, batch=200, max_in_flight=64, per_target=64) as two:
+    async with running(core, peers, batch=200, max_in_flight=64, per_target=64) as one, \
+            running(core, peers, batch=200, max_in_flight=64, per_target=64) as two:
         await eventually(lambda: _done(core, 10_000), bound=600)
     counts = receiver.ids()
     assert len(counts) == 10_000 and set(counts.values()) == {1}
@@ -126,15 +127,15 @@ async def test_two_dispatchers_over_ten_thousand_messages_send_each_once(core, r
     assert await statuses(core) == {"webhook/sent": 10_000}
 
 
-def _config(path: Path, dsn: str) -> Path:
-    path.write_text(f"""[database]
+def _config(path: Path, dsn: str, peers: Peers) -> Path:
+    path.write_text(peers.toml() + f"""[database]
 url = "{dsn}"
 pool_min = 1
 pool_max = 4
 [registry]
 auth_info_key = "{TEST_KEY}"
 [notify]
-channels = ["webhook=tests.notify.loopback_channel:build_channel"]
+channels = ["email", "webhook"]
 lease = 2.0
 batch = 25
 max_in_flight = 25
@@ -143,12 +144,12 @@ per_target = 25
     return path
 
 
-async def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(core, receiver, test_dsn,
+async def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twice(core, peers, receiver, test_dsn,
                                                                                     tmp_path):
     await hook_for(core, receiver)
     receiver.delay = 0.005
     await queue_events(core, 1500)
-    config = _config(tmp_path / "notify.toml", test_dsn)
+    config = _config(tmp_path / "notify.toml", test_dsn, peers)
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "protocols.cli", "--config", str(config), "notify", "run", cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -159,7 +160,7 @@ async def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twi
         await proc.wait()
     at_kill = len(receiver.arrivals)
     assert at_kill < 1500  # killed mid-way
-    async with running(core, batch=100, max_in_flight=50, per_target=50):
+    async with running(core, peers, batch=100, max_in_flight=50, per_target=50):
         await eventually(lambda: _done(core, 1500), bound=300)
     counts = receiver.ids()
     keys = {r["key"] for r in await fetch(core, "SELECT key FROM notification WHERE channel = 'webhook'")}
@@ -174,3 +175,27 @@ async def test_a_dispatcher_killed_mid_batch_loses_nothing_and_sends_nothing_twi
     sent_twice = await fetch(core, "SELECT count(*) AS n FROM notification WHERE channel = 'webhook' "
                                    "AND attempts > 1 AND status = 'sent'")
     assert sent_twice[0]["n"] >= len(repeated)
+
+
+async def test_mails_go_through_the_relay_signed_and_a_refused_address_is_dead_at_once(core, peers, receiver):
+    """The e-mail channel under the dispatcher: STARTTLS, AUTH, DKIM; the relay's 550 for one
+    address dead-letters that delivery only (the sink refuses nobody@)."""
+    await notify_prefs.set_pref(core, NotifyPref("registrar:alpha", "*", ("ops@alpha.test", "nobody@alpha.test"), ()))
+    async with running(core, peers, retry=FAST):
+        await queue_events(core, 3)
+        await eventually(lambda: _mails_done(core, sent=3, dead=3))
+    mails = peers.mails()  # each received over STARTTLS after AUTH, DKIM-verified
+    assert sorted(str(m["Subject"]) for m in mails) == [f"d{i}.example: dns published" for i in range(3)]
+    rows = await fetch(core, "SELECT target, key, status, last_error FROM notification WHERE channel = 'email' "
+                             "ORDER BY id")
+    # the Message-ID is the delivery key at the sender of .example mails (peers.TLD_FROM)
+    sent = {f"<notify.{r['key']}@nic.example>" for r in rows if r["target"] == "ops@alpha.test"}
+    assert {str(m["Message-ID"]) for m in mails} == sent
+    assert {(r["status"], r["last_error"][:15]) for r in rows if r["target"] != "ops@alpha.test"} == {
+        ("dead", "relay answered ")}
+    assert receiver.arrivals == []  # the preference names no endpoint
+
+
+async def _mails_done(core, sent: int, dead: int) -> bool:
+    counts = (await notifications.outbox_status(core)).counts
+    return counts.get("email/sent") == sent and counts.get("email/dead") == dead
