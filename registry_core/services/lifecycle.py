@@ -31,7 +31,7 @@ from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.lifecycle import LifecycleReport
 from registry_core.model.registrar import Tld
-from registry_core.services import notifications, reminders, transfers, transitions
+from registry_core.services import notifications, overview, reminders, transfers, transitions
 
 _log = logging.getLogger(__name__)
 Candidates = Callable[[Any, datetime, int, int], Awaitable[list[int]]]  # (conn, now, after, limit)
@@ -52,6 +52,7 @@ async def run_lifecycle(core: Core, now: datetime | None = None, batch: int = 50
     for candidates in (repo.fetch_expiry_candidates, repo.fetch_rgp_candidates):
         await runner.walk(candidates)
     runner.counts.update(reminders=await reminders.send_reminders(runner.core, at))
+    await overview.fold_counts(core)  # the dashboards' totals catch up with the pass's own changes too
     report = LifecycleReport(**runner.counts)
     if report.total() or report.failed:
         _log.info("lifecycle pass at %s: %s", at.isoformat(), report)

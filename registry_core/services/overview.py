@@ -45,3 +45,8 @@ async def registry_totals(core: Core, who: Principal) -> dict[str, int]:
     if not who.staff:
         raise PermissionDenied("registry staff only", object_type="registry")
     return await core.db.transaction(lambda tx: repo.fetch_registry_counts(tx.conn), readonly=True)
+
+
+async def fold_counts(core: Core) -> int:
+    """Fold the registrars' count deltas into their totals (run by the lifecycle runner)."""
+    return await core.db.transaction(lambda tx: repo.fold_registrar_counts(tx.conn))
