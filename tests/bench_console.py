@@ -34,9 +34,11 @@ CLIENTS = 8
 LOGIN, PASSWORD, SECRET = "bench-owner", "Bench-Owner1", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 CEILINGS = {  # the page's own statements, bare
-    "dashboard": ("""SELECT count(*), count(*) FILTER (WHERE expires_at < now() + interval '30 days'),
-                            count(*) FILTER (WHERE 'clientHold' = ANY(statuses) OR 'serverHold' = ANY(statuses))
-                     FROM domain WHERE sponsor_id = $1 AND deleted_at IS NULL""", ()),
+    "dashboard": ("""SELECT (SELECT domains + on_hold + in_redemption FROM registrar_domain_count WHERE registrar_id = $1),
+                            (SELECT sum(domains) FROM registrar_domain_delta WHERE registrar_id = $1),
+                            (SELECT count(*) FROM domain WHERE sponsor_id = $1 AND deleted_at IS NULL
+                                AND expires_at < now() + interval '30 days'),
+                            (SELECT count(*) FROM poll_message WHERE registrar_id = $1 AND acked_at IS NULL)""", ()),
     "domain list": ("""SELECT name, statuses, expires_at, created_at FROM domain
                        WHERE sponsor_id = $1 AND deleted_at IS NULL AND name ~>~ '' ORDER BY name USING ~<~ LIMIT 51""",
                     ()),
@@ -191,6 +193,9 @@ async def main() -> int:
     admin = embedded_dsn(server, "postgres")
     certs = init_dev_certs(OUT / "certs-scale", [bench_scale.REGISTRAR])
     state = await bench_scale.load_or_reuse(admin, certs)
+    from registry_core import bootstrap
+
+    await bootstrap.migrate_database(state["dsn"])  # a kept database may predate the newest migrations
     proc, port = start_console(state["dsn"], state["key"])
     try:
         results = await measure(state["dsn"], f"http://127.0.0.1:{port}", state["prefixes"], proc.pid)
