@@ -34,7 +34,7 @@ CLIENTS = 8
 LOGIN, PASSWORD, SECRET = "bench-owner", "Bench-Owner1", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 CEILINGS = {  # the page's own statements, bare
-    "dashboard": ("""SELECT (SELECT domains + on_hold + in_redemption FROM registrar_domain_count WHERE registrar_id = $1),
+    "dashboard": ("""SELECT (SELECT domains + on_hold FROM registrar_domain_count WHERE registrar_id = $1),
                             (SELECT sum(domains) FROM registrar_domain_delta WHERE registrar_id = $1),
                             (SELECT count(*) FROM domain WHERE sponsor_id = $1 AND deleted_at IS NULL
                                 AND expires_at < now() + interval '30 days'),
