@@ -122,7 +122,20 @@ class ProviderClient:
                                        nonce=attempt.nonce, now=time.time())
         if problem is not None:
             raise ProviderError(f"the ID token is not acceptable: {problem}")
+        if "email" not in claims and isinstance(tokens.get("access_token"), str):
+            claims = {**claims, **await self._userinfo_email(metadata, tokens["access_token"], claims["sub"])}
         return claims
+
+    async def _userinfo_email(self, metadata: dict[str, Any], access_token: str, subject: str) -> dict[str, Any]:
+        """email and email_verified from the UserInfo endpoint (a provider that keeps scope
+        claims out of the ID token), only when it speaks of the same subject."""
+        if not isinstance(metadata.get("userinfo_endpoint"), str):
+            return {}
+        found = await self._json("GET", metadata["userinfo_endpoint"],
+                                 headers={"Authorization": f"Bearer {access_token}"})
+        if found.get("sub") != subject:
+            raise ProviderError("the provider's user info is about another subject")
+        return {k: found[k] for k in ("email", "email_verified") if k in found}
 
     async def _verified_claims(self, issuer: str, id_token: str) -> dict[str, Any]:
         for fresh in (False, True):  # a key not yet known: the provider may have rotated; fetch once more

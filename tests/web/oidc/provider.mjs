@@ -1,5 +1,5 @@
 // A real OpenID Connect provider on loopback for the single sign-on tests.
-// argv[2]: a JSON file {port, client: {client_id, client_secret, redirect_uris}, accounts: {id: {...}}}.
+// argv[2]: a JSON file {port, clients: [{client_id, client_secret, redirect_uris}], accounts: {id: {...}}}.
 // Each account has email, email_verified, amr and optionally acr. The interaction step signs in
 // the account named by the authorization request's login_hint at once (no form) with that amr/acr
 // and grants the requested scopes: the tests choose who signs in by adding login_hint.
@@ -9,9 +9,10 @@ import Provider from 'oidc-provider';
 const setup = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const issuer = `http://127.0.0.1:${setup.port}`;
 const provider = new Provider(issuer, {
-  clients: [{ ...setup.client, grant_types: ['authorization_code'], response_types: ['code'],
-              token_endpoint_auth_method: 'client_secret_basic' }],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+  clients: setup.clients.map((client) => ({ ...client, grant_types: ['authorization_code'],
+                                             response_types: ['code'],
+                                             token_endpoint_auth_method: 'client_secret_basic' })),
+  claims: { openid: ['sub', 'acr', 'amr', 'auth_time'], email: ['email', 'email_verified'] },
   scopes: ['openid', 'email'],
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false } },
