@@ -196,3 +196,13 @@ async def test_staff_sign_in_to_the_admin_console_through_the_registrys_provider
     sso_setup.idp.cookie_jar.clear()  # signed out at the provider, so that another account signs in
     status, page = await _sso(sso_setup, "olga-mfa", sso_setup.admin, "/sso/start")
     assert status == 403
+
+
+async def test_a_provider_over_plain_http_is_refused_unless_development_allows_it(core: Core,
+                                                                                  browser: Browser) -> None:
+    await sso.set_registrar_provider(core, "beta", sso.Provider("http://127.0.0.1:9", "beta", "beta-secret"))
+    status, page, _resp = await browser.get("/sso/start?registrar=beta")
+    assert status == 502 and "must be HTTPS" in page
+    status, page, _resp = await browser.get("/sso/start?registrar=alpha")  # alpha has none
+    assert status == 404 and "not set up" in page
+    assert 'action="/sso/start"' in (await browser.get("/login"))[1]
