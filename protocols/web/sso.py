@@ -42,12 +42,12 @@ CLIENT = web.AppKey("sso_client", ProviderClient)
 
 def settings_of(kind: str, config: Config) -> SsoSettings:
     """The app's single sign-on settings, the staff client secret read once here from its file."""
-    section = config.admin if kind == "admin" else config.console
-    staff = None
-    if section.sso_issuer:
-        secret = Path(section.sso_client_secret_file).read_text(encoding="utf-8").strip()
-        staff = Provider(section.sso_issuer.rstrip("/"), section.sso_client_id, secret, section.sso_scopes)
-    return SsoSettings(staff, kind == "console", section.public_url.rstrip("/") + "/sso/callback",
+    admin, staff = config.admin, None
+    if kind == "admin" and admin.sso_issuer:
+        secret = Path(admin.sso_client_secret_file).read_text(encoding="utf-8").strip()
+        staff = Provider(admin.sso_issuer.rstrip("/"), admin.sso_client_id, secret, admin.sso_scopes)
+    public_url = (admin if kind == "admin" else config.console).public_url
+    return SsoSettings(staff, kind == "console", public_url.rstrip("/") + "/sso/callback",
                        config.console.sso_accepted_acr)
 
 
