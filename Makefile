@@ -28,7 +28,8 @@ lint: $(STAMP)
 
 # System packages the tests use (Debian packages): haproxy (tests/ops/test_haproxy.py skips without
 # it), redis-server (tests/ops/test_shared_limits.py skips without it) and chromium (the browser
-# tests in tests/web drive it through Playwright; Playwright's own browser download is never used).
+# tests in tests/web drive it through Playwright; Playwright's own browser download is never used),
+# and node with npm (tests/web/test_sso.py installs the npm package oidc-provider into var/oidc).
 # Idempotent, and never fails the build: without root or apt-get it only prints a warning.
 test-deps: dns-deps
 	@command -v haproxy >/dev/null 2>&1 || test -x /usr/sbin/haproxy || \
@@ -37,6 +38,9 @@ test-deps: dns-deps
 	@command -v redis-server >/dev/null 2>&1 || test -x /usr/bin/redis-server || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server; } || \
 		echo "warning: could not install redis-server (needs root and apt-get); the redis tests will be skipped" >&2
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm; } || \
+		echo "warning: could not install nodejs and npm; the single sign-on tests (oidc-provider) will be skipped" >&2
 	@command -v chromium >/dev/null 2>&1 || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
 		echo "warning: could not install chromium (needs root and apt-get); the browser tests will be skipped" >&2

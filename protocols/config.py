@@ -204,6 +204,12 @@ class AdminConfig:
     host: str = "127.0.0.1"
     port: int = 8081
     public_url: str = "http://localhost:8081"  # the origin browsers use: passkeys are bound to it
+    # single sign-on for the registry's staff through the registry's OpenID Connect provider
+    # (empty issuer: off); the client secret is read from a file, never written in the config
+    sso_issuer: str = ""
+    sso_client_id: str = ""
+    sso_client_secret_file: str = ""
+    sso_scopes: str = "openid email"
 
 
 @dataclass(frozen=True)
@@ -221,6 +227,11 @@ class ConsoleConfig:
     issuer: str = "Registry"  # shown by authenticator apps beside the login
     max_body_bytes: int = 1048576  # forms and uploads larger than this are refused (413)
     hsts: bool = False  # send Strict-Transport-Security (only behind TLS)
+    # single sign-on, both consoles (the registry's provider is in [admin], registrars' own are set
+    # with `registry registrar sso`): acr values that count as a second factor given at the provider
+    # (amr is read as RFC 8176 says), and plain-HTTP providers for development and tests only
+    sso_accepted_acr: tuple[str, ...] = ()
+    sso_allow_http: bool = False
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@
     registry registrar credit ID AMOUNT [--description TEXT]
     registry registrar statement ID [--from TIME] [--to TIME] [--csv]
     registry registrar price-group ID [GROUP | --none]
+    registry registrar sso ID (--issuer URL --client-id ID --client-secret-file F [--scopes S] | --remove)
     registry registrar webhook add|list|rotate|remove ID ...   (protocols/cli/notify_prefs.py)
     registry registrar notify-prefs ID [--event TYPE] [--email ADDR ...] [--webhook N ...] [--low-balance AMOUNT]
 
@@ -166,6 +167,30 @@ def _print_statement(rows: list[dict[str, Any]], as_csv: bool) -> None:
               f"{row['amount']:>12} {row['balance_after']:>12} {row['currency']}  {row['sv_trid']}")
 
 
+async def cmd_registrar_sso(config: Config, args: argparse.Namespace) -> int:
+    """Set (or remove) the registrar's own OpenID Connect provider for its console users."""
+    from protocols.serve.runtime import open_core
+    from registry_core.services import sso
+
+    if not args.remove and not (args.issuer and args.client_id and args.client_secret_file):
+        print("give --issuer, --client-id and --client-secret-file, or --remove", file=sys.stderr)
+        return 2
+    async with open_core(config) as core:
+        if args.remove:
+            removed = await sso.remove_registrar_provider(core, args.id)
+            print(f"single sign-on {'removed' if removed else 'was not set'} for {args.id}")
+            return 0
+        await sso.set_registrar_provider(core, args.id, sso.Provider(args.issuer, args.client_id,
+                                                                     _secret_file(args.client_secret_file),
+                                                                     args.scopes))
+    print(f"single sign-on set for {args.id}: {args.issuer} (client {args.client_id})")
+    return 0
+
+
+def _secret_file(path: str) -> str:
+    return Path(path).read_text(encoding="utf-8").strip()
+
+
 # --- parser ------------------------------------------------------------------------------
 def add_parser(sub: Any) -> None:
     rs = sub.add_parser("registrar", help="registrar accounts").add_subparsers(dest="registrar_command",
@@ -192,6 +217,12 @@ def add_parser(sub: Any) -> None:
     price_group = _one(rs, "price-group", cmd_registrar_price_group, "put a registrar in a price group")
     price_group.add_argument("group", nargs="?")
     price_group.add_argument("--none", action="store_true", help="back to the TLD prices")
+    single = _one(rs, "sso", cmd_registrar_sso, "the registrar's own OpenID Connect provider")
+    single.add_argument("--issuer", help="the provider's issuer URL (HTTPS)")
+    single.add_argument("--client-id")
+    single.add_argument("--client-secret-file", help="a file holding the client secret (stored encrypted)")
+    single.add_argument("--scopes", default="openid email")
+    single.add_argument("--remove", action="store_true", help="back to passwords only")
     notify_prefs.add_webhook_parser(rs, with_registrar=True)
     notify_prefs.add_prefs_parser(rs, "notify-prefs", with_registrar=True)
 

@@ -24,10 +24,12 @@ from registry_core.services import accounts
 
 ISSUER = web.AppKey("issuer", str)
 TITLE = web.AppKey("title", str)
+SSO_LOGIN = web.AppKey("sso_login", str)  # what the login page offers: "staff", "registrar" or "" (no SSO)
 
 
 def page(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
-    return aiohttp_jinja2.render_template(template, request, {"title": request.app[TITLE], **context},
+    return aiohttp_jinja2.render_template(template, request, {"title": request.app[TITLE],
+                                                               "sso": request.app.get(SSO_LOGIN, ""), **context},
                                           status=status)
 
 

@@ -14,7 +14,7 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, passkeys, registrar, security_pages, transfer_pages
+from protocols.web import admin, api, auth, passkeys, registrar, security_pages, sso, transfer_pages
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -44,6 +44,7 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
     app.router.add_static("/static", HERE / "static", follow_symlinks=False)
     auth.add_routes(app)
     passkeys.add_routes(app)
+    sso.setup(app, kind, config)
     add_routes(app)
     return app
 

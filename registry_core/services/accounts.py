@@ -44,8 +44,8 @@ class NewUser:
 
 @dataclass(frozen=True)
 class SignIn:
-    """A session opened by a password: `second_factor` says what it still needs ("passkey",
-    "totp", or "enrol" when the user has no second factor yet)."""
+    """A session opened by a password or single sign-on: `second_factor` says what it still
+    needs ("passkey", "totp", "enrol" when the user has no second factor yet, or "none")."""
 
     token: str
     csrf_token: str
@@ -150,7 +150,9 @@ async def sign_in(core: Core, login: str, password: str, ip: str | None, user_ag
     return await _open_session(core, user, ip, user_agent)
 
 
-async def _open_session(core: Core, user: dict, ip: str | None, user_agent: str) -> SignIn:
+async def _open_session(core: Core, user: dict, ip: str | None, user_agent: str, *, trusted: bool = False) -> SignIn:
+    """A new session of `user`; `trusted` when its second factor is already proved (single
+    sign-on whose provider vouched for one)."""
     token, csrf = rules.new_session_token(), rules.new_session_token()
 
     async def run(tx: Tx) -> SignIn:
@@ -158,6 +160,9 @@ async def _open_session(core: Core, user: dict, ip: str | None, user_agent: str)
         await repo.insert_session(tx.conn, {"token_digest": rules.digest(token), "user_id": user["id"],
                                             "created_at": tx.now, "expires_at": tx.now + ABSOLUTE_TIMEOUT,
                                             "csrf_token": csrf, "ip": ip, "user_agent": user_agent[:300]})
+        if trusted:
+            await repo.touch_session(tx.conn, rules.digest(token), tx.now, mfa=True)
+            return SignIn(token, csrf, user["id"], "none")
         factor = "totp" if user["totp_secret"] else "enrol"
         if await repo.fetch_passkeys(tx.conn, user["id"]):
             factor = "passkey"

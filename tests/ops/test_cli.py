@@ -159,3 +159,22 @@ async def test_audit_key_checkpoint_and_verify(registry: Run, core: Core, tmp_pa
     code, out, _ = await registry("audit", "verify")
     assert code == 1 and out.splitlines()[-1] == "TAMPERED"
     assert f"(history id {edited}): its content was changed after it was written" in out
+
+
+async def test_registrar_sso_sets_the_provider_with_its_secret_encrypted(registry: Run, core: Core,
+                                                                        tmp_path: Path) -> None:
+    (tmp_path / "secret").write_text("alpha-client-secret\n")
+    code, out, _err = await registry("registrar", "sso", "alpha", "--issuer", "https://idp.alpha.example/",
+                                     "--client-id", "console", "--client-secret-file", str(tmp_path / "secret"))
+    assert code == 0 and "single sign-on set for alpha: https://idp.alpha.example/" in out
+    row = (await fetch(core, "SELECT issuer, client_id, client_secret FROM registrar_sso"))[0]
+    assert (row["issuer"], row["client_id"]) == ("https://idp.alpha.example", "console")
+    assert b"alpha-client-secret" not in row["client_secret"]  # encrypted at rest
+    from registry_core.services import sso
+    assert (await sso.registrar_provider(core, "alpha")) == sso.Provider("https://idp.alpha.example", "console",
+                                                                          "alpha-client-secret")
+    history = await fetch(core, "SELECT after FROM history WHERE action = 'sso-set'")
+    assert "client_secret" not in history[0]["after"]
+    assert (await registry("registrar", "sso", "alpha"))[0] == 2  # neither settings nor --remove
+    assert await registry("registrar", "sso", "alpha", "--remove") == (0, "single sign-on removed for alpha\n", "")
+    assert await sso.registrar_provider(core, "alpha") is None
