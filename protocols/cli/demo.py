@@ -30,6 +30,12 @@ DEMO_REGISTRARS = (
 DEMO_PRICES = {"create": Decimal("8.00"), "renew": Decimal("8.00"), "transfer": Decimal("8.00"),
                "restore": Decimal("40.00")}
 OPENING_BALANCE = Decimal("100000.00")
+DEMO_ADDRESSES = {
+    "demo": {"street": ["1 Demo Street"], "city": "Springfield", "sp": "IL", "pc": "62701", "cc": "US",
+             "voice": "+1.5555550100", "email": "ops@demo-registrar.test"},
+    "rival": {"street": ["2 Rival Road"], "city": "Portland", "sp": "OR", "pc": "97201", "cc": "US",
+              "voice": "+1.5555550200", "email": "ops@rival-registrar.test"},
+}
 # Console users (README): password and a fixed TOTP secret each, so a newcomer can sign in
 # with any authenticator app (or `python -c "import pyotp; print(pyotp.TOTP('...').now())"`).
 DEMO_USERS = (
@@ -55,6 +61,7 @@ async def create_demo(core: Core, certs_dir: Path) -> list[str]:
     for new in DEMO_REGISTRARS:
         try:
             await registrars.add_registrar(core, new)
+            await registrars.update_registrar(core, new.id, **DEMO_ADDRESSES[new.id])  # escrow deposits carry it
             await registrars.credit_registrar(core, new.id, OPENING_BALANCE, "demo opening balance", "demo")
             done.append(f"registrar {new.id}")
         except ObjectExists:

@@ -126,7 +126,7 @@ async def test_core_errors_exit_1_with_one_line(registry: Run) -> None:
     assert (code, out) == (1, "") and err.startswith("registry: ObjectNotFound: ") and "nobody" in err
 
 
-async def test_certs_demo_and_lifecycle(registry: Run, tmp_path: Path) -> None:
+async def test_certs_demo_and_lifecycle(registry: Run, core: Core, tmp_path: Path) -> None:
     code, out, _ = await registry("certs", "init", "--dir", str(tmp_path / "dev"), "--registrar", "solo")
     assert code == 0 and out.startswith(f"development certificates in {tmp_path / 'dev'}")
     assert "solo" in out and (tmp_path / "dev" / "solo.key").exists()
@@ -134,6 +134,8 @@ async def test_certs_demo_and_lifecycle(registry: Run, tmp_path: Path) -> None:
                                            "registrar rival, certificate pinned for rival, console user admin, "
                                            "console user demo-owner, console user rival-owner\n")
     assert (await registry("demo"))[1] == "demo data: already present\n"
+    assert (await fetch(core, "SELECT city, cc FROM registrar WHERE id = 'demo'"))[0] == {"city": "Springfield",
+                                                                                         "cc": "US"}  # escrow needs it
     code, out, _ = await registry("lifecycle", "run", "--at", "2030-01-01T00:00:00", "--batch", "10")
     assert code == 0 and "failed" in out
 
