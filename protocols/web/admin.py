@@ -54,8 +54,8 @@ async def domain_statuses(request: web.Request) -> web.Response:
         after = await server_statuses.set_server_statuses(core, view.principal, request.match_info["name"], add, rem,
                                                           str(form.get("reason", "")), origin(request))
     except CoreError as exc:
-        code = errors.status_for(exc)
-        if code is None or code >= 500 or code == 403:
+        code = errors.page_status(exc)
+        if code is None:
             raise
         return await domain_page(request, error=errors.message_for(exc), status=code)
     return await domain_page(request, notice="Statuses now: " + (", ".join(after) or "none set by the registry"))

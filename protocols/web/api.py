@@ -7,11 +7,12 @@ Errors are {"error": sentence, "status": code} from the consoles' one error tabl
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
 
+from protocols.web.forms import day_start
 from protocols.web.openapi import DOCUMENT
 from protocols.web.security import CSRF_HEADER, tokens_match
 from protocols.web.session import CORE, client_ip, current_session, origin
@@ -69,10 +70,7 @@ def _filter(query: Any) -> DomainFilter:
     """Unlike the page's form, the API takes a parameter it is given as meant: an empty
     status or date is an error, not "any"."""
     before = query.get("expires_before")
-    try:
-        expires = None if before is None else datetime.combine(date.fromisoformat(before), time(0), UTC)
-    except ValueError:
-        raise InvalidValue("expires_before: a date as YYYY-MM-DD", field="expires_before", value=before) from None
+    expires = None if before is None else day_start(before, "expires_before")
     return DomainFilter(query.get("prefix", ""), query.get("status"), expires)
 
 

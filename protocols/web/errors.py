@@ -36,6 +36,14 @@ def status_for(error: core.CoreError) -> int | None:
     return next((status for kind, status in STATUSES if isinstance(error, kind)), None)
 
 
+def page_status(error: core.CoreError) -> int | None:
+    """The status a form's page shows a refusal with, beside the form; None when the page
+    is not the place (unmapped, an outage, or a permission refusal): the error middleware
+    answers those."""
+    status = status_for(error)
+    return None if status is None or status >= 500 or status == 403 else status
+
+
 def message_for(error: core.CoreError) -> str:
     """The person-facing sentence: the core's own detail (it never carries secrets)."""
     if isinstance(error, core.PolicyErrors):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import webauthn
@@ -77,11 +78,30 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return found
 
 
-async def register(request: web.Request) -> web.Response:
-    token, _view = await _session(request)
+@dataclass(frozen=True)
+class _Answer:
+    """What the browser sent back for a ceremony, with what it is checked against."""
+
+    token: str
+    trusted: bool
+    credential: dict[str, Any]
+    rp_id: str
+    origin: str
+    challenge: bytes  # the session's, now spent
+
+
+async def _answer(request: web.Request) -> _Answer:
+    token, view = await _session(request)
     credential = await _body(request)
     rp_id, _name, origin = request.app[RELYING_PARTY]
     challenge = await passkeys.take_challenge(request.app[CORE], token)
+    return _Answer(token, view.trusted, credential, rp_id, origin, challenge)
+
+
+async def register(request: web.Request) -> web.Response:
+    answer = await _answer(request)
+    token, credential, rp_id, origin, challenge = (answer.token, answer.credential, answer.rp_id, answer.origin,
+                                                   answer.challenge)
     try:
         verified = webauthn.verify_registration_response(credential=credential, expected_challenge=challenge,
                                                          expected_rp_id=rp_id, expected_origin=origin,
@@ -97,10 +117,9 @@ async def register(request: web.Request) -> web.Response:
 
 
 async def sign_in(request: web.Request) -> web.Response:
-    token, view = await _session(request)
-    credential = await _body(request)
-    rp_id, _name, origin = request.app[RELYING_PARTY]
-    challenge = await passkeys.take_challenge(request.app[CORE], token)
+    answer = await _answer(request)
+    token, credential, rp_id, origin, challenge = (answer.token, answer.credential, answer.rp_id, answer.origin,
+                                                   answer.challenge)
     try:
         credential_id = base64url_to_bytes(str(credential.get("rawId") or credential.get("id") or ""))
     except ValueError:
@@ -113,7 +132,7 @@ async def sign_in(request: web.Request) -> web.Response:
             require_user_verification=True)
     except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
         raise AuthenticationFailed(f"the passkey was not accepted: {exc}", object_type="passkey") from None
-    await passkeys.signed_in(request.app[CORE], token, credential_id, verified.new_sign_count, reauth=view.trusted)
+    await passkeys.signed_in(request.app[CORE], token, credential_id, verified.new_sign_count, reauth=answer.trusted)
     return web.json_response({"next": "/", "credential": bytes_to_base64url(credential_id)})
 
 

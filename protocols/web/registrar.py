@@ -6,16 +6,17 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.forms import day_start
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
-from registry_core.errors import CoreError, InvalidValue, PermissionDenied
+from registry_core.errors import CoreError, PermissionDenied
 from registry_core.model.accounts import allowed
 from registry_core.services import billing_views, console_domains, overview
 from registry_core.services.console_domains import DomainFilter
@@ -34,11 +35,8 @@ async def dashboard(request: web.Request) -> web.Response:
 
 def _filter(request: web.Request) -> DomainFilter:
     query = request.query
-    before = query.get("expires_before", "")
-    try:
-        expires_before = datetime.combine(date.fromisoformat(before), time(0), UTC) if before else None
-    except ValueError:
-        raise InvalidValue("expires_before: a date as YYYY-MM-DD", object_type="domain") from None
+    before = query.get("expires_before", "")  # the form's empty field means any date
+    expires_before = day_start(before, "expires_before") if before else None
     return DomainFilter(query.get("prefix", ""), query.get("status") or None, expires_before)
 
 
@@ -82,8 +80,8 @@ async def domain_renew(request: web.Request) -> web.Response:
         renewed = await console_domains.renew_from_console(request.app[CORE], view.principal,
                                                            request.match_info["name"], shown, years, origin(request))
     except CoreError as exc:
-        status = errors.status_for(exc)
-        if status is None or status >= 500 or status == 403:
+        status = errors.page_status(exc)
+        if status is None:
             raise
         return await domain_page(request, error=errors.message_for(exc), status=status)
     return await domain_page(request, notice=f"Renewed: now expires {renewed.expires_at:%Y-%m-%d} "
@@ -98,8 +96,8 @@ async def domain_nameservers(request: web.Request) -> web.Response:
         info = await console_domains.set_nameservers(request.app[CORE], view.principal, request.match_info["name"],
                                                      wanted, origin(request))
     except CoreError as exc:
-        status = errors.status_for(exc)
-        if status is None or status >= 500 or status == 403:
+        status = errors.page_status(exc)
+        if status is None:
             raise
         return await domain_page(request, error=errors.message_for(exc), status=status)
     return await domain_page(request, notice="Name servers now: " + (", ".join(info.nameservers) or "none"))
@@ -113,10 +111,7 @@ async def billing(request: web.Request) -> web.Response:
 
 
 def _day(text: str, name: str) -> datetime | None:
-    try:
-        return datetime.combine(date.fromisoformat(text), time(0), UTC) if text else None
-    except ValueError:
-        raise InvalidValue(f"{name}: a date as YYYY-MM-DD", field=name, value=text) from None
+    return day_start(text, name) if text else None
 
 
 CSV_COLUMNS = ("id", "at", "action", "amount", "currency", "balance_after", "object_name", "period_years",

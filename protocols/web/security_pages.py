@@ -50,8 +50,8 @@ async def _sensitive(request: web.Request, act: Any) -> web.Response:
     try:
         shown = await act(view.principal, form)
     except CoreError as exc:
-        status = errors.status_for(exc)
-        if status is None or status >= 500 or status == 403:
+        status = errors.page_status(exc)
+        if status is None:
             raise
         return await security(request, error=errors.message_for(exc), status=status)
     return await security(request, **shown)

@@ -31,8 +31,8 @@ async def _acting(request: web.Request, act: Any) -> web.Response:
     try:
         notice = await act(view.principal, form)
     except CoreError as exc:
-        code = errors.status_for(exc)
-        if code is None or code >= 500 or code == 403:
+        code = errors.page_status(exc)
+        if code is None:
             raise
         return await transfers(request, error=errors.message_for(exc), status=code)
     return await transfers(request, notice=notice)
