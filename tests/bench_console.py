@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ import aiohttp
 import asyncpg
 
 from tests import bench_scale
-from tests.bench_support import free_port
+from tests.bench_support import drive, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
@@ -107,41 +106,21 @@ async def signed_in(base: str, n: int) -> aiohttp.ClientSession:
     return http
 
 
-def percentiles(samples: list[float], elapsed: float) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {"per_second": len(ordered) / elapsed, "p50_ms": statistics.median(ordered) * 1000,
-            "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, "count": len(ordered)}
-
-
-async def closed_loops(one: Any) -> dict[str, float]:
-    samples: list[float] = []
-    deadline = time.perf_counter() + SECONDS
-    started = time.perf_counter()
-
-    async def loop(index: int) -> None:
-        i = 0
-        while time.perf_counter() < deadline:
-            t0 = time.perf_counter()
-            await one(index, i)
-            samples.append(time.perf_counter() - t0)
-            i += 1
-    await asyncio.gather(*(loop(n) for n in range(CLIENTS)))
-    return percentiles(samples, time.perf_counter() - started)
-
-
 async def page_cell(sessions: list[aiohttp.ClientSession], base: str, path_of: Any) -> dict[str, float]:
-    async def one(index: int, i: int) -> None:
+    async def one(index: int, i: int) -> bool:
         async with sessions[index].get(base + path_of(i)) as resp:
             assert resp.status == 200, resp.status
             await resp.read()
-    return await closed_loops(one)
+        return True
+    return await drive(CLIENTS, one, SECONDS)
 
 
 async def bare_cell(pool: asyncpg.Pool, sql: str, args_of: Any) -> dict[str, float]:
-    async def one(_index: int, i: int) -> None:
+    async def one(_index: int, i: int) -> bool:
         async with pool.acquire() as conn:
             await conn.fetch(sql, bench_scale.REGISTRAR, *args_of(i))
-    return await closed_loops(one)
+        return True
+    return await drive(CLIENTS, one, SECONDS)
 
 
 async def measure(dsn: str, base: str, prefixes: list[str], console_pid: int) -> dict[str, Any]:

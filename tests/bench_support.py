@@ -41,6 +41,7 @@ async def fresh_database(admin_dsn: str, name: str) -> str:
 def summary(latencies: list[float], elapsed: float, errors: int) -> dict[str, float]:
     ordered = sorted(latencies)
     return {"per_second": len(ordered) / elapsed, "p50_ms": statistics.median(ordered) * 1000,
+            "p95_ms": ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000,
             "p99_ms": ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, "count": len(ordered),
             "errors": errors}
 
