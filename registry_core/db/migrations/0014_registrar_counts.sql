@@ -37,8 +37,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
--- Transition tables are per event: INSERT has no old rows, DELETE no new ones, so each
--- trigger hands the function an empty stand-in for the side it lacks.
+-- Transition tables are per event: an INSERT trigger has no old rows and a DELETE trigger
+-- no new ones, so those two have functions of their own with the one side they see.
 CREATE FUNCTION domain_count_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO registrar_domain_delta (registrar_id, domains, on_hold, in_redemption)
