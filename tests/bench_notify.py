@@ -50,7 +50,7 @@ from registry_core.db.tx import Database, Tx
 from registry_core.model import notification as note
 from registry_core.services import notifications, notify_prefs, registrars
 from tests import bench
-from tests.bench_notify_ceiling import rate
+from tests.bench_notify_ceiling import rate, send_through
 from tests.bench_support import free_port, fresh_database
 from tests.mail.sink import PASSWORD, USER
 from tests.notify.peers import Peers, started_peers
@@ -73,21 +73,7 @@ async def smtp_ceiling(peers: Peers, raw: bytes, count: int) -> float:
     clients = [aiosmtplib.SMTP(hostname=config.relay_host, port=config.relay_port, start_tls=True,
                                tls_context=context, username=USER, password=PASSWORD)
                for _ in range(config.max_connections)]
-    for client in clients:
-        await client.connect()
-    free = asyncio.Queue[aiosmtplib.SMTP]()
-    for client in clients:
-        free.put_nowait(client)
-
-    async def one(i: int) -> None:
-        client = await free.get()
-        await client.sendmail("nic@nic.example", [f"ceiling{i}@demo-registrar.test"], raw)
-        free.put_nowait(client)
-    try:
-        return await rate(count, len(clients), one)
-    finally:
-        for client in clients:
-            await client.quit()
+    return await send_through(clients, "nic@nic.example", "ceiling{}@demo-registrar.test", raw, count)
 
 
 async def http_ceiling(peers: Peers, secret: str, count: int) -> float:

@@ -55,6 +55,12 @@ async def rate(count: int, concurrency: int, one: Callable[[int], Awaitable[None
 async def smtp_ceiling(port: int, raw: bytes, count: int, connections: int = CONNECTIONS) -> float:
     """aiosmtplib straight to the sink: one ready message, `connections` reused connections."""
     clients = [aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False) for _ in range(connections)]
+    return await send_through(clients, "noreply@registry.test", "tech{}@demo.test", raw, count)
+
+
+async def send_through(clients: list[aiosmtplib.SMTP], sender: str, recipient: str, raw: bytes, count: int) -> float:
+    """Messages per second sending `raw` `count` times over `clients` (connected here, each
+    reused as soon as it is free, quit after); `recipient` has a {} for the message number."""
     for client in clients:
         await client.connect()
     free = asyncio.Queue[aiosmtplib.SMTP]()
@@ -63,10 +69,10 @@ async def smtp_ceiling(port: int, raw: bytes, count: int, connections: int = CON
 
     async def one(i: int) -> None:
         client = await free.get()
-        await client.sendmail("noreply@registry.test", [f"tech{i}@demo.test"], raw)
+        await client.sendmail(sender, [recipient.format(i)], raw)
         free.put_nowait(client)
     try:
-        return await rate(count, connections, one)
+        return await rate(count, len(clients), one)
     finally:
         for client in clients:
             await client.quit()
