@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from registry_core.model.contact import PostalInfo
+from registry_core.model.domain import DsData
 
 MODES = ("full", "diff", "thin")
 # ICANN Registry Agreement Specification 2: a FULL deposit every Sunday and a DIFF on the
@@ -85,14 +86,6 @@ class Rr:
 
 
 @dataclass(frozen=True)
-class EscrowDs:
-    key_tag: int
-    alg: int
-    digest_type: int
-    digest: str
-
-
-@dataclass(frozen=True)
 class EscrowTransfer:
     status: str
     gaining: str
@@ -118,7 +111,7 @@ class EscrowDomain:
     expires_at: datetime
     updater: str | None = None
     updated_at: datetime | None = None
-    ds: tuple[EscrowDs, ...] = ()
+    ds: tuple[DsData, ...] = ()
     transferred_at: datetime | None = None
     transfer: EscrowTransfer | None = None
 

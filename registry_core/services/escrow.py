@@ -23,6 +23,7 @@ from registry_core.db.tx import Tx
 from registry_core.errors import MissingParameter, ObjectNotFound, ValueOutOfRange
 from registry_core.model import escrow
 from registry_core.model.contact import PostalInfo
+from registry_core.model.domain import DsData
 from registry_core.model.escrow import (
     DepositCounts,
     DepositPlan,
@@ -30,7 +31,6 @@ from registry_core.model.escrow import (
     EscrowContact,
     EscrowDelete,
     EscrowDomain,
-    EscrowDs,
     EscrowHost,
     EscrowRegistrar,
     EscrowTransfer,
@@ -193,7 +193,7 @@ def _domain(row: dict[str, Any]) -> EscrowDomain:
         row["name"], row["roid"], u_name if u_name != row["name"] else None, tuple(statuses), _rgp(row),
         row["registrant"], contacts, tuple(row["nameservers"]), row["sponsor_id"], row["creator_id"],
         row["created_at"], row["expires_at"], row["updater_id"], row["updated_at"],
-        tuple(EscrowDs(*d) for d in row["ds"] or ()), row["transferred_at"], _transfer(row))
+        tuple(DsData(*d) for d in row["ds"] or ()), row["transferred_at"], _transfer(row))
 
 
 def _thin(domain: EscrowDomain) -> EscrowDomain:
