@@ -74,8 +74,6 @@ SELECT d.id, d.roid, d.name, d.tld, d.statuses, d.sponsor_id, d.creator_id, d.cr
                 SELECT dc.role, dc.contact_id FROM domain_contact dc WHERE dc.domain_id = d.id) x
           JOIN contact c ON c.id = x.contact_id) AS contacts,
        (SELECT array_agg({_DS_RECORD}) FROM ds_record k WHERE k.domain_id = d.id) AS ds,
-       (SELECT array_agg(s.name) FROM host s WHERE s.superordinate_id = d.id AND s.deleted_at IS NULL)
-         AS subordinates,
        {_REGISTRAR}
 FROM domain d JOIN tld t ON t.name = d.tld JOIN registrar r ON r.id = d.sponsor_id {_GRACES}
 WHERE d.name = $1 AND d.deleted_at IS NULL"""
@@ -261,12 +259,14 @@ def _contact_order(link: DomainContact) -> tuple[bool, str, str]:
 
 
 def _domain(row: Any, hosts: list[HostInfo], contacts: list[DomainContact], now: datetime) -> DomainInfo:
+    """The looked-up domain as RDAP and WHOIS show it. They show no subordinate hosts, so the
+    lookup does not read them (`subordinate_hosts` is empty): one sub-select less per lookup."""
     statuses = displayed_statuses(row["statuses"], pending_transfer=row["pending_transfer"], inactive=not hosts)
     registrant = next((c.contact.handle for c in contacts if c.role == "registrant"), None)
     return DomainInfo(
         row["name"], row["roid"], row["tld"], tuple(statuses), registrant,
         tuple((c.role, c.contact.handle) for c in contacts if c.role != "registrant"),
-        tuple(h.name for h in hosts), tuple(sorted(row["subordinates"] or ())), row["sponsor_id"], row["creator_id"],
+        tuple(h.name for h in hosts), (), row["sponsor_id"], row["creator_id"],
         row["created_at"], row["updater_id"], row["updated_at"], row["expires_at"], row["transferred_at"],
         tuple(sorted((_ds_record(d) for d in row["ds"] or ()), key=_ds_order)), None, True, _rgp(row, now))
 
