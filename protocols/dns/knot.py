@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import dataclasses
 import logging
 import os
 import re
+import signal
+import sys
 from pathlib import Path
 
 from protocols.dns.knot_conf import KnotSettings, render
@@ -25,6 +28,17 @@ from protocols.dns.zone_file import SoaTimers, fqdn, initial_zone
 _log = logging.getLogger("registry.dns")
 CONTROL_TIMEOUT = 10  # seconds knotc waits for the server (its -t)
 _SERIAL = re.compile(r"\bserial: (\d+)")
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2) option: the signal this process gets when its parent dies
+
+
+def _end_with_parent() -> None:
+    """Run in the forked child before exec: SIGTERM knotd when the process that started it
+    dies, however it dies (a SIGKILLed supervisor cannot stop it, and a knotd left behind
+    would own the port and the directory). Linux only; elsewhere a no-op."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 class KnotError(Exception):
@@ -64,7 +78,8 @@ class KnotServer:
         self.settings.socket.unlink(missing_ok=True)
         self.process = await asyncio.create_subprocess_exec(
             self.programs.knotd, "-c", str(self.settings.config_file), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT)
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, limit=LINE_LIMIT,
+            preexec_fn=_end_with_parent)
         assert self.process.stdout is not None
         self.log = KnotLog(self.log_file, *self.log_rotation)
         self.log_task = asyncio.create_task(self.log.run(self.process.stdout), name="knotd-log")

@@ -5,8 +5,10 @@ cannot start, and Knot's log rotated by size with its errors in our log."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
+import sys
 from pathlib import Path
 
 import dns.asyncquery
@@ -128,3 +130,46 @@ async def test_knots_log_rotates_by_size_and_its_errors_reach_our_log(tmp_path: 
             assert await start_primary(config, ("example.",)) is None
     assert any(r.name == "registry.dns.knot" and r.getMessage().startswith("knotd: ") and "cannot bind" in
                r.getMessage() for r in caplog.records)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+_STARTER = """
+import asyncio, sys
+from protocols.config import config_from_mapping
+from protocols.dns.primary import start_primary
+
+async def main():
+    config = config_from_mapping({"paths": {"var": sys.argv[1]}, "dns": {
+        "enabled": True, "port": int(sys.argv[2]), "zsk_lifetime": 0}})
+    primary = await start_primary(config, ("example.",))
+    print(primary.process.pid, flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+async def test_knotd_ends_when_the_process_that_started_it_is_killed(tmp_path: Path) -> None:
+    """A SIGKILLed supervisor cannot stop knotd; the kernel's parent-death signal does."""
+    program("knotd")
+    starter = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _STARTER, str(tmp_path / "var"), str(free_port()),
+        stdout=asyncio.subprocess.PIPE, cwd=ROOT)
+    assert starter.stdout is not None
+    line = await asyncio.wait_for(starter.stdout.readline(), 30)
+    knotd = int(line)
+    assert _alive(knotd)
+    starter.kill()
+    await starter.wait()
+    for _ in range(100):
+        if not _alive(knotd):
+            break
+        await asyncio.sleep(0.1)
+    assert not _alive(knotd), f"knotd (pid {knotd}) outlived the process that started it"
