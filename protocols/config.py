@@ -309,6 +309,9 @@ class NotifyConfig:
     retry_base: float = 30.0  # the first retry waits this long, doubling (with jitter) to retry_cap
     retry_cap: float = 21600.0
     retry_for: float = 86400.0  # then the delivery is dead-lettered (`registry notify retry ID` revives it)
+    # events (and their delivery history) are kept this many days once every delivery is sent
+    # or dead, then deleted by `registry serve` every hour (`registry notify prune`); 0 keeps all
+    keep_days: int = 90
     # the channels to deliver: "email" and "webhook" (the built-in adapters, set up by [mail] and
     # [webhooks]), or name=module:factory (the factory takes the Config; protocols/notify/channels.py).
     # A built-in channel whose module is missing is skipped with a warning; its deliveries wait.

@@ -19,6 +19,7 @@ import signal
 import sys
 from typing import Any
 
+from protocols.cli import args as arg_types
 from protocols.cli import notify_prefs
 from protocols.cli.args import positive, when
 from protocols.config import Config
@@ -105,6 +106,19 @@ async def cmd_notify_replay(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+async def cmd_notify_prune(config: Config, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from protocols.serve.runtime import open_core
+    from registry_core.services import notifications
+
+    days = config.notify.keep_days if args.keep_days is None else args.keep_days
+    async with open_core(config) as core:
+        count = await notifications.prune_notifications(core, timedelta(days=days))
+    print(f"{count} finished notification events older than {days} days deleted")
+    return 0
+
+
 def add_parser(sub: Any) -> None:
     ns = sub.add_parser("notify", help="the notification outbox").add_subparsers(dest="notify_command",
                                                                                   required=True)
@@ -126,5 +140,8 @@ def add_parser(sub: Any) -> None:
     replay.add_argument("--since", type=when, required=True, help="ISO 8601 time (UTC without an offset)")
     replay.add_argument("--unsent", action="store_true", help="only failed and dead ones")
     replay.set_defaults(handler=cmd_notify_replay)
+    prune = ns.add_parser("prune", help="delete finished notifications (all sent or dead) older than N days")
+    prune.add_argument("--keep-days", type=arg_types.count, help="days to keep (default: [notify] keep_days)")
+    prune.set_defaults(handler=cmd_notify_prune)
     notify_prefs.add_webhook_parser(ns, with_registrar=False)  # the operator's
     notify_prefs.add_prefs_parser(ns, "prefs", with_registrar=False)

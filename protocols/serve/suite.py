@@ -20,6 +20,7 @@ from protocols.dns.publishing import start_publisher
 from protocols.epp.server import EppServer
 from protocols.escrow.deposits import escrow_settings, run_escrow_forever
 from protocols.net.limits import LimitStore
+from protocols.notify.retention import run_pruning_forever
 from protocols.notify.running import start_dispatcher
 from protocols.serve.checkpoints import audit_signer, run_checkpoints_forever
 from protocols.serve.heap import settle_heap
@@ -68,7 +69,8 @@ async def start_servers(config: Config, core: Core, listening: Listening | None 
 def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Server]],
           lifecycle: bool) -> list[asyncio.Task]:
     """The process's background tasks: the gauge sampler and (if asked) the lifecycle runner
-    and the audit checkpoints, and the escrow deposits once [escrow] has its keys."""
+    and the audit checkpoints, the outbox retention, and the escrow deposits once [escrow]
+    has its keys."""
     core, read_core = cores
     epp = next((server for _label, server in servers if isinstance(server, EppServer)), None)
     watch = LifecycleWatch() if lifecycle else None
@@ -81,6 +83,8 @@ def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Ser
         if config.audit.checkpoint_interval:
             jobs.append(asyncio.create_task(run_checkpoints_forever(core, audit_signer(config),
                                                                     config.audit.checkpoint_interval)))
+        if config.notify.keep_days:
+            jobs.append(asyncio.create_task(run_pruning_forever(core, config.notify.keep_days)))
         escrow = escrow_settings(config)
         if config.escrow.interval and escrow.keys is not None:
             jobs.append(asyncio.create_task(run_escrow_forever(core, escrow, config.escrow.interval)))

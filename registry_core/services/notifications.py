@@ -193,3 +193,20 @@ async def replay_notifications(core: Core, since: datetime, *, include_sent: boo
 async def emit_many(tx: Tx, sv_trid: str, events: list[Event]) -> None:
     """Write events without poll entries in one statement (reminders, DNS publications)."""
     await repo.insert_events(tx.conn, [(e, event_key(e, sv_trid), registrar_of(e.audience)) for e in events], tx.now)
+
+
+PRUNE_BATCH = 5000  # events deleted per transaction: short transactions, no long lock on the outbox
+
+
+async def prune_notifications(core: Core, keep: timedelta, batch: int = PRUNE_BATCH) -> int:
+    """Forget events older than `keep` whose deliveries are all finished (sent or dead), with
+    their delivery rows, one short transaction per batch; returns how many events went.
+    Undelivered ones stay whatever their age; EPP poll messages are never touched."""
+    total = 0
+    while True:
+        async def run(tx: Tx) -> int:
+            return await repo.delete_finished_events(tx.conn, tx.now - keep, batch)
+        deleted: int = await core.db.transaction(run)
+        total += deleted
+        if deleted < batch:
+            return total

@@ -63,3 +63,16 @@ async def test_notify_status_list_show_retry_replay(registry: Run, core: Core) -
     assert (await registry("notify", "replay", "--since", "2000-01-01"))[1] == "1 notifications queued again\n"
     code, out, _ = await registry("notify", "prefs", "--email", "noc@registry.test")
     assert out == "*\temail: noc@registry.test\twebhooks: all\n"
+
+
+async def test_notify_prune_deletes_finished_events_only(registry: Run, core: Core) -> None:  # noqa: F811
+    await registry("registrar", "webhook", "add", "alpha", "https://hooks.alpha.test/in")
+    await make_domain(core, "prune-a.example")
+    await make_domain(core, "prune-b.example")
+    await fetch(core, "UPDATE notification SET status = 'sent' WHERE event_id = (SELECT id FROM notification_event "
+                      "WHERE payload->>'domain' = 'prune-a.example')")
+    assert await registry("notify", "prune") == (0, "0 finished notification events older than 90 days deleted\n", "")
+    code, out, _ = await registry("notify", "prune", "--keep-days", "0")  # also the events that had no delivery
+    assert code == 0 and out.endswith(" finished notification events older than 0 days deleted\n")
+    assert [r["name"] for r in await fetch(core, "SELECT payload->>'domain' AS name FROM notification_event "
+                                                 "WHERE type = 'domain.created'")] == ["prune-b.example"]

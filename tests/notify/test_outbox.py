@@ -215,3 +215,27 @@ async def test_a_failing_lifecycle_runner_alerts_the_operator_once_per_streak(co
     assert [(r["type"], r["channel"], r["target"], r["payload"]["detail"]) for r in rows] == [
         ("operator.alert.lifecycle_failing", "email", "noc@registry.test", "RuntimeError: disk full"),
         ("operator.alert.lifecycle_failing", "email", "noc@registry.test", "RuntimeError: again")]
+
+
+async def test_retention_forgets_finished_events_only_and_keeps_the_poll_queue(core):
+    """Old events whose deliveries are all sent or dead go with their rows; an old one still
+    queued, and every recent one, stay; the registrar's poll messages are untouched."""
+    for name in ("old-sent.example", "old-dead.example", "old-queued.example", "new-sent.example"):
+        await make_domain(core, name)
+    polls = await fetch(core, "SELECT count(*) AS n FROM poll_message")
+    events = {r["name"]: r["id"] for r in await fetch(
+        core, "SELECT id, payload->>'domain' AS name FROM notification_event WHERE type = 'domain.created'")}
+    assert set(events) >= {"old-sent.example", "old-dead.example", "old-queued.example", "new-sent.example"}
+    await fetch(core, "INSERT INTO notification (event_id, channel, target, key, status, next_attempt_at, created_at) "
+                      "SELECT id, 'email', 'ops@alpha.test', 'k' || id, 'queued', now(), now() FROM notification_event")
+    for name, status in (("old-sent.example", "sent"), ("old-dead.example", "dead"), ("new-sent.example", "sent")):
+        await fetch(core, "UPDATE notification SET status = $2 WHERE event_id = $1", events[name], status)
+    old = [events[n] for n in ("old-sent.example", "old-dead.example", "old-queued.example")]
+    await fetch(core, "UPDATE notification_event SET occurred_at = now() - interval '91 days' WHERE id = ANY($1)", old)
+    assert await notifications.prune_notifications(core, timedelta(days=90), batch=1) == 2
+    left = {r["id"] for r in await fetch(core, "SELECT id FROM notification_event")}
+    assert events["old-sent.example"] not in left and events["old-dead.example"] not in left
+    assert {events["old-queued.example"], events["new-sent.example"]} <= left
+    assert not await fetch(core, "SELECT 1 FROM notification WHERE event_id = ANY($1)", old[:2])
+    assert await fetch(core, "SELECT count(*) AS n FROM poll_message") == polls
+    assert await notifications.prune_notifications(core, timedelta(days=90)) == 0

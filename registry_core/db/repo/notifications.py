@@ -203,3 +203,19 @@ async def fetch_domain_sponsors(conn: Any, tld: str, names: list[str]) -> list[d
         """SELECT DISTINCT ON (name) name, roid, sponsor_id, deleted_at FROM domain
            WHERE tld = $1 AND name = ANY ($2::text[]) ORDER BY name, id DESC""", tld, names)
     return [dict(r) for r in rows]
+
+
+async def delete_finished_events(conn: Any, before: datetime, limit: int) -> int:
+    """Delete up to `limit` of the oldest events that occurred before `before` and have no
+    delivery still to make (every row sent or dead), with their delivery rows (ON DELETE
+    CASCADE). Poll messages are the registrar's queue and stay (their link is set NULL)."""
+    status = await conn.execute(
+        """WITH doomed AS (
+               SELECT ev.id FROM notification_event ev
+               WHERE ev.occurred_at < $1
+                 AND NOT EXISTS (SELECT 1 FROM notification n
+                                 WHERE n.event_id = ev.id AND n.status IN ('queued', 'failed'))
+               ORDER BY ev.occurred_at LIMIT $2
+               FOR UPDATE SKIP LOCKED)
+           DELETE FROM notification_event ev USING doomed WHERE ev.id = doomed.id""", before, limit)
+    return int(status.split()[-1])
