@@ -301,7 +301,7 @@ class NotifyConfig:
 
     enabled: bool = True
     batch: int = 100  # deliveries claimed per transaction
-    max_in_flight: int = 64  # deliveries under way at once, in this dispatcher
+    max_in_flight: int = 64  # deliveries under way at once per channel (e-mail, webhook), in this dispatcher
     per_target: int = 4  # at once to one endpoint or address, in this dispatcher
     lease: float = 120.0  # a claimed delivery comes back to the queue after this (a dispatcher died)
     delivery_timeout: float = 30.0  # one attempt; kept well under the lease

@@ -3,8 +3,9 @@
 It claims due rows in one short transaction (FOR UPDATE SKIP LOCKED, so any number of
 dispatchers share the queue and each row goes to one of them) and leases them: a claimed
 row's next attempt moves to the lease's end, so the rows of a dispatcher that dies come
-back by themselves. It delivers after that commit, as many at once as `max_in_flight`
-allows and at most `per_target` to one endpoint or address, and records each outcome as
+back by themselves. It delivers after that commit, as many at once per channel as
+`max_in_flight` allows (each channel has its own: a relay that hangs cannot hold up the
+webhooks) and at most `per_target` to one endpoint or address, and records each outcome as
 soon as it is known (a small writer batches the outcomes that arrive together): sent, or
 failed with its next attempt (exponential backoff with jitter for about a day), or dead.
 
@@ -72,7 +73,7 @@ class Dispatcher:
         self.core, self.channels, self.settings = core, dict(channels), settings
         self.token = uuid.uuid4()  # this dispatcher's lease on what it claims
         self.wake = asyncio.Event()
-        self.slots = asyncio.Semaphore(settings.max_in_flight)
+        self.busy: Tally[str] = Tally()  # channel -> deliveries claimed, not yet finished
         self.per_target: Tally[str] = Tally()  # "channel target" -> claimed, not yet finished
         self.gates: dict[str, asyncio.Semaphore] = {}  # at most per_target of those at once
         self.outcomes: Tally[str] = Tally()  # "sent" / "failed" deliveries of this dispatcher
@@ -125,26 +126,26 @@ class Dispatcher:
 
     async def _serve(self) -> None:
         while not self.stopping:
-            claimed = await self._claim()
+            self.wake.clear()
+            claimed = [item for channel in self.channels for item in await self._claim(channel)]
             for item in claimed:
                 self._launch(item)
-            if not claimed:
+            if not claimed:  # nothing due, or every channel full: a finished delivery wakes us
                 await self._idle()
-            elif self.slots.locked():
-                await self._slot_free()
 
-    async def _claim(self) -> list[ClaimedDelivery]:
-        room = min(self.settings.batch, self.settings.max_in_flight - len(self.inflight))
-        if room <= 0 or not self.channels:
+    async def _claim(self, channel: str) -> list[ClaimedDelivery]:
+        """As many of `channel`'s due deliveries as it has room for (never more: a claimed
+        row waits for nothing but its target's turn)."""
+        room = min(self.settings.batch, self.settings.max_in_flight - self.busy[channel])
+        if room <= 0:
             return []
-        busy = tuple(key for key, count in self.per_target.items() if count >= self.settings.per_target)
-        self.wake.clear()
+        full = tuple(key for key, count in self.per_target.items() if count >= self.settings.per_target)
         return await outbox.claim_deliveries(self.core, outbox.ClaimRequest(
-            self.token, room, timedelta(seconds=self.settings.lease), tuple(self.channels),
-            self.settings.per_target, busy))
+            self.token, room, timedelta(seconds=self.settings.lease), (channel,), self.settings.per_target, full))
 
     def _launch(self, item: ClaimedDelivery) -> None:
         key = f"{item.channel} {item.target_key}"
+        self.busy[item.channel] += 1
         self.per_target[key] += 1
         self.gates.setdefault(key, asyncio.Semaphore(self.settings.per_target))
         task = asyncio.create_task(self._deliver(item, key))
@@ -160,17 +161,13 @@ class Dispatcher:
                 wait = min(wait, max(0.0, (due - self.core.db.clock.now()).total_seconds()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.wake.wait(), wait)
-        self.wake.clear()  # the claim that follows looks at everything this wake-up was about
-
-    async def _slot_free(self) -> None:
-        async with self.slots:
-            pass
 
     async def _deliver(self, item: ClaimedDelivery, key: str) -> None:
         try:
-            async with self.gates[key], self.slots:
+            async with self.gates[key]:
                 outcome = await self._attempt(item)
         finally:
+            self.busy[item.channel] -= 1
             self.per_target[key] -= 1
             if self.per_target[key] <= 0:
                 del self.per_target[key], self.gates[key]

@@ -7,6 +7,7 @@ Retries, dead letters, the per-endpoint limit, two dispatchers sharing a queue, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -14,6 +15,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from protocols.mail.channel import EmailChannel
+from protocols.notify.dispatcher import Dispatcher, DispatcherSettings
 from registry_core.model.notification import NotifyPref, RetryPolicy
 from registry_core.services import notifications, notify_prefs
 from tests.conftest import ROOT, TEST_KEY, fetch
@@ -199,3 +202,36 @@ async def test_mails_go_through_the_relay_signed_and_a_refused_address_is_dead_a
 async def _mails_done(core, sent: int, dead: int) -> bool:
     counts = (await notifications.outbox_status(core)).counts
     return counts.get("email/sent") == sent and counts.get("email/dead") == dead
+
+
+async def test_a_relay_that_hangs_holds_up_no_webhook(core, peers, receiver):
+    """Each channel has its own max_in_flight: e-mails stuck on a relay that accepts the
+    connection and never greets fill the e-mail slots only; the webhooks of the same events
+    are delivered meanwhile, and the stuck mails come back to the queue, not lost."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)  # accepted, never answered: the SMTP greeting never comes
+
+    tarpit = await asyncio.start_server(silent, "127.0.0.1", 0)
+    channels = peers.channels()
+    relay = dataclasses.replace(peers.mail_config(), relay_port=tarpit.sockets[0].getsockname()[1],
+                                connect_timeout=60.0, command_timeout=60.0)
+    channels["email"] = EmailChannel(relay)
+    await notify_prefs.set_pref(core, NotifyPref("registrar:alpha", "*", ("ops@alpha.test",), None))
+    await hook_for(core, receiver)
+    dispatcher = Dispatcher(core, channels, DispatcherSettings(poll_interval=0.5, max_in_flight=4, batch=10,
+                                                               per_target=4, delivery_timeout=30.0))
+    await dispatcher.start()
+    try:
+        await queue_events(core, 40)
+        await eventually(lambda: _done(core, 40), bound=60)  # every webhook, while all four mails hang
+        assert dispatcher.busy["email"] == 4 and len(held) == 4
+        email_rows = await fetch(core, "SELECT status FROM notification WHERE channel = 'email'")
+        assert len(email_rows) == 40 and {r["status"] for r in email_rows} == {"queued"}
+    finally:
+        await dispatcher.stop(0.5)
+        tarpit.close()
+        for writer in held:
+            writer.close()
+    assert len(receiver.ids()) == 40 and set(receiver.ids().values()) == {1}
