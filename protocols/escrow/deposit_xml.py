@@ -16,6 +16,7 @@ from lxml import etree
 from protocols.epp.codec import EPP_NS
 from protocols.epp.request import epp_datetime
 from protocols.epp.responses import greeting
+from protocols.escrow.domain_markup import domain_markup
 from registry_core.model import escrow
 from registry_core.model.contact import PostalInfo
 from registry_core.model.escrow import (
@@ -247,12 +248,14 @@ class DepositXmlFile:
         self._section: contextlib.ExitStack | None = None
         self._section_name = ""
         self._xf: Any = None
+        self._out: IO[bytes] | None = None
         self._with_params = False
 
     def begin(self, plan: DepositPlan, menu: tuple[str, ...]) -> None:
         # registration data: readable by the registry's user only
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         out: IO[bytes] = self._stack.enter_context(os.fdopen(fd, "wb", buffering=1 << 20))
+        self._out = out
         self._xf = self._stack.enter_context(etree.xmlfile(out, encoding="UTF-8"))
         self._xf.write_declaration()
         attrib = {"type": plan.deposit_type, "id": plan.id, "resend": str(plan.resend)}
@@ -279,9 +282,26 @@ class DepositXmlFile:
         self._section_name = name
 
     def write(self, items: list[Any]) -> None:
+        """Domains go out as markup text (domain_markup.py), everything else as elements."""
+        domains: list[str] = []
         for item in items:
+            if type(item) is EscrowDomain:
+                if not domains:
+                    self._enter("contents")
+                domains.append(domain_markup(item))
+                continue
+            self._write_markup(domains)
             self._enter("deletes" if isinstance(item, EscrowDelete) else "contents")
             self._xf.write(RENDERERS[type(item)](item))
+        self._write_markup(domains)
+
+    def _write_markup(self, markup: list[str]) -> None:
+        """Text straight to the file, after what xmlfile holds in its buffer."""
+        if markup:
+            assert self._out is not None
+            self._xf.flush()
+            self._out.write("".join(markup).encode("utf-8"))
+            markup.clear()
 
     def end(self, tld: str, counts: DepositCounts) -> None:
         self._enter("contents")

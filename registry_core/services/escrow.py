@@ -141,9 +141,10 @@ class _Batcher:
         self.sink, self.counts = sink, counts
         self.items: list[Any] = []
 
-    async def add(self, item: Any) -> None:
-        self.counts.add(item)
-        self.items.append(item)
+    async def add(self, items: list[Any]) -> None:
+        for item in items:
+            self.counts.add(item)
+        self.items += items
         if len(self.items) >= BATCH:
             await self.flush()
 
@@ -167,10 +168,9 @@ async def _write_objects(tx: Tx, plan: DepositPlan, out: _Batcher, changed: dict
     await _each(repo.iter_registrars(tx.conn), _registrar, out)
 
 
-async def _each(rows: AsyncIterator[dict[str, Any]], convert: Callable[[dict[str, Any]], Any],
-                out: _Batcher) -> None:
-    async for row in rows:
-        await out.add(convert(row))
+async def _each(batches: AsyncIterator[list[Any]], convert: Callable[[Any], Any], out: _Batcher) -> None:
+    async for rows in batches:
+        await out.add([convert(row) for row in rows])
 
 
 def _transfer(row: dict[str, Any]) -> EscrowTransfer | None:

@@ -73,27 +73,30 @@ SELECT id, name, iana_id, status, street, city, sp, pc, cc, voice, fax, email, u
 FROM registrar ORDER BY id"""
 
 
-async def _rows(conn: Any, sql: str, *args: Any) -> AsyncIterator[dict[str, Any]]:
-    async for row in conn.cursor(sql, *args, prefetch=PREFETCH):
-        yield dict(row)
+async def _rows(conn: Any, sql: str, *args: Any) -> AsyncIterator[list[Any]]:
+    """The rows (records, read by column name) in batches of PREFETCH, through one cursor in
+    the caller's transaction: a fetch per batch, not an await per row."""
+    cursor = await conn.cursor(sql, *args)
+    while rows := await cursor.fetch(PREFETCH):
+        yield rows
 
 
 def iter_domains(conn: Any, tld: str, now: datetime, ids: Sequence[int] | None = None
-                 ) -> AsyncIterator[dict[str, Any]]:
+                 ) -> AsyncIterator[list[Any]]:
     """Live domains of `tld` (only `ids`, when given) with their links, RGP periods open at
-    `now`, DS records and latest transfer, in id order."""
+    `now`, DS records and latest transfer, in id order, in batches."""
     return _rows(conn, _DOMAINS, tld, now, None if ids is None else list(ids))
 
 
-def iter_hosts(conn: Any, tld: str, ids: Sequence[int] | None = None) -> AsyncIterator[dict[str, Any]]:
+def iter_hosts(conn: Any, tld: str, ids: Sequence[int] | None = None) -> AsyncIterator[list[Any]]:
     return _rows(conn, _HOSTS, tld, None if ids is None else list(ids))
 
 
-def iter_contacts(conn: Any, tld: str, ids: Sequence[int] | None = None) -> AsyncIterator[dict[str, Any]]:
+def iter_contacts(conn: Any, tld: str, ids: Sequence[int] | None = None) -> AsyncIterator[list[Any]]:
     return _rows(conn, _CONTACTS, tld, None if ids is None else list(ids))
 
 
-def iter_registrars(conn: Any) -> AsyncIterator[dict[str, Any]]:
+def iter_registrars(conn: Any) -> AsyncIterator[list[Any]]:
     return _rows(conn, _REGISTRARS)
 
 
