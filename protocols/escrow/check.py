@@ -29,7 +29,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import xmlschema
 from lxml import etree
@@ -86,13 +86,23 @@ def check_xml(path: Path, file_name: str | None = None, engine: str = "xmlschema
             report.problems.append(f"schema: {error.reason} at {error.path}")
         if report.problems:
             return report
+    return _walked(report, str(path), file_name or path.name, lxml_schema() if engine == "lxml" else None)
+
+
+def check_stream(stream: IO[bytes], file_name: str) -> CheckReport:
+    """As check_xml with lxml, on a deposit read from `stream` (a pipe: check_process.py)."""
+    return _walked(CheckReport(), stream, file_name, lxml_schema())
+
+
+def _walked(report: CheckReport, source: str | IO[bytes], file_name: str,
+            validator: etree.XMLSchema | None) -> CheckReport:
     state = _Walk(report)
     try:
-        state.run(path, lxml_schema() if engine == "lxml" else None)
+        state.run(source, validator)
     except etree.XMLSyntaxError as exc:
         report.problems.append(f"schema: {exc}")
         return report
-    state.judge(file_name or path.name)
+    state.judge(file_name)
     return report
 
 
@@ -111,9 +121,9 @@ class _Walk:
     domain_parents: Counter[str] = field(default_factory=Counter)  # what follows each name's first label
     roid_suffixes: Counter[str] = field(default_factory=Counter)
 
-    def run(self, path: Path, validator: etree.XMLSchema | None = None) -> None:
+    def run(self, source: str | IO[bytes], validator: etree.XMLSchema | None = None) -> None:
         # only the elements read here reach Python; libxml2 parses (and validates) the rest
-        for _, el in etree.iterparse(str(path), events=("end",), remove_blank_text=True, schema=validator,
+        for _, el in etree.iterparse(source, events=("end",), remove_blank_text=True, schema=validator,
                                      tag=_READ):
             parent = el.getparent()
             if parent is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from registry_core.model.escrow import DepositCounts, DepositPlan
 
 
 class ThreadedDepositSink:
-    def __init__(self, path: Path) -> None:
-        self.file = DepositXmlFile(path)
+    def __init__(self, path: Path, tee: Callable[[bytes], None] | None = None) -> None:
+        self.file = DepositXmlFile(path, tee)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rde-writer")
         self._in_flight: asyncio.Future[None] | None = None
 

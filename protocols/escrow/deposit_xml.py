@@ -239,22 +239,41 @@ RENDERERS: dict[type, Callable[[Any], Element]] = {
     EscrowRegistrar: render_registrar, EscrowDelete: render_delete}
 
 
-class DepositXmlFile:
-    """One deposit document written as it goes: begin, write batches (deletes first), end."""
+class _Tee:
+    """The deposit's file, and a copy of every byte to `also` (the check process)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, out: IO[bytes], also: Callable[[bytes], None]) -> None:
+        self.out, self.also = out, also
+
+    def write(self, data: bytes) -> int:
+        written = self.out.write(data)
+        self.also(bytes(data))
+        return written
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+class DepositXmlFile:
+    """One deposit document written as it goes: begin, write batches (deletes first), end.
+    `tee`, when given, is handed every byte written (in order, from the writing thread)."""
+
+    def __init__(self, path: Path, tee: Callable[[bytes], None] | None = None) -> None:
         self.path = path
+        self.tee = tee
         self._stack = contextlib.ExitStack()
         self._section: contextlib.ExitStack | None = None
         self._section_name = ""
         self._xf: Any = None
-        self._out: IO[bytes] | None = None
+        self._out: Any = None
         self._with_params = False
 
     def begin(self, plan: DepositPlan, menu: tuple[str, ...]) -> None:
         # registration data: readable by the registry's user only
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        out: IO[bytes] = self._stack.enter_context(os.fdopen(fd, "wb", buffering=1 << 20))
+        out: Any = self._stack.enter_context(os.fdopen(fd, "wb", buffering=1 << 20))
+        if self.tee is not None:
+            out = _Tee(out, self.tee)
         self._out = out
         self._xf = self._stack.enter_context(etree.xmlfile(out, encoding="UTF-8"))
         self._xf.write_declaration()

@@ -1,6 +1,7 @@
 """Making deposits: for each due (or asked-for) deposit of a TLD, stream the XML from the
-core, check it (check.py: our schemas by libxml2 while streaming, and the RST rules) before
-anything else happens, package it (ryde.py), verify the
+core, check it (check.py: our schemas by libxml2 while streaming, and the RST rules; in a
+process of its own fed as the file is written, check_process.py) before anything else
+happens, package it (ryde.py), verify the
 signature just made, and only then log it and move the cursor. A deposit that fails its
 check is neither packaged nor logged: the cursor stays, the operator is told (an error in
 the log and the command's exit status), and the next run tries again."""
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from protocols.config import Config
 from protocols.escrow import delivery, ryde
-from protocols.escrow.check import CheckReport, check_xml
+from protocols.escrow.check import CheckReport
+from protocols.escrow.check_process import CheckProcess
 from protocols.escrow.deposit_sink import ThreadedDepositSink
 from registry_core.context import Core
 from registry_core.model import escrow as model
@@ -87,13 +89,15 @@ async def make_deposit(core: Core, settings: EscrowSettings, plan: DepositPlan, 
         raise ryde.PackagingError("no [escrow] agent_key and signing_key: only --plain can write a deposit")
     await asyncio.to_thread(settings.output_dir.mkdir, parents=True, exist_ok=True)
     xml = settings.output_dir / f"{plan.stem}.xml"
-    sink = ThreadedDepositSink(xml)
+    checker = await asyncio.to_thread(CheckProcess, xml.name)  # checks the XML as it is written
+    sink = ThreadedDepositSink(xml, checker.write)
     try:
         written = await escrow.write_deposit(core, plan, sink)
     except BaseException:
         await sink.abort()
+        await asyncio.to_thread(checker.abort)
         raise
-    report = await asyncio.to_thread(check_xml, xml, None, "lxml")
+    report = await asyncio.to_thread(checker.finish)
     if not report.ok:
         _log.error("escrow deposit %s failed its check, not packaged: %s", plan.stem, report.problems[:5])
         raise DepositRejected(plan, report)

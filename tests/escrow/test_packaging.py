@@ -7,6 +7,7 @@ refused by the check."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -129,3 +130,17 @@ async def test_the_serve_escrow_pass_writes_the_due_deposits_of_every_tld(
 
 
 TLDS = ("example", "strict", "thin")
+
+
+async def test_a_deposit_that_fails_its_check_is_neither_packaged_nor_logged(
+        core: Core, tmp_path: Path, keyrings: Keyrings) -> None:
+    """The check runs in its own process on the bytes as they are written: a domain whose
+    ROID breaks the schema stops the deposit before gpg sees it, and the cursor stays."""
+    from tests.conftest import fetch
+
+    await populate(core)
+    await fetch(core, "UPDATE domain SET roid = 'not a roid' WHERE id = (SELECT min(id) FROM domain)")
+    with pytest.raises(deposits.DepositRejected, match="not a roid|roid"):
+        await deposits.make_deposit_at(core, settings(tmp_path, keyrings), "example", SUNDAY)
+    assert not [p for p in os.listdir(tmp_path) if p.endswith((".ryde", ".sig"))]
+    assert await escrow.list_deposits(core, "example") == []
