@@ -1,5 +1,5 @@
 """The operator's port: `registry serve | db | tld | registrar | certs | demo | lifecycle |
-load-test-data | epp | dns | audit | notify | rde`.
+load-test-data | epp | dns | audit | history | notify | rde`.
 
 This module holds the root parser, logging set-up and the error handling; each command
 group is a module of this package with an `add_parser(sub)` and one handler per
@@ -16,13 +16,28 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from protocols.cli import audit, bulk, certs, db, demo, dns, epp, lifecycle, notify, rde, registrar, serve, tld
+from protocols.cli import (
+    audit,
+    bulk,
+    certs,
+    db,
+    demo,
+    dns,
+    epp,
+    history,
+    lifecycle,
+    notify,
+    rde,
+    registrar,
+    serve,
+    tld,
+)
 from protocols.config import Config, ConfigError, load_config
 from protocols.serve.logs import setup_logging
 from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
-COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, notify, rde)
+COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, history, notify, rde)
 
 
 def build_parser() -> argparse.ArgumentParser:
