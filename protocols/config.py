@@ -337,6 +337,13 @@ class EscrowConfig:
     sftp_directory: str = ""  # "" = the login directory
     sftp_timeout: float = 60.0  # seconds to connect, and per file
     interval: float = 3600.0  # seconds between serve's passes over the due deposits; 0 = none
+    # ICANN's registry reporting interface: the deposit report (rdeReport) is PUT there once a
+    # deposit reached the agent. report_url is the base (https://ry-api.icann.org); "" = none.
+    report_url: str = ""
+    report_user: str = ""  # the account, "{tld}" replaced by the TLD (ICANN's are per TLD: {tld}_ry)
+    report_password_file: str = ""
+    report_ca_file: str = ""  # a CA to trust besides the system's (tests, a proxy of your own)
+    report_timeout: float = 60.0
 
 
 @dataclass(frozen=True)

@@ -62,11 +62,14 @@ async def cmd_upload(config: Config, args: argparse.Namespace) -> int:
         return 2
     async with open_core(config) as core:
         results = await deposits.upload_pending(core, settings, args.tld)
+        reports = await deposits.report_pending(core, settings, args.tld)
     for name, error in results:
         print(f"{name}  {'uploaded' if error is None else 'FAILED: ' + error}")
-    if not results:
+    for name, error in reports:
+        print(f"{name}  {'reported to ICANN' if error is None else 'REPORT FAILED: ' + error}")
+    if not results and not reports:
         print("nothing to upload")
-    return 1 if any(error for _, error in results) else 0
+    return 1 if any(error for _, error in results + reports) else 0
 
 
 async def cmd_check(config: Config, args: argparse.Namespace) -> int:

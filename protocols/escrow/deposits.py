@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from protocols.config import Config
-from protocols.escrow import delivery, ryde
+from protocols.escrow import delivery, reporting, ryde
 from protocols.escrow.check import CheckReport
 from protocols.escrow.check_process import CheckProcess
 from protocols.escrow.deposit_sink import ThreadedDepositSink
+from protocols.escrow.report_xml import deposit_report
 from registry_core.context import Core
 from registry_core.model import escrow as model
 from registry_core.model.escrow import DepositPlan
@@ -41,6 +42,7 @@ class EscrowSettings:
     keys: ryde.GpgKeys | None  # None: no packaging (plain XML only)
     keep_plain: bool = False
     sftp: delivery.SftpTarget | None = None  # None: the files stay in output_dir
+    reporting: reporting.ReportingTarget | None = None  # None: no deposit reports to ICANN
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def escrow_settings(config: Config, *, output: Path | None = None, plain: bool =
         keys = ryde.GpgKeys(Path(cfg.gnupg_home or var / "escrow" / "gnupg"), cfg.agent_key, cfg.signing_key,
                             Path(cfg.passphrase_file) if cfg.passphrase_file else None)
     return EscrowSettings(output or Path(cfg.output_dir or var / "escrow"), keys, plain,
-                          delivery.sftp_target(config))
+                          delivery.sftp_target(config), reporting.reporting_target(config))
 
 
 async def make_due_deposits(core: Core, settings: EscrowSettings, tld: str,
@@ -100,6 +102,7 @@ async def make_deposit(core: Core, settings: EscrowSettings, plan: DepositPlan, 
     report = await asyncio.to_thread(checker.finish)
     if not report.ok:
         _log.error("escrow deposit %s failed its check, not packaged: %s", plan.stem, report.problems[:5])
+        await escrow.alert_failure(core, plan.stem, "failed its check, not packaged", "\n".join(report.problems[:20]))
         raise DepositRejected(plan, report)
     files = await _package(xml, plan, settings)
     await escrow.record_deposit(core, written, files[0].name, move_cursor=move_cursor)
@@ -117,9 +120,32 @@ async def deliver(core: Core, settings: EscrowSettings, made: DepositMade) -> De
         remote = await delivery.upload(settings.sftp, [ryde_file, sig])
     except delivery.DeliveryError as exc:
         _log.error("escrow deposit %s not uploaded: %s", made.plan.stem, exc)
+        await escrow.alert_failure(core, made.plan.stem, "not uploaded to the escrow agent", str(exc))
         return replace(made, upload_error=str(exc))
     await escrow.mark_uploaded(core, made.plan.tld, ryde_file.name)
+    await report_pending(core, settings, made.plan.tld)
     return replace(made, uploaded=tuple(remote))
+
+
+async def report_pending(core: Core, settings: EscrowSettings, tld: str) -> list[tuple[str, str | None]]:
+    """PUT the report of every deposit of `tld` at the agent that ICANN has not had yet:
+    (file name, error or None). A refusal is logged and the operator alerted; the deposit
+    stays unreported for the next pass (or `registry rde upload`)."""
+    if settings.reporting is None:
+        return []
+    results: list[tuple[str, str | None]] = []
+    for row in await escrow.list_deposits(core, tld, unreported=True):
+        try:
+            await reporting.put_report(settings.reporting, tld, reporting.deposit_report_path(tld),
+                                       deposit_report(row), "text/xml")
+        except reporting.ReportRefused as exc:
+            _log.error("escrow report of %s not taken: %s", row["file_name"], exc)
+            await escrow.alert_failure(core, Path(row["file_name"]).stem, "report refused by ICANN", str(exc))
+            results.append((row["file_name"], str(exc)))
+            continue
+        await escrow.mark_reported(core, tld, row["file_name"])
+        results.append((row["file_name"], None))
+    return results
 
 
 async def upload_pending(core: Core, settings: EscrowSettings, tld: str) -> list[tuple[str, str | None]]:

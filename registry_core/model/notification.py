@@ -35,6 +35,7 @@ CREDIT_ADDED = "registrar.credit.added"
 CERTIFICATE_EXPIRING = "registrar.certificate.expiring"
 PUBLISHER_PARKED = "operator.alert.publisher_parked"
 LIFECYCLE_FAILING = "operator.alert.lifecycle_failing"
+ESCROW_FAILED = "operator.alert.escrow_failed"  # a deposit failed its check, its upload or its report
 # <object>.transfer.<step>, to the gaining and the losing registrar
 TRANSFER_STEPS = {"pending": "requested", "clientApproved": "approved", "clientRejected": "rejected",
                   "clientCancelled": "cancelled", "serverApproved": "auto_approved",

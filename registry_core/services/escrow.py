@@ -22,6 +22,7 @@ from registry_core.db.repo import escrow as repo
 from registry_core.db.tx import Tx
 from registry_core.errors import MissingParameter, ObjectNotFound, ValueOutOfRange
 from registry_core.model import escrow
+from registry_core.model import notification as note
 from registry_core.model.contact import PostalInfo
 from registry_core.model.domain import DsData
 from registry_core.model.escrow import (
@@ -37,6 +38,7 @@ from registry_core.model.escrow import (
 )
 from registry_core.model.names import to_unicode
 from registry_core.model.statuses import displayed_statuses
+from registry_core.services import notifications
 
 BATCH = 1000  # objects per hand-over to the sink (two batches in memory at most)
 
@@ -250,11 +252,27 @@ async def record_deposit(core: Core, written: WrittenDeposit, file_name: str, *,
     await core.db.transaction(run)
 
 
-async def list_deposits(core: Core, tld: str, *, undelivered: bool = False) -> list[dict[str, Any]]:
-    """The deposits logged for `tld`, oldest first (only those not yet uploaded, if asked)."""
+async def list_deposits(core: Core, tld: str, *, undelivered: bool = False,
+                        unreported: bool = False) -> list[dict[str, Any]]:
+    """The deposits logged for `tld`, oldest first (only those not yet uploaded, or uploaded
+    and not yet reported to ICANN, if asked)."""
     async def run(tx: Tx) -> list[dict[str, Any]]:
-        return await repo.fetch_deposits(tx.conn, tld, undelivered=undelivered)
+        return await repo.fetch_deposits(tx.conn, tld, undelivered=undelivered, unreported=unreported)
     return await core.db.transaction(run, readonly=True)
+
+
+async def mark_reported(core: Core, tld: str, file_name: str) -> None:
+    async def run(tx: Tx) -> None:
+        await repo.mark_reported(tx.conn, tld, file_name, tx.now)
+    await core.db.transaction(run)
+
+
+async def alert_failure(core: Core, stem: str, what: str, detail: str) -> None:
+    """Tell the operator (the outbox: e-mail, webhook) that a deposit failed its check, its
+    upload or its report; once per deposit and kind of failure, however often it is retried."""
+    await notifications.alert_operator(core, notifications.operator_alert(
+        note.ESCROW_FAILED, f"Escrow deposit {stem}: {what}", "escrow", detail, f"{note.ESCROW_FAILED}/{stem}/{what}",
+        deposit=stem))
 
 
 async def mark_uploaded(core: Core, tld: str, file_name: str) -> None:

@@ -199,13 +199,23 @@ async def insert_deposit(conn: Any, values: dict[str, Any]) -> None:
         await conn.execute(f"INSERT INTO rde_deposit ({', '.join(columns)}) VALUES ({params})", *values.values())
 
 
-async def fetch_deposits(conn: Any, tld: str, *, undelivered: bool = False) -> list[dict[str, Any]]:
+async def fetch_deposits(conn: Any, tld: str, *, undelivered: bool = False,
+                         unreported: bool = False) -> list[dict[str, Any]]:
+    """`undelivered`: only those not yet at the agent; `unreported`: only those at the agent
+    whose report ICANN has not had (BRDA deposits have none)."""
     rows = await conn.fetch(
         """SELECT tld, mode, deposit_type, deposit_id, prev_id, watermark, resend, counts, file_name, written_at,
-                  uploaded_at
-           FROM rde_deposit WHERE tld = $1 AND (NOT $2 OR uploaded_at IS NULL) ORDER BY watermark, id""",
-        tld, undelivered)
+                  uploaded_at, reported_at
+           FROM rde_deposit WHERE tld = $1 AND (NOT $2 OR uploaded_at IS NULL)
+             AND (NOT $3 OR (uploaded_at IS NOT NULL AND reported_at IS NULL AND mode <> 'thin'))
+           ORDER BY watermark, id""",
+        tld, undelivered, unreported)
     return [dict(r) for r in rows]
+
+
+async def mark_reported(conn: Any, tld: str, file_name: str, at: datetime) -> None:
+    await conn.execute("UPDATE rde_deposit SET reported_at = $3 WHERE tld = $1 AND file_name = $2",
+                       tld, file_name, at)
 
 
 async def mark_uploaded(conn: Any, tld: str, file_name: str, at: datetime) -> bool:
