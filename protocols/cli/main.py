@@ -1,5 +1,5 @@
 """The operator's port: `registry serve | db | tld | registrar | certs | demo | lifecycle |
-load-test-data | epp | dns | audit | history | notify | rde`.
+load-test-data | epp | dns | audit | history | notify | rde | report`.
 
 This module holds the root parser, logging set-up and the error handling; each command
 group is a module of this package with an `add_parser(sub)` and one handler per
@@ -29,6 +29,7 @@ from protocols.cli import (
     notify,
     rde,
     registrar,
+    report,
     serve,
     tld,
 )
@@ -37,7 +38,8 @@ from protocols.serve.logs import setup_logging
 from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
-COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, history, notify, rde)
+COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, history, notify, rde,
+                  report)
 
 
 def build_parser() -> argparse.ArgumentParser:

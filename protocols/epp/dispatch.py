@@ -15,6 +15,7 @@ from types import ModuleType
 from lxml import etree
 
 from protocols.epp import codec
+from protocols.epp.activity_fields import activity_field, activity_tld
 from protocols.epp.codec import CONTACT_NS, DOMAIN_NS, EPP_NS, HOST_NS
 from protocols.epp.errors import reply_for
 from protocols.epp.flows import (
@@ -44,6 +45,7 @@ from protocols.epp.request import Element, Reply, Request
 from protocols.epp.responses import greeting, response
 from protocols.epp.results import ResultCode
 from protocols.epp.session import Session
+from protocols.net.activity import COUNTS
 from protocols.net.limits import CommandPacer, Lease, LimitStore, ProcessStore
 from protocols.serve import metrics
 from registry_core.context import Core
@@ -181,6 +183,9 @@ class Dispatcher:
             return gate, what, cl_trid
         request = Request(self.core, session, verb, body, extensions, cl_trid, sv_trid)
         reply = await self._run(request, (verb, namespace))
+        field = activity_field(verb, namespace, verb_el, extensions)
+        if field is not None:  # ICANN's monthly counts (protocols/net/activity.py)
+            COUNTS.add(activity_tld(namespace, what[1]), session.registrar_id, field)
         if verb == "login" and reply.code == ResultCode.SUCCESS:
             reply = await self._admit(session)
         if verb == "login" and reply.code == ResultCode.AUTHENTICATION_ERROR:

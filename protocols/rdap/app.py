@@ -21,6 +21,7 @@ import orjson
 from aiohttp import web
 
 from protocols.config import Config
+from protocols.net.activity import COUNTS, tld_of_domain
 from protocols.net.limits import IpLimits, LimitPolicy, LimitStore
 from protocols.net.proxy_protocol import ProxyHeaderProtocol
 from protocols.rdap import routes
@@ -185,6 +186,7 @@ class RdapApp:
         try:
             kind, arg = routes.parse_path(relative)
             hint = arg or None
+            COUNTS.add(tld_of_domain(arg) if kind == "domain" else None, None, "rdap-queries")
             query = Query(kind, arg, routes.single_params(request.query), base, url)
             return json_response(200, await HANDLERS[kind](self.core, self.settings, query))
         except RdapError as exc:

@@ -22,6 +22,7 @@ from protocols.escrow.deposits import escrow_settings, run_escrow_forever
 from protocols.net.limits import LimitStore
 from protocols.notify.retention import run_pruning_forever
 from protocols.notify.running import start_dispatcher
+from protocols.serve.activity import flush_once, run_activity_flush_forever
 from protocols.serve.checkpoints import audit_signer, run_checkpoints_forever
 from protocols.serve.heap import settle_heap
 from protocols.serve.metrics import LifecycleWatch, Sampler
@@ -68,15 +69,15 @@ async def start_servers(config: Config, core: Core, listening: Listening | None 
 
 def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Server]],
           lifecycle: bool) -> list[asyncio.Task]:
-    """The process's background tasks: the gauge sampler and (if asked) the lifecycle runner
-    and the audit checkpoints, the outbox retention, and the escrow deposits once [escrow]
-    has its keys."""
+    """The process's background tasks: the gauge sampler, the activity counts' flush, and (if
+    asked) the lifecycle runner and the audit checkpoints, the outbox retention, and the
+    escrow deposits once [escrow] has its keys."""
     core, read_core = cores
     epp = next((server for _label, server in servers if isinstance(server, EppServer)), None)
     watch = LifecycleWatch() if lifecycle else None
     pools = {"primary": core.db.pool, **({"replica": read_core.db.pool} if read_core is not core else {})}
     sampler = Sampler((lambda: len(epp.connections)) if epp is not None else None, pools, watch)
-    jobs = [asyncio.create_task(sampler.run_forever())]
+    jobs = [asyncio.create_task(sampler.run_forever()), asyncio.create_task(run_activity_flush_forever(core))]
     if watch is not None:
         jobs.append(asyncio.create_task(run_lifecycle_forever(core, config.registry.lifecycle_interval_seconds,
                                                               on_pass=watch.passed)))
@@ -117,4 +118,5 @@ async def serve_process(config: Config, listening: Listening | None, stop: async
                 await job
         for _label, server in reversed(servers):
             await server.stop(config.epp.shutdown_grace)
+        await flush_once(core)  # what the drained sessions answered last
     return 0

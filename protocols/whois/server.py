@@ -15,6 +15,7 @@ import socket
 import time
 
 from protocols.config import Config, WhoisConfig
+from protocols.net.activity import COUNTS, tld_of_domain
 from protocols.net.limits import IpLimits, LimitPolicy, LimitStore
 from protocols.net.proxy_protocol import ProxyHeaderError, read_proxy_header
 from protocols.serve import metrics
@@ -58,6 +59,7 @@ class WhoisAnswers:
             query = parse_query(raw, self.max_bytes)
         except QueryError as exc:
             return render.refusal(str(exc))
+        COUNTS.add(tld_of_domain(query.text) if query.kind == "domain" else None, None, "whois-43-queries")
         try:
             return await self._found_or_missing(query)
         except CoreError as exc:

@@ -1,9 +1,11 @@
-"""The deposit report to ICANN and the operator's alerts when escrow fails.
+"""The reports to ICANN (the deposit report, the monthly reports) and the operator's alerts
+when escrow fails.
 
 ICANN's registry reporting interface is a service with no local emulator: the test stands
-in for its one endpoint (`PUT /report/registry-escrow-report/<tld>`, HTTP Basic, an IIRDEA
-answer) with an aiohttp server over real TLS on loopback. What it receives is validated
-against the project's own rdeReport schema (schemas/rde)."""
+in for its endpoints (`PUT /report/registry-escrow-report/<tld>` and
+`/report/{registrar-transactions|registry-functions-activity}/<tld>/<yyyymm>`, HTTP Basic,
+IIRDEA answers) with an aiohttp server over real TLS on loopback. A deposit report it
+receives is validated against the project's own rdeReport schema (schemas/rde)."""
 
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from tests.conftest import fetch
 from tests.escrow.gpg import Keyrings
 from tests.escrow.helpers import give_addresses, populate
 from tests.escrow.sftp import AgentInbox
+from tests.ops.test_cli import Run, registry  # noqa: F401 - the fixture
 
 REPORT_XSD = SCHEMA_FILE.parent / "rdeReport-1.0.xsd"
 IIRDEA = "urn:ietf:params:xml:ns:iirdea-1.0"
@@ -52,9 +55,12 @@ async def icann(dev_certs: DevCerts) -> AsyncIterator[IcannStandIn]:
     schema = etree.XMLSchema(etree.parse(str(REPORT_XSD)))
     stand_in = IcannStandIn("")
 
-    async def put_report(request: web.Request) -> web.Response:
+    def authorized(request: web.Request) -> bool:
         expected = "Basic " + base64.b64encode(f"{request.match_info['tld']}_ry:{PASSWORD}".encode()).decode()
-        if request.headers.get("Authorization") != expected:
+        return request.headers.get("Authorization") == expected
+
+    async def deposit_report(request: web.Request) -> web.Response:
+        if not authorized(request):
             return web.Response(status=401, body=iirdea(2001, "Unauthorized"), content_type="text/xml")
         body = await request.read()
         if stand_in.refuse_with is not None or not schema.validate(etree.fromstring(body)):
@@ -63,8 +69,21 @@ async def icann(dev_certs: DevCerts) -> AsyncIterator[IcannStandIn]:
         stand_in.received.append((request.path, body))
         return web.Response(status=200, body=iirdea(1000, "Command completed successfully"), content_type="text/xml")
 
+    async def monthly_report(request: web.Request) -> web.Response:
+        """registrar-transactions and registry-functions-activity: a CSV with its header line."""
+        if not authorized(request):
+            return web.Response(status=401, body=iirdea(2001, "Unauthorized"), content_type="text/xml")
+        body = await request.read()
+        header = body.split(b"\r\n", 1)[0]
+        if request.content_type != "text/csv" or not header.startswith((b"registrar-name,", b"operational-")):
+            return web.Response(status=400, body=iirdea(2002, "Request content error"), content_type="text/xml")
+        stand_in.received.append((request.path, body))
+        return web.Response(status=200, body=iirdea(1000, "Command completed successfully"), content_type="text/xml")
+
     app = web.Application()
-    app.router.add_put("/report/registry-escrow-report/{tld}", put_report)
+    app.router.add_put("/report/registry-escrow-report/{tld}", deposit_report)
+    app.router.add_put("/report/{kind:registrar-transactions|registry-functions-activity}/{tld}/{month}",
+                       monthly_report)
     runner = web.AppRunner(app)
     await runner.setup()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -131,3 +150,22 @@ async def test_a_deposit_that_fails_its_check_or_its_upload_alerts_the_operator_
     assert len(summaries) == 2
     assert summaries[0].endswith("not uploaded to the escrow agent")
     assert summaries[1].endswith("failed its check, not packaged") and "roid" in alerts[1]["payload"]["detail"]
+
+
+async def test_report_icann_writes_both_files_and_uploads_them(
+        registry: Run, core: Core, tmp_path: Path, icann: IcannStandIn, dev_certs: DevCerts,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    password = reporting(icann, dev_certs, tmp_path).password_file
+    for key, value in (("URL", icann.url), ("USER", "{tld}_ry"), ("PASSWORD_FILE", str(password)),
+                       ("CA_FILE", str(dev_certs.ca_cert))):
+        monkeypatch.setenv(f"REGISTRY_ESCROW_REPORT_{key}", value)
+    out = tmp_path / "reports"
+    code, text, err = await registry("report", "icann", "example", "--month", "2026-03", "--output", str(out),
+                                     "--upload")
+    assert code == 0, (text, err)
+    assert sorted(p.name for p in out.iterdir()) == ["example-activity-202603-en.csv",
+                                                     "example-transactions-202603-en.csv"]
+    assert [path for path, _ in icann.received] == ["/report/registrar-transactions/example/202603",
+                                                    "/report/registry-functions-activity/example/202603"]
+    assert icann.received[0][1] == (out / "example-transactions-202603-en.csv").read_bytes()
+    assert (await registry("report", "icann", "nosuch", "--month", "2026-03", "--output", str(out)))[0] != 0
