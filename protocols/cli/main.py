@@ -1,5 +1,5 @@
 """The operator's port: `registry serve | db | tld | registrar | certs | demo | lifecycle |
-load-test-data | epp | dns | audit | history | notify | rde | report`.
+load-test-data | epp | dns | audit | history | notify | rde | report | abuse`.
 
 This module holds the root parser, logging set-up and the error handling; each command
 group is a module of this package with an `add_parser(sub)` and one handler per
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from protocols.cli import (
+    abuse,
     audit,
     bulk,
     certs,
@@ -39,7 +40,7 @@ from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
 COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, history, notify, rde,
-                  report)
+                  report, abuse)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -63,6 +63,21 @@ async def cmd_report_icann(config: Config, args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+async def cmd_report_threats(config: Config, args: argparse.Namespace) -> int:
+    """Specification 11 statistics of one month: cases by threat type and source, how many
+    were acted on, the median hours to the first action."""
+    from protocols.serve.runtime import open_core
+    from registry_core.services import abuse
+
+    async with open_core(config) as core:
+        rows = await abuse.threat_stats(core, args.tld, args.month)
+    print("threat-type,source,cases,acted-on,median-hours-to-action")
+    for row in rows:
+        median = "" if row["median_hours_to_action"] is None else f"{row['median_hours_to_action']:.1f}"
+        print(f"{row['threat_type']},{row['source']},{row['opened']},{row['acted']},{median}")
+    return 0
+
+
 def add_parser(sub: Any) -> None:
     report = sub.add_parser("report", help="ICANN's monthly reports").add_subparsers(
         dest="report_command", required=True)
@@ -72,3 +87,7 @@ def add_parser(sub: Any) -> None:
     icann.add_argument("--output", type=Path, help="folder (default: <var>/reports)")
     icann.add_argument("--upload", action="store_true", help="PUT both to ICANN's reporting interface")
     icann.set_defaults(handler=cmd_report_icann)
+    threats = report.add_parser("threats", help="Specification 11 security threat statistics of a month")
+    threats.add_argument("tld")
+    threats.add_argument("--month", type=_month, required=True, help="YYYY-MM")
+    threats.set_defaults(handler=cmd_report_threats)

@@ -24,6 +24,7 @@ from protocols.notify.retention import run_pruning_forever
 from protocols.notify.running import start_dispatcher
 from protocols.serve.activity import flush_once, run_activity_flush_forever
 from protocols.serve.checkpoints import audit_signer, run_checkpoints_forever
+from protocols.serve.feed_matches import run_feed_matches_forever
 from protocols.serve.heap import settle_heap
 from protocols.serve.metrics import LifecycleWatch, Sampler
 from protocols.serve.runtime import open_cores
@@ -70,8 +71,8 @@ async def start_servers(config: Config, core: Core, listening: Listening | None 
 def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Server]],
           lifecycle: bool) -> list[asyncio.Task]:
     """The process's background tasks: the gauge sampler, the activity counts' flush, and (if
-    asked) the lifecycle runner and the audit checkpoints, the outbox retention, and the
-    escrow deposits once [escrow] has its keys."""
+    asked) the lifecycle runner and the audit checkpoints, the daily threat feed match, the
+    outbox retention, and the escrow deposits once [escrow] has its keys."""
     core, read_core = cores
     epp = next((server for _label, server in servers if isinstance(server, EppServer)), None)
     watch = LifecycleWatch() if lifecycle else None
@@ -84,6 +85,7 @@ def _jobs(config: Config, cores: tuple[Core, Core], servers: list[tuple[str, Ser
         if config.audit.checkpoint_interval:
             jobs.append(asyncio.create_task(run_checkpoints_forever(core, audit_signer(config),
                                                                     config.audit.checkpoint_interval)))
+        jobs.append(asyncio.create_task(run_feed_matches_forever(core)))
         if config.notify.keep_days:
             jobs.append(asyncio.create_task(run_pruning_forever(core, config.notify.keep_days)))
         escrow = escrow_settings(config)

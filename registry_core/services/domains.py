@@ -36,7 +36,7 @@ from registry_core.model.registrar import Tld
 from registry_core.model.roid import format_roid
 from registry_core.model.statuses import displayed_statuses, require_allowed
 from registry_core.model.violations import Violations
-from registry_core.services import grace, notifications, pricing, transitions
+from registry_core.services import grace, notifications, pricing, risk, transitions
 from registry_core.services.tlds import find_tld
 
 
@@ -165,6 +165,7 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
         # the fee is judged on a command that is otherwise right: its price depends on the period
         quote = await pricing.quote_in(tx, actor.registrar_id, name, tld, "create", req.period_years)
         accept_fee(quote, accepted_fee, fee_currency)
+        assessment = await risk.assess_create(tx, actor, tld.name, name, sorted(host_ids))
         did = await repo.next_domain_id(tx.conn)
         roid = format_roid("domain", did, tld.roid_suffix)
         expires = add_years(tx.now, req.period_years)
@@ -172,7 +173,7 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
                   "registrant_id": contact_ids[req.registrant] if req.registrant else None,
                   "sponsor_id": actor.registrar_id, "creator_id": actor.registrar_id, "created_at": tx.now,
                   "expires_at": expires, "auth_info": core.cipher.encrypt(req.auth_info, f"domain:{roid}"),
-                  "statuses": []}
+                  "statuses": ["serverHold"] if assessment is not None and assessment.holds else []}
         await repo.insert_domain(tx.conn, values)
         await repo.insert_contact_links(tx.conn, did, [(r, contact_ids[h]) for r, h in req.contacts])
         await repo.insert_host_links(tx.conn, did, sorted(set(host_ids.values())))
@@ -185,6 +186,8 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
         await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
             note.DOMAIN_CREATED, actor.registrar_id, values,
             {"exDate": expires, "period": req.period_years, "nameservers": sorted(host_ids)}))
+        if assessment is not None:  # flagged or held for review, in this same transaction
+            await risk.record_assessment(tx, actor, values, assessment)
         # last: the registrar's balance row stays locked from here to commit, which serializes
         # every paying command of that registrar, so hold it as briefly as possible
         await pricing.charge_quote(tx, actor, actor.registrar_id, quote, ("domain", did, name))
