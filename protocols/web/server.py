@@ -14,7 +14,7 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, passkeys, registrar, security_pages, sso, transfer_pages
+from protocols.web import admin, api, auth, passkeys, registrar, security_pages, sso, tld_pages, transfer_pages
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -28,7 +28,12 @@ def _registrar_routes(app: web.Application) -> None:
     api.add_routes(app)
 
 
-APPS = {"admin": (admin.add_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
+def _admin_routes(app: web.Application) -> None:
+    admin.add_routes(app)
+    tld_pages.add_routes(app)
+
+
+APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
 
 
 def build_app(kind: str, config: Config, core: Core) -> web.Application:
