@@ -14,7 +14,18 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, passkeys, registrar, security_pages, sso, tld_pages, transfer_pages
+from protocols.web import (
+    admin,
+    api,
+    auth,
+    passkeys,
+    registrar,
+    registrar_admin,
+    security_pages,
+    sso,
+    tld_pages,
+    transfer_pages,
+)
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -31,6 +42,7 @@ def _registrar_routes(app: web.Application) -> None:
 def _admin_routes(app: web.Application) -> None:
     admin.add_routes(app)
     tld_pages.add_routes(app)
+    registrar_admin.add_routes(app)
 
 
 APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
