@@ -18,6 +18,7 @@ from protocols.web import (
     admin,
     api,
     auth,
+    csv_export,
     passkeys,
     registrar,
     registrar_admin,
@@ -43,6 +44,7 @@ def _admin_routes(app: web.Application) -> None:
     admin.add_routes(app)
     tld_pages.add_routes(app)
     registrar_admin.add_routes(app)
+    csv_export.add_routes(app)
 
 
 APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
