@@ -26,6 +26,7 @@ from protocols.web import (
     sso,
     tld_pages,
     transfer_pages,
+    user_pages,
 )
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
@@ -45,6 +46,7 @@ def _admin_routes(app: web.Application) -> None:
     tld_pages.add_routes(app)
     registrar_admin.add_routes(app)
     csv_export.add_routes(app)
+    user_pages.add_routes(app)
 
 
 APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}

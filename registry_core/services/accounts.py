@@ -67,7 +67,9 @@ class NewApiKey:
 
 
 def _actor(who: Principal | None, sv_trid: str) -> Actor:
-    return Actor(who.registrar_id or "" if who else "", sv_trid, None)
+    if who is None:
+        return Actor("", sv_trid, None)
+    return Actor(who.registrar_id or "", sv_trid, None, ((who.kind, who.name),))
 
 
 async def add_user(core: Core, new: NewUser, by: Principal | None = None) -> int:
