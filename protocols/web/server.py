@@ -16,6 +16,7 @@ from aiohttp import web
 from protocols.config import Config
 from protocols.web import (
     admin,
+    admin_api,
     api,
     auth,
     csv_export,
@@ -47,6 +48,7 @@ def _admin_routes(app: web.Application) -> None:
     registrar_admin.add_routes(app)
     csv_export.add_routes(app)
     user_pages.add_routes(app)
+    admin_api.add_routes(app)
 
 
 APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
