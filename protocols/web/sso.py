@@ -8,6 +8,7 @@ a second factor was given, else on to our own /mfa. Refusals say why, plainly.""
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from protocols.config import Config
+from protocols.net.limits import IpLimits, LimitPolicy
 from protocols.web.auth import SSO_LOGIN, page
 from protocols.web.oidc import ProviderClient, ProviderError
 from protocols.web.security import PRE_SESSION_COOKIE, new_pre_session_token
@@ -38,6 +40,17 @@ class SsoSettings:
 
 SETTINGS = web.AppKey("sso_settings", SsoSettings)
 CLIENT = web.AppKey("sso_client", ProviderClient)
+LIMITS = web.AppKey("sso_limits", IpLimits)
+
+
+async def _too_fast(request: web.Request) -> web.Response | None:
+    """The refusal (429, Retry-After) when this client has used its single sign-on budget."""
+    wait = await request.app[LIMITS].take(client_ip(request) or "")
+    if wait <= 0:
+        return None
+    response = _refusal(request, f"Too many single sign-on attempts; try again in {math.ceil(wait)} seconds.", 429)
+    response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
 
 
 def settings_of(kind: str, config: Config) -> SsoSettings:
@@ -57,6 +70,9 @@ async def _provider(request: web.Request, registrar_id: str | None) -> Provider 
 
 
 async def start(request: web.Request) -> web.Response:
+    refused = await _too_fast(request)
+    if refused is not None:
+        return refused
     registrar_id = request.query.get("registrar", "").strip() or None
     if registrar_id is not None and not request.app[SETTINGS].registrars:
         registrar_id = None  # the admin console signs in staff only
@@ -77,6 +93,9 @@ async def start(request: web.Request) -> web.Response:
 
 
 async def callback(request: web.Request) -> web.Response:
+    refused = await _too_fast(request)
+    if refused is not None:
+        return refused
     core, query = request.app[CORE], request.query
     try:
         attempt = await sso.take_attempt(core, query.get("state", ""), request.cookies.get(SSO_COOKIE, ""))
@@ -127,6 +146,7 @@ def _refusal(request: web.Request, error: str, status: int) -> web.Response:
 def setup(app: web.Application, kind: str, config: Config) -> None:
     settings = settings_of(kind, config)
     app[SETTINGS], app[CLIENT] = settings, ProviderClient(allow_http=config.console.sso_allow_http)
+    app[LIMITS] = IpLimits(LimitPolicy(config.console.sso_rate_per_second, config.console.sso_burst, 0), scope="sso")
     app[SSO_LOGIN] = "registrar" if settings.registrars else ("staff" if settings.staff else "")
 
     async def close(app: web.Application) -> None:
