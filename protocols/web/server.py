@@ -25,6 +25,7 @@ from protocols.web import (
     registrar_admin,
     security_pages,
     sso,
+    sso_settings,
     tld_pages,
     transfer_pages,
     user_pages,
@@ -38,6 +39,7 @@ HERE = Path(__file__).parent
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     security_pages.add_routes(app)
+    sso_settings.add_routes(app)
     transfer_pages.add_routes(app)
     api.add_routes(app)
 
