@@ -154,7 +154,8 @@ async def sign_in(core: Core, registrar_id: str | None, identity: Identity, ip: 
         await _audit(core, registrar_id, None, identity, "no such user" if not live else "several users")
         raise AuthenticationFailed("no user with this email is invited here; ask an administrator to invite you",
                                    object_type="user")
-    signed = await _open_session(core, live[0], ip, user_agent, trusted=identity.strong)
+    signed = await _open_session(core, live[0], ip, user_agent, trusted=identity.strong,
+                                 sso_issuer=identity.issuer)
     await _audit(core, registrar_id, live[0], identity, None)
     return signed
 
