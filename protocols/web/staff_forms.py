@@ -45,9 +45,11 @@ async def fresh_proof(request: web.Request, form: Form) -> bool:
 
 async def staff_action(request: web.Request, act: Act, render: Render, *, sensitive: bool = False
                        ) -> web.Response:
-    """Run one staff change from a posted form and show the page again with its outcome."""
+    """Run one staff change from a posted form and show the page again with its outcome
+    (registry staff only: the admin console is not a registrar's, whatever its role)."""
     view = await trusted_session(request)
     await require_csrf(request, view.csrf_token)
+    await staff_view(request)
     form = await request.post()
     if sensitive and not await fresh_proof(request, form):
         return await render(request, error=REAUTH_REFUSED, status=401)

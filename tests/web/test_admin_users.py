@@ -12,7 +12,8 @@ import aiohttp
 from protocols.web.server import WebServer
 from registry_core.context import Core
 from registry_core.services import accounts
-from tests.conftest import fetch
+from tests.conftest import TestClock, fetch
+from tests.web.client import PASSWORD, Browser, enrol, sign_in
 from tests.web.staff import Staff
 
 
@@ -72,3 +73,26 @@ async def test_an_admin_ends_a_users_sessions_and_manages_keys(core: Core, staff
         assert status == 200 and f"API key {key_id} revoked." in page
         async with http.get(base + "/api/v1/registrar", headers={"Authorization": f"Bearer {token.group(1)}"}) as r:
             assert r.status == 401
+
+
+async def test_a_registrars_owner_cannot_use_the_admin_console(core: Core, consoles: dict[str, WebServer],
+                                                               clock: TestClock) -> None:
+    """The owner may manage alpha's users on the registrar console, not here: the admin
+    console's forms refuse anyone who is not registry staff before acting."""
+    base = f"http://127.0.0.1:{consoles['admin'].port}"
+    await accounts.add_user(core, accounts.NewUser("tina", "tina@alpha.test", "technical", "alpha",
+                                                   password=PASSWORD))
+    await accounts.add_user(core, accounts.NewUser("olga", "olga@alpha.test", "owner", "alpha", password=PASSWORD))
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True,
+                                                                  treat_as_secure_origin=[base])) as http:
+        browser = Browser(http, base)
+        await sign_in(browser, "olga")
+        await enrol(browser, clock)
+        olga = await _user_id(core, "olga")  # her own session's token: no staff page would show it to her
+        token = (await fetch(core, "SELECT csrf_token FROM console_session WHERE user_id = $1", olga))[0]["csrf_token"]
+        tina = await _user_id(core, "tina")
+        for path in (f"/users/{tina}/end-sessions", "/registrars/alpha/credit", "/tlds/example/reserved"):
+            status, _text, _resp = await browser.post(path, {"csrf": token, "reason": "mine", "amount": "99",
+                                                             "names": "x"})
+            assert status == 403, path
+    assert not await fetch(core, "SELECT 1 FROM history WHERE action = 'sessions-end'")
