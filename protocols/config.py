@@ -232,6 +232,10 @@ class ConsoleConfig:
     # (amr is read as RFC 8176 says), and plain-HTTP providers for development and tests only
     sso_accepted_acr: tuple[str, ...] = ()
     sso_allow_http: bool = False
+    # each /sso/start and /sso/callback writes rows and may call the provider: per client address
+    # (IPv4, or IPv6 /64) a token bucket, this process's count (OWASP ASVS 2.2.1: anti-automation)
+    sso_rate_per_second: float = 0.2
+    sso_burst: int = 20
 
 
 @dataclass(frozen=True)

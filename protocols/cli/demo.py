@@ -30,7 +30,7 @@ DEMO_REGISTRARS = (
 DEMO_PRICES = {"create": Decimal("8.00"), "renew": Decimal("8.00"), "transfer": Decimal("8.00"),
                "restore": Decimal("40.00")}
 OPENING_BALANCE = Decimal("100000.00")
-DEMO_ADDRESSES = {
+DEMO_ADDRESSES: dict[str, dict[str, Any]] = {
     "demo": {"street": ["1 Demo Street"], "city": "Springfield", "sp": "IL", "pc": "62701", "cc": "US",
              "voice": "+1.5555550100", "email": "ops@demo-registrar.test"},
     "rival": {"street": ["2 Rival Road"], "city": "Portland", "sp": "OR", "pc": "97201", "cc": "US",

@@ -11,7 +11,15 @@ from protocols.web.auth import page
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, SESSION_COOKIE, client_ip, origin, trusted_session
 from registry_core.errors import AuthenticationFailed, CoreError, PermissionDenied
-from registry_core.services import accounts, audit_search, console_domains, operations_view, overview, server_statuses
+from registry_core.services import (
+    accounts,
+    audit_search,
+    console_domains,
+    lifecycle_view,
+    operations_view,
+    overview,
+    server_statuses,
+)
 
 
 async def dashboard(request: web.Request) -> web.Response:
@@ -82,6 +90,12 @@ async def outbox(request: web.Request) -> web.Response:
     return page(request, "admin_outbox.html", {"who": view.principal, "csrf": view.csrf_token, "status": status})
 
 
+async def lifecycle(request: web.Request) -> web.Response:
+    view = await trusted_session(request)
+    found = await lifecycle_view.lifecycle_overview(request.app[CORE], view.principal)
+    return page(request, "admin_lifecycle.html", {"who": view.principal, "csrf": view.csrf_token, "view": found})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/", dashboard)
     app.router.add_get("/domains/{name}", domain_detail)
@@ -89,3 +103,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/audit", audit)
     app.router.add_get("/dns", dns)
     app.router.add_get("/outbox", outbox)
+    app.router.add_get("/lifecycle", lifecycle)

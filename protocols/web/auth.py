@@ -4,6 +4,7 @@ codes once). Every form is CSRF-checked; a refusal says only what a stranger may
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp_jinja2
@@ -25,6 +26,10 @@ from registry_core.services import accounts
 ISSUER = web.AppKey("issuer", str)
 TITLE = web.AppKey("title", str)
 SSO_LOGIN = web.AppKey("sso_login", str)  # what the login page offers: "staff", "registrar" or "" (no SSO)
+# where to send a browser whose session single sign-on opened (the provider's logout), or None:
+# set by protocols/web/sso.py; called with the request, the provider's issuer and the user's registrar
+EndSession = Callable[[web.Request, str, str | None], Awaitable[str | None]]
+END_SESSION: web.AppKey[EndSession] = web.AppKey("end_session")
 
 
 def page(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
@@ -120,11 +125,16 @@ async def enrol(request: web.Request) -> web.Response:
 
 
 async def logout(request: web.Request) -> web.Response:
-    view = await current_session(request)
+    """End the session; one single sign-on opened goes on to the provider's logout, which
+    sends the browser back to our login page."""
+    view, next_url = await current_session(request), None
     if view is not None:
         await require_csrf(request, view.csrf_token)
-        await accounts.sign_out(request.app[CORE], request.cookies[SESSION_COOKIE])
-    response = web.HTTPSeeOther("/login")
+        issuer = await accounts.sign_out(request.app[CORE], request.cookies[SESSION_COOKIE])
+        end_session = request.app.get(END_SESSION)
+        if issuer and end_session is not None:
+            next_url = await end_session(request, issuer, view.principal.registrar_id)
+    response = web.HTTPSeeOther(next_url or "/login")
     clear_cookie(response, SESSION_COOKIE)
     raise response
 

@@ -106,6 +106,16 @@ class ProviderClient:
         endpoint = self._check_url(metadata["authorization_endpoint"])
         return endpoint + ("&" if "?" in endpoint else "?") + query
 
+    async def end_session_url(self, provider: Provider, post_logout_uri: str) -> str | None:
+        """Where to send the browser to end its session at the provider too (OpenID Connect
+        RP-Initiated Logout 1.0: `client_id` names us, as no ID token is kept), or None when
+        the provider has no end_session_endpoint."""
+        endpoint = (await self.metadata(provider.issuer)).get("end_session_endpoint")
+        if not isinstance(endpoint, str):
+            return None
+        query = urlencode({"client_id": provider.client_id, "post_logout_redirect_uri": post_logout_uri})
+        return f"{self._check_url(endpoint)}{'&' if '?' in endpoint else '?'}{query}"
+
     async def redeem(self, provider: Provider, redirect_uri: str, code: str, attempt: Attempt) -> dict[str, Any]:
         """Exchange the code for tokens and return the checked ID token's claims."""
         metadata = await self.metadata(provider.issuer)

@@ -14,7 +14,22 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, passkeys, registrar, security_pages, sso, transfer_pages
+from protocols.web import (
+    admin,
+    admin_api,
+    api,
+    auth,
+    csv_export,
+    passkeys,
+    registrar,
+    registrar_admin,
+    security_pages,
+    sso,
+    sso_settings,
+    tld_pages,
+    transfer_pages,
+    user_pages,
+)
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -24,11 +39,21 @@ HERE = Path(__file__).parent
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     security_pages.add_routes(app)
+    sso_settings.add_routes(app)
     transfer_pages.add_routes(app)
     api.add_routes(app)
 
 
-APPS = {"admin": (admin.add_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
+def _admin_routes(app: web.Application) -> None:
+    admin.add_routes(app)
+    tld_pages.add_routes(app)
+    registrar_admin.add_routes(app)
+    csv_export.add_routes(app)
+    user_pages.add_routes(app)
+    admin_api.add_routes(app)
+
+
+APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
 
 
 def build_app(kind: str, config: Config, core: Core) -> web.Application:

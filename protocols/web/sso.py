@@ -8,6 +8,7 @@ a second factor was given, else on to our own /mfa. Refusals say why, plainly.""
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,8 @@ from pathlib import Path
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web.auth import SSO_LOGIN, page
+from protocols.net.limits import IpLimits, LimitPolicy
+from protocols.web.auth import END_SESSION, SSO_LOGIN, page
 from protocols.web.oidc import ProviderClient, ProviderError
 from protocols.web.security import PRE_SESSION_COOKIE, new_pre_session_token
 from protocols.web.session import CORE, clear_cookie, client_ip, set_cookie, start_session
@@ -34,10 +36,22 @@ class SsoSettings:
     registrars: bool  # whether registrars' own providers are offered (the registrar console)
     redirect_uri: str
     accepted_acr: tuple[str, ...]
+    post_logout_uri: str = ""  # where the provider's logout sends the browser back (our login page)
 
 
 SETTINGS = web.AppKey("sso_settings", SsoSettings)
 CLIENT = web.AppKey("sso_client", ProviderClient)
+LIMITS = web.AppKey("sso_limits", IpLimits)
+
+
+async def _too_fast(request: web.Request) -> web.Response | None:
+    """The refusal (429, Retry-After) when this client has used its single sign-on budget."""
+    wait = await request.app[LIMITS].take(client_ip(request) or "")
+    if wait <= 0:
+        return None
+    response = _refusal(request, f"Too many single sign-on attempts; try again in {math.ceil(wait)} seconds.", 429)
+    response.headers["Retry-After"] = str(math.ceil(wait))
+    return response
 
 
 def settings_of(kind: str, config: Config) -> SsoSettings:
@@ -48,7 +62,7 @@ def settings_of(kind: str, config: Config) -> SsoSettings:
         staff = Provider(admin.sso_issuer.rstrip("/"), admin.sso_client_id, secret, admin.sso_scopes)
     public_url = (admin if kind == "admin" else config.console).public_url
     return SsoSettings(staff, kind == "console", public_url.rstrip("/") + "/sso/callback",
-                       config.console.sso_accepted_acr)
+                       config.console.sso_accepted_acr, public_url.rstrip("/") + "/login")
 
 
 async def _provider(request: web.Request, registrar_id: str | None) -> Provider | None:
@@ -57,6 +71,9 @@ async def _provider(request: web.Request, registrar_id: str | None) -> Provider 
 
 
 async def start(request: web.Request) -> web.Response:
+    refused = await _too_fast(request)
+    if refused is not None:
+        return refused
     registrar_id = request.query.get("registrar", "").strip() or None
     if registrar_id is not None and not request.app[SETTINGS].registrars:
         registrar_id = None  # the admin console signs in staff only
@@ -77,6 +94,9 @@ async def start(request: web.Request) -> web.Response:
 
 
 async def callback(request: web.Request) -> web.Response:
+    refused = await _too_fast(request)
+    if refused is not None:
+        return refused
     core, query = request.app[CORE], request.query
     try:
         attempt = await sso.take_attempt(core, query.get("state", ""), request.cookies.get(SSO_COOKIE, ""))
@@ -106,6 +126,20 @@ async def callback(request: web.Request) -> web.Response:
     return _signed_in(request, signed.token, NEXT.get(signed.second_factor, "/mfa"))
 
 
+async def end_session(request: web.Request, issuer: str, registrar_id: str | None) -> str | None:
+    """The provider's logout URL for a session it opened (RP-Initiated Logout), or None when
+    that provider is no longer set up here, has no logout endpoint, or cannot be reached:
+    our session has ended either way."""
+    settings = request.app[SETTINGS]
+    provider = await _provider(request, registrar_id if settings.registrars else None)
+    if provider is None or provider.issuer != issuer:
+        return None
+    try:
+        return await request.app[CLIENT].end_session_url(provider, settings.post_logout_uri)
+    except ProviderError:
+        return None
+
+
 def _signed_in(request: web.Request, token: str, next_path: str) -> web.Response:
     """A same-site page that moves on: the session cookie is SameSite=Strict, which a browser
     would not send on the rest of the provider's cross-site redirect chain."""
@@ -127,7 +161,9 @@ def _refusal(request: web.Request, error: str, status: int) -> web.Response:
 def setup(app: web.Application, kind: str, config: Config) -> None:
     settings = settings_of(kind, config)
     app[SETTINGS], app[CLIENT] = settings, ProviderClient(allow_http=config.console.sso_allow_http)
+    app[LIMITS] = IpLimits(LimitPolicy(config.console.sso_rate_per_second, config.console.sso_burst, 0), scope="sso")
     app[SSO_LOGIN] = "registrar" if settings.registrars else ("staff" if settings.staff else "")
+    app[END_SESSION] = end_session
 
     async def close(app: web.Application) -> None:
         await app[CLIENT].close()

@@ -67,7 +67,9 @@ class NewApiKey:
 
 
 def _actor(who: Principal | None, sv_trid: str) -> Actor:
-    return Actor(who.registrar_id or "" if who else "", sv_trid, None)
+    if who is None:
+        return Actor("", sv_trid, None)
+    return Actor(who.registrar_id or "", sv_trid, None, ((who.kind, who.name),))
 
 
 async def add_user(core: Core, new: NewUser, by: Principal | None = None) -> int:
@@ -150,16 +152,18 @@ async def sign_in(core: Core, login: str, password: str, ip: str | None, user_ag
     return await _open_session(core, user, ip, user_agent)
 
 
-async def _open_session(core: Core, user: dict, ip: str | None, user_agent: str, *, trusted: bool = False) -> SignIn:
+async def _open_session(core: Core, user: dict, ip: str | None, user_agent: str, *, trusted: bool = False,
+                        sso_issuer: str | None = None) -> SignIn:
     """A new session of `user`; `trusted` when its second factor is already proved (single
-    sign-on whose provider vouched for one)."""
+    sign-on whose provider vouched for one); `sso_issuer`: the provider that opened it."""
     token, csrf = rules.new_session_token(), rules.new_session_token()
 
     async def run(tx: Tx) -> SignIn:
         await repo.clear_throttle(tx.conn, f"user:{user['login']}")
         await repo.insert_session(tx.conn, {"token_digest": rules.digest(token), "user_id": user["id"],
                                             "created_at": tx.now, "expires_at": tx.now + ABSOLUTE_TIMEOUT,
-                                            "csrf_token": csrf, "ip": ip, "user_agent": user_agent[:300]})
+                                            "csrf_token": csrf, "ip": ip, "user_agent": user_agent[:300],
+                                            "sso_issuer": sso_issuer})
         if trusted:
             await repo.touch_session(tx.conn, rules.digest(token), tx.now, mfa=True)
             return SignIn(token, csrf, user["id"], "none")
@@ -308,12 +312,15 @@ async def session_principal(core: Core, token: str, *, sensitive: bool = False) 
     return view.principal
 
 
-async def sign_out(core: Core, token: str) -> None:
-    async def run(tx: Tx) -> None:
+async def sign_out(core: Core, token: str) -> str | None:
+    """End the session; the issuer of the identity provider that opened it, if one did."""
+    async def run(tx: Tx) -> str | None:
         row = await repo.fetch_session(tx.conn, rules.digest(token))
-        if row is not None:
-            await repo.end_sessions(tx.conn, row["user_id"], tx.now, token_digest=row["token_digest"])
-    await core.db.transaction(run)
+        if row is None:
+            return None
+        await repo.end_sessions(tx.conn, row["user_id"], tx.now, token_digest=row["token_digest"])
+        return row["sso_issuer"]
+    return await core.db.transaction(run)
 
 
 async def end_other_sessions(core: Core, token: str) -> int:

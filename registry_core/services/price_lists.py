@@ -11,14 +11,16 @@ from registry_core.context import Core
 from registry_core.db.repo import objects, registrars, tlds
 from registry_core.db.repo import pricing as repo
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue, ObjectNotFound
+from registry_core.errors import CoreError, InvalidValue, ObjectNotFound, PolicyErrors
 from registry_core.model import names
 from registry_core.model.pricing import PRICED_ACTIONS, PremiumPrice
 from registry_core.model.registrar import Tld
+from registry_core.services.staff import StaffChange, authorize
 from registry_core.services.tlds import tld_name
 
 _GROUP = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 MAX_CSV_ROWS = 1_000_000
+MAX_ROW_ERRORS = 100  # a file with more bad rows is refused with the first hundred
 
 
 async def _tld(tx: Tx, name: str) -> Tld:
@@ -74,26 +76,46 @@ def parse_premium_csv(text: str, tld: str) -> list[PremiumPrice]:
     if len(rows) - start > MAX_CSV_ROWS:
         raise InvalidValue(f"at most {MAX_CSV_ROWS} rows", field="rows")
     found: dict[str, PremiumPrice] = {}
+    refused: list[CoreError] = []
     for number, row in enumerate(rows[start:], start=start + 1):
         if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
             continue
-        name = full_name(row[0], tld, line=number)
-        cells = dict(zip(columns[1:], row[1:], strict=False))
-        found[name] = PremiumPrice(name, **{a: _amount(cells.get(a, ""), number, a) for a in PRICED_ACTIONS})
+        try:
+            name = full_name(row[0], tld, line=number)
+            cells = dict(zip(columns[1:], row[1:], strict=False))
+            found[name] = PremiumPrice(name, **{a: _amount(cells.get(a, ""), number, a) for a in PRICED_ACTIONS})
+        except InvalidValue as exc:
+            refused.append(exc)
+            if len(refused) == MAX_ROW_ERRORS:
+                break
+    _raise_all(refused)
     return list(found.values())
 
 
-async def import_premium_csv(core: Core, tld: str, text: str, *, replace: bool = False) -> int:
+def _raise_all(refused: list[CoreError]) -> None:
+    """Every bad row at once (each error names its line), so a file is fixed in one go."""
+    if len(refused) == 1:
+        raise refused[0]
+    if refused:
+        raise PolicyErrors(tuple(refused))
+
+
+async def import_premium_csv(core: Core, tld: str, text: str, *, replace: bool = False,
+                             change: StaffChange | None = None) -> int:
     """Load premium prices from CSV text in one transaction; with `replace` the TLD's old
-    list is dropped first. Returns the number of names imported."""
+    list is dropped first. Returns the number of names imported. A file with bad rows
+    changes nothing and is refused with every bad row (PolicyErrors)."""
+    authorized = authorize(change, "registry.policy", "tld", tld)
+
     async def run(tx: Tx) -> int:
         found = await _tld(tx, tld)
         prices = parse_premium_csv(text, found.name)
         if replace:
             await repo.delete_premium_list(tx, found.name)
         await repo.upsert_premium_prices(tx, found.name, prices, tx.now)
-        await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "premium-import", None,
-                                     {"names": len(prices), "replace": replace}, sv_trid="admin")
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "tld", None, found.name, "premium-import",
+                                     None, authorized.noted({"names": len(prices), "replace": replace}),
+                                     sv_trid=authorized.sv_trid)
         return len(prices)
     try:
         return await core.db.transaction(run)
@@ -107,14 +129,18 @@ async def list_premium(core: Core, tld: str) -> list[PremiumPrice]:
     return await core.db.transaction(run, readonly=True)
 
 
-async def reserve_names(core: Core, tld: str, raw_names: list[str], reason: str = "Reserved") -> list[str]:
+async def reserve_names(core: Core, tld: str, raw_names: list[str], reason: str = "Reserved",
+                        change: StaffChange | None = None) -> list[str]:
     """Put names (labels or full names) on the TLD's reserved list; returns them normalized."""
+    authorized = authorize(change, "registry.policy", "tld", tld)
+
     async def run(tx: Tx) -> list[str]:
         found = await _tld(tx, tld)
         reserved = sorted({full_name(n, found.name) for n in raw_names})
         await repo.upsert_reserved(tx, found.name, reserved, reason.strip() or "Reserved", tx.now)
-        await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "reserve", None,
-                                     {"names": reserved, "reason": reason}, sv_trid="admin")
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "tld", None, found.name, "reserve", None,
+                                     authorized.noted({"names": reserved, "shown": reason, "reason": reason}),
+                                     sv_trid=authorized.sv_trid)
         return reserved
     try:
         return await core.db.transaction(run)
@@ -122,13 +148,15 @@ async def reserve_names(core: Core, tld: str, raw_names: list[str], reason: str 
         core.db.tld_cache.invalidate()
 
 
-async def release_names(core: Core, tld: str, raw_names: list[str]) -> int:
+async def release_names(core: Core, tld: str, raw_names: list[str], change: StaffChange | None = None) -> int:
+    authorized = authorize(change, "registry.policy", "tld", tld)
+
     async def run(tx: Tx) -> int:
         found = await _tld(tx, tld)
         released = sorted({full_name(n, found.name) for n in raw_names})
         count = await repo.delete_reserved(tx, released)
-        await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "release", None,
-                                     {"names": released}, sv_trid="admin")
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "tld", None, found.name, "release", None,
+                                     authorized.noted({"names": released}), sv_trid=authorized.sv_trid)
         return count
     try:
         return await core.db.transaction(run)
@@ -147,8 +175,10 @@ def _check_group(group: str) -> None:
         raise InvalidValue("a price group is 1-32 letters, digits, . _ -", field="group", value=group)
 
 
-async def set_group_prices(core: Core, group: str, tld: str, prices: dict[str, Decimal]) -> None:
+async def set_group_prices(core: Core, group: str, tld: str, prices: dict[str, Decimal],
+                           change: StaffChange | None = None) -> None:
     """Yearly standard prices of `group` on `tld`; they replace the TLD's for its members."""
+    authorized = authorize(change, "registry.policy", "tld", tld)
     _check_group(group)
     for action in prices:
         if action not in PRICED_ACTIONS:
@@ -159,14 +189,17 @@ async def set_group_prices(core: Core, group: str, tld: str, prices: dict[str, D
         found = await _tld(tx, tld)
         for action, amount in prices.items():
             await repo.upsert_group_price(tx.conn, group, found.name, action, Decimal(amount))
-        await objects.insert_history(tx.conn, None, tx.now, "tld", None, found.name, "group-price", None,
-                                     {"group": group, "prices": {k: str(v) for k, v in prices.items()}},
-                                     sv_trid="admin")
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "tld", None, found.name, "group-price", None,
+                                     authorized.noted({"group": group,
+                                                       "prices": {k: str(v) for k, v in prices.items()}}),
+                                     sv_trid=authorized.sv_trid)
     await core.db.transaction(run)
 
 
-async def set_registrar_group(core: Core, registrar_id: str, group: str | None) -> None:
+async def set_registrar_group(core: Core, registrar_id: str, group: str | None,
+                              change: StaffChange | None = None) -> None:
     """Put a registrar in a price group (None: back to the TLD prices)."""
+    authorized = authorize(change, "registry.policy", "registrar", registrar_id)
     if group is not None:
         _check_group(group)
 
@@ -174,6 +207,18 @@ async def set_registrar_group(core: Core, registrar_id: str, group: str | None) 
         if await registrars.fetch_registrar_by_id(tx.conn, registrar_id) is None:
             raise ObjectNotFound("no such registrar", object_type="registrar", name=registrar_id)
         await repo.set_registrar_group(tx.conn, registrar_id, group)
-        await objects.insert_history(tx.conn, None, tx.now, "registrar", None, registrar_id, "price-group",
-                                     None, {"group": group}, sv_trid="admin")
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "registrar", None, registrar_id,
+                                     "price-group", None, authorized.noted({"group": group}),
+                                     sv_trid=authorized.sv_trid)
     await core.db.transaction(run)
+
+
+async def list_group_prices(core: Core, tld: str) -> list[tuple[str, str, Decimal]]:
+    """The price groups' prices on `tld`: (group, action, amount), by group then action."""
+    async def run(tx: Tx) -> list[tuple[str, str, Decimal]]:
+        return await repo.fetch_group_prices(tx.conn, (await _tld(tx, tld)).name)
+    return await core.db.transaction(run, readonly=True)
+
+
+async def registrar_group(core: Core, registrar_id: str) -> str | None:
+    return await core.db.transaction(lambda tx: repo.fetch_registrar_group(tx.conn, registrar_id), readonly=True)

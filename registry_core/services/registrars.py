@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -26,9 +27,11 @@ from registry_core.model.actor import Actor
 from registry_core.model.registrar import Registrar
 from registry_core.services import notifications
 from registry_core.services.billing import charge
+from registry_core.services.staff import StaffChange, authorize
 
 _PASSWORD = re.compile(r"^(?=.*[a-z])(?=.*[A-Z])(?=.*[0-9]).{8,16}$")
 _FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+STATUSES = ("active", "readonly", "suspended")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,11 @@ def check_password_strength(password: str) -> None:
                               object_type="registrar", field="newPW")
 
 
+def new_epp_password() -> str:
+    """A random EPP password that passes the strength rule (an admin's reset, shown once)."""
+    return "Ep1" + secrets.token_urlsafe(10)[:13]
+
+
 def _networks(allowlist: tuple[str, ...]) -> list[str]:
     try:
         return [str(ipaddress.ip_network(n, strict=False)) for n in allowlist]
@@ -61,7 +69,8 @@ def _networks(allowlist: tuple[str, ...]) -> list[str]:
         raise InvalidValue(str(exc), object_type="registrar", field="ip_allowlist") from exc
 
 
-async def add_registrar(core: Core, req: NewRegistrar) -> Registrar:
+async def add_registrar(core: Core, req: NewRegistrar, change: StaffChange | None = None) -> Registrar:
+    authorized = authorize(change, "registry.policy", "registrar", req.id)
     check_password_strength(req.password)
     if not re.fullmatch(r"[A-Za-z0-9._-]{3,16}", req.id):
         raise InvalidValue("registrar id must be 3-16 letters, digits, . _ -", object_type="registrar",
@@ -76,9 +85,9 @@ async def add_registrar(core: Core, req: NewRegistrar) -> Registrar:
             "ip_allowlist": _networks(req.ip_allowlist), "low_balance_alert": req.low_balance_alert,
             "created_at": tx.now}
         await repo.insert_registrar(tx.conn, values)
-        await objects.insert_history(tx.conn, None, tx.now, "registrar", None, req.id, "create",
-                                     None, {k: v for k, v in values.items() if k != "password_hash"},
-                                     sv_trid="admin")
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "registrar", None, req.id, "create",
+                                     None, authorized.noted({k: v for k, v in values.items() if k != "password_hash"}),
+                                     sv_trid=authorized.sv_trid)
         registrar = await repo.fetch_registrar_by_id(tx.conn, req.id)
         assert registrar is not None
         return registrar
@@ -100,7 +109,14 @@ async def list_registrars(core: Core) -> list[Registrar]:
     return await core.db.transaction(run, readonly=True)
 
 
-async def update_registrar(core: Core, registrar_id: str, **values: Any) -> None:
+async def update_registrar(core: Core, registrar_id: str, *, change: StaffChange | None = None,
+                           **values: Any) -> None:
+    """Change a registrar's account (status, EPP password, IP allowlist, contact details);
+    the history keeps the new values, never the password."""
+    authorized = authorize(change, "registry.policy", "registrar", registrar_id)
+    if "status" in values and values["status"] not in STATUSES:
+        raise InvalidValue(f"a registrar's status is one of {', '.join(STATUSES)}", object_type="registrar",
+                           name=registrar_id, field="status", value=str(values["status"]))
     if "password" in values:
         check_password_strength(values["password"])
         values["password_hash"] = await core.passwords.hash(values.pop("password"))
@@ -111,14 +127,17 @@ async def update_registrar(core: Core, registrar_id: str, **values: Any) -> None
         if not await repo.update_registrar(tx.conn, registrar_id, values, tx.now):
             raise ObjectNotFound("no such registrar", object_type="registrar", name=registrar_id)
         safe = {k: v for k, v in values.items() if k != "password_hash"}
-        await objects.insert_history(tx.conn, None, tx.now, "registrar", None, registrar_id, "update",
-                                     None, safe or {"password": "changed"}, sv_trid="admin")
+        if "password_hash" in values:
+            safe = {**safe, "password": "changed"}
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "registrar", None, registrar_id, "update",
+                                     None, authorized.noted(safe), sv_trid=authorized.sv_trid)
     await core.db.transaction(run)
 
 
 async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: str | None = None, *,
-                          not_after: datetime | None = None) -> None:
+                          not_after: datetime | None = None, change: StaffChange | None = None) -> None:
     """Pin a client certificate; `not_after` (its end of validity) drives the expiry reminders."""
+    authorized = authorize(change, "registry.policy", "registrar", registrar_id)
     fingerprint = sha256.lower().replace(":", "")
     if not _FINGERPRINT.match(fingerprint):
         raise InvalidValue("a SHA-256 fingerprint is 64 hex digits", object_type="registrar",
@@ -128,12 +147,24 @@ async def add_certificate(core: Core, registrar_id: str, sha256: str, subject: s
         if await repo.fetch_registrar_by_id(tx.conn, registrar_id) is None:
             raise ObjectNotFound("no such registrar", object_type="registrar", name=registrar_id)
         await repo.insert_certificate(tx.conn, registrar_id, fingerprint, subject, not_after)
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "registrar", None, registrar_id,
+                                     "certificate-pin", None, authorized.noted({"sha256": fingerprint,
+                                                                                "subject": subject}),
+                                     sv_trid=authorized.sv_trid)
     await core.db.transaction(run)
 
 
 async def credit_registrar(core: Core, registrar_id: str, amount: Decimal, description: str,
-                           sv_trid: str) -> Decimal:
-    """Add funds (or, with a negative amount, an adjustment) with its ledger row."""
+                           sv_trid: str, change: StaffChange | None = None) -> Decimal:
+    """Add funds (or, with a negative amount, an adjustment) with its ledger row; a staff
+    member's (finance or admin) also leaves a history row with who and why."""
+    authorized = authorize(change, "billing.write", "registrar", registrar_id)
+    if authorized.actor is not None:
+        if amount == 0:
+            raise InvalidValue("an amount other than zero", object_type="registrar", name=registrar_id,
+                               field="amount")
+        description = f"{description.strip() or 'manual'}: {authorized.reason}"
+
     async def run(tx: Tx) -> Decimal:
         registrar = await repo.fetch_registrar_by_id(tx.conn, registrar_id)
         if registrar is None:
@@ -148,6 +179,11 @@ async def credit_registrar(core: Core, registrar_id: str, amount: Decimal, descr
                 "registrar", registrar_id))
         updated = await repo.fetch_registrar_by_id(tx.conn, registrar_id)
         assert updated is not None
+        if authorized.actor is not None:
+            await objects.insert_history(tx.conn, authorized.actor, tx.now, "registrar", None, registrar_id,
+                                         "credit" if amount > 0 else "adjustment", {"balance": str(registrar.balance)},
+                                         authorized.noted({"amount": str(amount), "balance": str(updated.balance)}),
+                                         sv_trid=authorized.sv_trid)
         return updated.balance
     return await core.db.transaction(run)
 

@@ -15,7 +15,7 @@ from registry_core.context import Core
 from registry_core.db.repo import objects
 from registry_core.db.repo import sso as repo
 from registry_core.db.tx import Tx
-from registry_core.errors import AuthenticationFailed, InvalidValue
+from registry_core.errors import AuthenticationFailed, InvalidValue, PermissionDenied
 from registry_core.model import accounts as rules
 from registry_core.model.actor import Actor
 from registry_core.services.accounts import SignIn, _open_session
@@ -46,8 +46,21 @@ def _secret_context(registrar_id: str) -> str:
     return f"sso:{registrar_id}"
 
 
-async def set_registrar_provider(core: Core, registrar_id: str, provider: Provider) -> None:
+def _check_owner(by: rules.Principal | None, registrar_id: str) -> Actor:
+    """The actor of a change of `registrar_id`'s provider: the CLI (by None), or a user
+    allowed to change that registrar's security settings (its owner, or a registry admin)."""
+    if by is None:
+        return Actor(registrar_id, "cli", None)
+    if not rules.allowed(by, "security.write", registrar_id):
+        raise PermissionDenied("only the registrar's owner sets its identity provider", object_type="registrar",
+                               name=registrar_id)
+    return Actor(registrar_id, f"CON-U{by.id}", None, ((by.kind, by.name),))
+
+
+async def set_registrar_provider(core: Core, registrar_id: str, provider: Provider,
+                                 by: rules.Principal | None = None) -> None:
     """Set (or replace) a registrar's identity provider; audited without the secret."""
+    actor = _check_owner(by, registrar_id)
     if not provider.issuer.startswith(("https://", "http://")) or not provider.client_id or not provider.client_secret:
         raise InvalidValue("an issuer URL, a client id and a client secret are needed", object_type="registrar",
                            name=registrar_id)
@@ -57,20 +70,29 @@ async def set_registrar_provider(core: Core, registrar_id: str, provider: Provid
                   "client_secret": core.cipher.encrypt(provider.client_secret, _secret_context(registrar_id)),
                   "scopes": provider.scopes, "updated_at": tx.now}
         await repo.upsert_registrar_sso(tx.conn, values)
-        await objects.insert_history(tx.conn, Actor(registrar_id, "cli", None), tx.now, "registrar", None,
+        await objects.insert_history(tx.conn, actor, tx.now, "registrar", None,
                                      registrar_id, "sso-set", None,
                                      {k: v for k, v in values.items() if k != "client_secret"})
     await core.db.transaction(run)
 
 
-async def remove_registrar_provider(core: Core, registrar_id: str) -> bool:
+async def remove_registrar_provider(core: Core, registrar_id: str, by: rules.Principal | None = None) -> bool:
+    actor = _check_owner(by, registrar_id)
+
     async def run(tx: Tx) -> bool:
         removed = await repo.delete_registrar_sso(tx.conn, registrar_id)
         if removed:
-            await objects.insert_history(tx.conn, Actor(registrar_id, "cli", None), tx.now, "registrar", None,
+            await objects.insert_history(tx.conn, actor, tx.now, "registrar", None,
                                          registrar_id, "sso-remove", None, None)
         return removed
     return await core.db.transaction(run)
+
+
+async def registrar_provider_settings(core: Core, who: rules.Principal, registrar_id: str) -> dict | None:
+    """What the owner's page shows of the provider: issuer, client id, scopes (never the secret)."""
+    _check_owner(who, registrar_id)
+    row = await core.db.transaction(lambda tx: repo.fetch_registrar_sso(tx.conn, registrar_id), readonly=True)
+    return None if row is None else {k: row[k] for k in ("issuer", "client_id", "scopes")}
 
 
 async def registrar_provider(core: Core, registrar_id: str) -> Provider | None:
@@ -132,7 +154,8 @@ async def sign_in(core: Core, registrar_id: str | None, identity: Identity, ip: 
         await _audit(core, registrar_id, None, identity, "no such user" if not live else "several users")
         raise AuthenticationFailed("no user with this email is invited here; ask an administrator to invite you",
                                    object_type="user")
-    signed = await _open_session(core, live[0], ip, user_agent, trusted=identity.strong)
+    signed = await _open_session(core, live[0], ip, user_agent, trusted=identity.strong,
+                                 sso_issuer=identity.issuer)
     await _audit(core, registrar_id, live[0], identity, None)
     return signed
 

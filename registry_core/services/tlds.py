@@ -13,6 +13,7 @@ from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, ObjectNotFound, PolicyViolation
 from registry_core.model import names
 from registry_core.model.registrar import Tld
+from registry_core.services.staff import StaffChange, authorize
 
 PRICED_ACTIONS = ("create", "renew", "transfer", "restore")
 POLICY_KEYS = frozenset({"contact_policy", "currency", "min_period_years", "max_period_years",
@@ -93,17 +94,28 @@ async def set_price_in(tx: Tx, tld: str, action: str, amount: Decimal) -> None:
 
 
 async def configure_tld(core: Core, name: str, *, prices: dict[str, Decimal] | None = None,
-                        **settings: Any) -> Tld:
+                        change: StaffChange | None = None, **settings: Any) -> Tld:
+    """Change a TLD's policy and prices, with a history row of the old and new values
+    (`change`: a staff member's, checked for the admin role and a reason)."""
     tld = tld_name(name)
+    authorized = authorize(change, "registry.policy", "tld", tld)
 
     async def run(tx: Tx) -> Tld:
-        if settings and not await repo.update_tld(tx, tld, _policy(settings)):
+        before = await repo.fetch_tld_by_name(tx, tld)
+        if before is None:
             raise ObjectNotFound("no such TLD", object_type="tld", name=tld)
+        if settings:
+            await repo.update_tld(tx, tld, _policy(settings))
         for action, amount in (prices or {}).items():
             await set_price_in(tx, tld, action, amount)
         updated = await repo.fetch_tld_by_name(tx, tld)
-        if updated is None:
-            raise ObjectNotFound("no such TLD", object_type="tld", name=tld)
+        assert updated is not None
+        old = {k: getattr(before, k) for k in settings if hasattr(before, k)}
+        await objects.insert_history(tx.conn, authorized.actor, tx.now, "tld", None, tld, "update",
+                                     {"settings": old, "prices": {k: str(v) for k, v in before.prices.items()}},
+                                     authorized.noted({"settings": settings,
+                                                       "prices": {k: str(v) for k, v in (prices or {}).items()}}),
+                                     sv_trid=authorized.sv_trid)
         return updated
     try:
         return await core.db.transaction(run)
@@ -123,4 +135,14 @@ async def get_tld(core: Core, name: str) -> Tld:
 async def list_tlds(core: Core) -> list[Tld]:
     async def run(tx: Tx) -> list[Tld]:
         return await repo.fetch_all_tlds(tx)
+    return await core.db.transaction(run, readonly=True)
+
+
+async def tld_reminder_days(core: Core, name: str) -> list[int]:
+    """The days before expiry on which the TLD's registrants are reminded."""
+    async def run(tx: Tx) -> list[int]:
+        days = await repo.fetch_reminder_days(tx, tld_name(name))
+        if days is None:
+            raise ObjectNotFound("no such TLD", object_type="tld", name=name)
+        return days
     return await core.db.transaction(run, readonly=True)

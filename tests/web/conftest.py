@@ -13,6 +13,7 @@ from registry_core.context import Core
 from tests.epp.conftest import clients, dev_certs, epp_server, registry  # noqa: F401 (EPP over TLS fixtures)
 from tests.ops.serving import free_port
 from tests.web.client import Browser
+from tests.web.staff import staff  # noqa: F401 (registry staff signed in to the admin console)
 
 
 @pytest.fixture

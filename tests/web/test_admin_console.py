@@ -6,56 +6,11 @@ a reason, or as a support user (not an admin), nothing changes."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from datetime import timedelta
 
-import aiohttp
-import pytest
-
-from protocols.web.server import WebServer
 from registry_core.context import Core
-from registry_core.model import accounts as rules
-from registry_core.services import accounts
-from tests.conftest import TestClock, fetch
+from tests.conftest import fetch
 from tests.core.helpers import make_domain
-from tests.web.client import PASSWORD, Browser, csrf_of, enrol, sign_in
-
-
-class Staff:
-    def __init__(self, browser: Browser, secret: str, clock: TestClock) -> None:
-        self.browser, self.secret, self.clock = browser, secret, clock
-
-    def fresh_code(self) -> str:
-        """Each code counts once: wait (on the test's clock) for the authenticator's next one."""
-        self.clock.frozen = self.clock.now() + timedelta(seconds=rules.TOTP_STEP)
-        return rules._totp_at(self.secret, rules.totp_step(self.clock.now()))
-
-    async def set_status(self, name: str, status: str, change: str, reason: str, code: str | None = None
-                         ) -> tuple[int, str]:
-        _status, page, _resp = await self.browser.get(f"/domains/{name}")
-        form = {"csrf": csrf_of(page), "status": status, "change": change, "reason": reason,
-                "code": self.fresh_code() if code is None else code}
-        status_code, text, _resp = await self.browser.post(f"/domains/{name}/statuses", form)
-        return status_code, text
-
-
-@pytest.fixture
-async def staff(core: Core, consoles: dict[str, WebServer], clock: TestClock) -> AsyncIterator[dict[str, Staff]]:
-    base = f"http://127.0.0.1:{consoles['admin'].port}"
-    sessions, found = [], {}
-    for login, role in (("root", "admin"), ("sam", "support")):
-        await accounts.add_user(core, accounts.NewUser(login, f"{login}@registry.test", role, None, password=PASSWORD))
-        http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base]))
-        sessions.append(http)
-        browser = Browser(http, base)
-        await sign_in(browser, login)
-        secret, _codes = await enrol(browser, clock)
-        found[login] = Staff(browser, secret, clock)
-    try:
-        yield found
-    finally:
-        for http in sessions:
-            await http.close()
+from tests.web.staff import Staff
 
 
 async def test_an_admin_puts_a_domain_on_server_hold_and_the_audit_shows_it(core: Core, staff: dict[str, Staff]

@@ -11,7 +11,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import aiohttp
 import pytest
@@ -52,9 +52,9 @@ async def sso_setup(core: Core, tmp_path: Path) -> AsyncIterator[Sso]:
     idp_port, console_port, admin_port = free_port(), free_port(), free_port()
     console, admin = f"http://127.0.0.1:{console_port}", f"http://127.0.0.1:{admin_port}"
     clients = [{"client_id": "alpha-console", "client_secret": "alpha-secret-0123456789",
-                "redirect_uris": [console + "/sso/callback"]},
+                "redirect_uris": [console + "/sso/callback"], "post_logout_redirect_uris": [console + "/login"]},
                {"client_id": "registry-admin", "client_secret": "admin-secret-0123456789",
-                "redirect_uris": [admin + "/sso/callback"]}]
+                "redirect_uris": [admin + "/sso/callback"], "post_logout_redirect_uris": [admin + "/login"]}]
     (tmp_path / "admin-secret").write_text("admin-secret-0123456789\n")
     with running_provider(tmp_path, idp_port, clients, ACCOUNTS) as issuer:
         await sso.set_registrar_provider(core, "alpha", sso.Provider(issuer, "alpha-console",
@@ -206,3 +206,25 @@ async def test_a_provider_over_plain_http_is_refused_unless_development_allows_i
     status, page, _resp = await browser.get("/sso/start?registrar=alpha")  # alpha has none
     assert status == 404 and "not set up" in page
     assert 'action="/sso/start"' in (await browser.get("/login"))[1]
+
+
+async def test_signing_out_of_an_sso_session_ends_the_providers_too(core: Core, sso_setup: Sso) -> None:
+    """RP-Initiated Logout: our session ends, and the browser goes on to the provider's
+    end_session_endpoint (from its discovery document), which accepts us and our return
+    address; a password session signs out to our login page as before."""
+    await _olga(core)
+    status, page = await _sso(sso_setup, "olga-mfa")
+    browser = sso_setup.console
+    assert status == 200 and _next(page) == "/"
+    _status, page, _resp = await browser.get("/")
+    status, _text, resp = await browser.post("/logout", {"csrf": csrf_of(page)})
+    location = resp.headers["Location"]
+    async with sso_setup.idp.get(sso_setup.issuer + "/.well-known/openid-configuration") as found:
+        endpoint = (await found.json())["end_session_endpoint"]
+    assert status == 303 and location.startswith(endpoint + "?")
+    assert parse_qs(urlsplit(location).query) == {"client_id": ["alpha-console"],
+                                                  "post_logout_redirect_uri": [browser.base + "/login"]}
+    async with sso_setup.idp.get(location, allow_redirects=False) as resp:
+        assert resp.status == 200, await resp.text()  # the provider's "sign out?" page, not an error
+    assert (await browser.get("/"))[2].headers["Location"] == "/login"  # our session is over
+    assert (await fetch(core, "SELECT sso_issuer FROM console_session"))[0]["sso_issuer"] == sso_setup.issuer

@@ -76,10 +76,10 @@ async def count_recovery_codes(conn: Any, user_id: int) -> int:
 async def insert_session(conn: Any, values: dict[str, Any]) -> None:
     await conn.execute(
         """INSERT INTO console_session (token_digest, user_id, created_at, last_seen_at, expires_at, csrf_token,
-                                        ip, user_agent)
-           VALUES ($1, $2, $3, $3, $4, $5, $6, $7)""",
+                                        ip, user_agent, sso_issuer)
+           VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)""",
         values["token_digest"], values["user_id"], values["created_at"], values["expires_at"], values["csrf_token"],
-        values["ip"], values["user_agent"])
+        values["ip"], values["user_agent"], values.get("sso_issuer"))
 
 
 async def fetch_session(conn: Any, token_digest: bytes) -> dict[str, Any] | None:

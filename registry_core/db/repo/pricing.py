@@ -92,3 +92,14 @@ async def set_registrar_group(conn: Any, registrar_id: str, group: str | None) -
         """INSERT INTO registrar_price_group (registrar_id, group_name) VALUES ($1, $2)
            ON CONFLICT (registrar_id) DO UPDATE SET group_name = EXCLUDED.group_name""",
         registrar_id, group)
+
+
+async def fetch_group_prices(conn: Any, tld: str) -> list[tuple[str, str, Decimal]]:
+    rows = await conn.fetch("""SELECT group_name, action, amount FROM price_group_price WHERE tld = $1
+                               ORDER BY group_name, action""", tld)
+    return [(r["group_name"], r["action"], r["amount"]) for r in rows]
+
+
+async def fetch_registrar_group(conn: Any, registrar_id: str) -> str | None:
+    value = await conn.fetchval("SELECT group_name FROM registrar_price_group WHERE registrar_id = $1", registrar_id)
+    return None if value is None else str(value)

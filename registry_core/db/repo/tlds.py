@@ -83,3 +83,8 @@ async def upsert_price(tx: Tx, tld: str, action: str, amount: Decimal) -> None:
         """INSERT INTO tld_price (tld, action, amount) VALUES ($1, $2, $3)
            ON CONFLICT (tld, action) DO UPDATE SET amount = EXCLUDED.amount""",
         tld, action, amount)
+
+
+async def fetch_reminder_days(tx: Tx, name: str) -> list[int] | None:
+    value = await tx.conn.fetchval("SELECT expiry_reminder_days FROM tld WHERE name = $1", name)
+    return None if value is None else list(value)
