@@ -48,7 +48,8 @@ CREATE TABLE contact_verification (
     note          text
 );
 
--- NIS2 Art. 28(5): requests for redacted registration data, answered within 72 hours.
+-- NIS2 Art. 28(5): requests for redacted registration data, answered within 72 hours (their history
+-- rows are under the domain name, object_type domain, no object id: the audit search finds them).
 CREATE TABLE access_request (
     id               bigserial PRIMARY KEY,
     domain_name      text NOT NULL,
@@ -66,3 +67,17 @@ CREATE TABLE access_request (
     alerted_at       timestamptz
 );
 CREATE INDEX access_request_open ON access_request (due_at) WHERE decision IS NULL;
+
+-- Domains the lifecycle runner put on serverHold because their registrant was not verified in
+-- time; verifying the registrant releases them.
+CREATE TABLE verification_hold (
+    domain_id  bigint PRIMARY KEY REFERENCES domain (id) ON DELETE CASCADE,
+    contact_id bigint NOT NULL REFERENCES contact (id) ON DELETE CASCADE,
+    held_at    timestamptz NOT NULL
+);
+
+-- A verification code goes to the contact's own address: the audience `contact:HANDLE`,
+-- whose one preference row names that address.
+ALTER TABLE notification_pref DROP CONSTRAINT notification_pref_audience_check;
+ALTER TABLE notification_pref ADD CONSTRAINT notification_pref_audience_check
+    CHECK (audience = 'operator' OR audience LIKE 'registrar:_%' OR audience LIKE 'contact:_%');
