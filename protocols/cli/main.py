@@ -16,13 +16,31 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from protocols.cli import audit, bulk, certs, db, demo, dns, epp, lifecycle, notify, rde, registrar, serve, tld
+from protocols.cli import (
+    access_request,
+    audit,
+    bulk,
+    certs,
+    db,
+    demo,
+    dns,
+    epp,
+    lifecycle,
+    lock,
+    notify,
+    rde,
+    registrar,
+    serve,
+    tld,
+    verification,
+)
 from protocols.config import Config, ConfigError, load_config
 from protocols.serve.logs import setup_logging
 from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
-COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, notify, rde)
+COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, notify, rde, lock,
+                  access_request, verification)
 
 
 def build_parser() -> argparse.ArgumentParser:
