@@ -14,7 +14,18 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, passkeys, registrar, security_pages, sso, transfer_pages
+from protocols.web import (
+    admin,
+    api,
+    auth,
+    lock_pages,
+    nis2_pages,
+    passkeys,
+    registrar,
+    security_pages,
+    sso,
+    transfer_pages,
+)
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -25,10 +36,16 @@ def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     security_pages.add_routes(app)
     transfer_pages.add_routes(app)
+    lock_pages.add_routes(app)
     api.add_routes(app)
 
 
-APPS = {"admin": (admin.add_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
+def _admin_routes(app: web.Application) -> None:
+    admin.add_routes(app)
+    nis2_pages.add_routes(app)
+
+
+APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
 
 
 def build_app(kind: str, config: Config, core: Core) -> web.Application:

@@ -13,13 +13,14 @@ from registry_core.db.repo import domains as domain_repo
 from registry_core.db.repo import objects
 from registry_core.db.repo import registry_lock as repo
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue, ObjectNotFound, PermissionDenied, PolicyViolation
+from registry_core.errors import InvalidValue, ObjectNotFound, PermissionDenied, PolicyViolation, not_found
 from registry_core.model import registry_lock as rules
 from registry_core.model.accounts import Principal, allowed
 from registry_core.model.notification import Event, registrar_audience
 from registry_core.services import notifications
 from registry_core.services.console_domains import Origin, console_actor
 from registry_core.services.domains import lock_domain
+from registry_core.services.tlds import find_tld
 
 LOCK_CODE = "domain.registry_lock.code"
 LIMIT = 500
@@ -133,3 +134,18 @@ async def list_locked(core: Core, who: Principal) -> list[rules.LockedDomain]:
         raise PermissionDenied("not allowed", object_type="domain")
     rows = await core.db.transaction(lambda tx: repo.fetch_locks(tx.conn, who.registrar_id, LIMIT), readonly=True)
     return [rules.LockedDomain(r["domain_name"], r["registrar_id"], r["locked_at"]) for r in rows]
+
+
+async def domain_lock_state(core: Core, who: Principal, name: str) -> tuple[rules.LockedDomain | None,
+                                                                            list[rules.LockRequest]]:
+    """Whether a domain is locked, and its lock requests (newest first), for its sponsor or staff."""
+    async def run(tx: Tx) -> tuple[rules.LockedDomain | None, list[rules.LockRequest]]:
+        domain_name, _tld = await find_tld(tx, name)
+        row = await domain_repo.fetch_domain_by_name(tx.conn, domain_name)
+        if row is None or not allowed(who, "view", row["sponsor_id"]):
+            raise not_found("domain", domain_name)
+        lock = await repo.fetch_lock(tx.conn, row["id"])
+        requests = await repo.fetch_lock_requests(tx.conn, None, domain_name, 20)
+        found = rules.LockedDomain(row["name"], row["sponsor_id"], lock["locked_at"]) if lock else None
+        return found, [_request(r) for r in requests if r["domain_id"] == row["id"]]
+    return await core.db.transaction(run, readonly=True)
