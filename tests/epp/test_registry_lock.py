@@ -12,9 +12,9 @@ import pytest
 
 from protocols.epp.client import DsData, secdns_update
 from protocols.epp.results import ResultCode
-from registry_core.errors import InvalidValue
+from registry_core.errors import InvalidValue, PolicyViolation
 from registry_core.model.accounts import Principal
-from registry_core.services import registrars, registry_lock, tlds
+from registry_core.services import registrars, registry_lock, server_statuses, tlds
 from tests.conftest import fetch
 from tests.notify.conftest import eventually, notify_certs, peers, running  # noqa: F401 (SMTP relay fixtures)
 
@@ -69,6 +69,10 @@ async def test_a_locked_domain_refuses_update_delete_and_transfer_with_2304_and_
     refused = [after["operation"] for action, after in await history(registry, "vault.example")
                if action == "lock-refused"]
     assert refused == ["update", "delete", "transfer"]
+    admin = Principal("user", 1, "root", "admin", None)
+    with pytest.raises(PolicyViolation, match="registry lock"):  # the lock is lifted only by an unlock request
+        await server_statuses.set_server_statuses(registry, admin, "vault.example", [], ["serverDeleteProhibited"],
+                                                  "shortcut")
 
 
 async def test_a_ds_change_passes_under_lock_only_where_the_tld_allows_it(registry, locked):

@@ -46,3 +46,10 @@ async def test_verification_review_and_lock_listing_from_the_cli(core, registry)
     assert out.startswith("jane\trequested\tdocument")
     code, out, _ = await registry("lock", "list")
     assert (code, out) == (0, "")
+    code, out, err = await registry("tld", "set", "example", "--set", "lock_allows_ds=true", "--set",
+                                    "verification=document", "--set", "verification_days=30")
+    assert code == 0, err
+    shown = dict(line.split(None, 1) for line in out.splitlines())
+    assert (shown["lock_allows_ds"], shown["verification"], shown["verification_days"]) == ("True", "document", "30")
+    code, _, err = await registry("tld", "set", "example", "--set", "verification=maybe")
+    assert code != 0 and "verification is none, email or document" in err
