@@ -25,6 +25,7 @@ from protocols.web import (
     security_pages,
     sso,
     transfer_pages,
+    verification_pages,
 )
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
@@ -37,6 +38,7 @@ def _registrar_routes(app: web.Application) -> None:
     security_pages.add_routes(app)
     transfer_pages.add_routes(app)
     lock_pages.add_routes(app)
+    verification_pages.add_routes(app)
     api.add_routes(app)
 
 

@@ -100,8 +100,10 @@ async def _mail_code(tx: Tx, contact: dict[str, Any], code: str, done: rules.Ver
         key=f"verification/{contact['handle']}/{tx.now.isoformat()}"))
 
 
-async def confirm_email(core: Core, handle: str, code: str, origin: Origin = ()) -> rules.Verification:
-    """The contact proves its address with the mailed code (the code is the credential)."""
+async def confirm_email(core: Core, handle: str, code: str, origin: Origin = (),
+                        who: Principal | None = None) -> rules.Verification:
+    """The contact proves its address with the mailed code (the code is the credential; `who`
+    is the console user who entered it for the contact, recorded in the history)."""
     async def run(tx: Tx) -> rules.Verification | None:
         contact = await _contact(tx, None, handle, "view")
         current = await repo.fetch_verification(tx.conn, contact["id"], lock=True)
@@ -110,7 +112,7 @@ async def confirm_email(core: Core, handle: str, code: str, origin: Origin = ())
             return None
         return await _step(tx, contact, "confirm_email", {
             "fields": ["email"], "code_digest": None, "decided_by": "email-code", "decided_at": tx.now},
-            _actor(None, "", origin), {"method": "email", "fields": ["email"]})
+            _actor(who, contact["sponsor_id"], origin), {"method": "email", "fields": ["email"]})
     done = await core.db.transaction(run)
     if done is None:
         raise InvalidValue("the code does not match an open e-mail verification", object_type="contact",

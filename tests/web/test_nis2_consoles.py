@@ -119,3 +119,32 @@ async def test_staff_review_a_document_in_the_admin_console(core: Core, staff: d
     _status, page, _resp = await root.get("/audit?object=jane")
     assert re.findall(CELLS, page, re.S)[0] == ("verification-approve", "root from 127.0.0.1")
     assert (await verification.get_verification(core, owner, "jane")).fields == ("name",)
+
+
+async def test_a_registrar_user_verifies_a_contact_by_email_with_the_code_from_the_relay(
+        core: Core, olga: Staff, peers, staff: dict[str, Staff]) -> None:  # noqa: F811
+    from tests.notify.conftest import eventually, running
+    await make_contact(core, "jane")
+    _status, page, _resp = await olga.browser.get("/contacts/jane/verification")
+    assert '<dd id="state">unverified</dd>' in page
+    status, page, _resp = await olga.browser.post("/contacts/jane/verification/request",
+                                                  {"csrf": csrf_of(page), "method": "email"})
+    assert status == 200 and "Verification of jane: requested." in page
+
+    async def arrived() -> bool:
+        return bool(peers.mails())
+    async with running(core, peers):
+        await eventually(arrived, bound=30)
+    [mail] = peers.mails()
+    assert str(mail["To"]) == "jane@example.net"
+    code = re.search(r"^code: (\S+)\r?$", mail.get_body(("plain",)).get_content(), re.MULTILINE)
+    assert code
+    status, page, _resp = await olga.browser.post("/contacts/jane/verification/code",
+                                                  {"csrf": csrf_of(page), "code": "wrong"})
+    assert status == 422 and '<dd id="state">requested</dd>' in page
+    status, page, _resp = await olga.browser.post("/contacts/jane/verification/code",
+                                                  {"csrf": csrf_of(page), "code": code.group(1)})
+    assert status == 200 and '<dd id="state">verified</dd>' in page and "<dd>email</dd>" in page
+    _status, page, _resp = await staff["root"].browser.get("/audit?object=jane")
+    assert re.findall(CELLS, page, re.S)[:2] == [("verification-confirm-email", "olga from 127.0.0.1"),
+                                                 ("verification-request", "olga from 127.0.0.1")]
