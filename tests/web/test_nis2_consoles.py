@@ -125,6 +125,9 @@ async def test_a_registrar_user_verifies_a_contact_by_email_with_the_code_from_t
         core: Core, olga: Staff, peers, staff: dict[str, Staff]) -> None:  # noqa: F811
     from tests.notify.conftest import eventually, running
     await make_contact(core, "jane")
+    await make_domain(core, "janes.example", registrant="jane")
+    _status, page, _resp = await olga.browser.get("/domains/janes.example")
+    assert '<a href="/contacts/jane/verification">verification</a>' in page
     _status, page, _resp = await olga.browser.get("/contacts/jane/verification")
     assert '<dd id="state">unverified</dd>' in page
     status, page, _resp = await olga.browser.post("/contacts/jane/verification/request",
