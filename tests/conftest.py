@@ -99,8 +99,8 @@ async def session_core(test_dsn: str, clock: TestClock) -> AsyncIterator[Core]:
 
 
 TABLES = ("abuse_case", "threat_entry", "threat_feed", "protected_name", "tld_risk_policy", "activity_count",
-          "sso_attempt", "registrar_sso", "registrar_domain_delta", "registrar_domain_count",
-          "notification",
+          "access_request", "verification_hold", "contact_verification", "registry_lock", "registry_lock_request",
+          "sso_attempt", "registrar_sso", "registrar_domain_delta", "registrar_domain_count", "notification",
           "notification_event", "notification_pref", "webhook_endpoint", "login_throttle", "api_key",
           "console_session", "console_recovery_code", "console_user", "ledger", "history", "poll_message", "transfer",
           "ds_record", "domain_contact", "domain_host", "host_address", "host", "domain", "contact",

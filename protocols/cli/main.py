@@ -18,6 +18,7 @@ from typing import Any
 
 from protocols.cli import (
     abuse,
+    access_request,
     audit,
     bulk,
     certs,
@@ -27,12 +28,14 @@ from protocols.cli import (
     epp,
     history,
     lifecycle,
+    lock,
     notify,
     rde,
     registrar,
     report,
     serve,
     tld,
+    verification,
 )
 from protocols.config import Config, ConfigError, load_config
 from protocols.serve.logs import setup_logging
@@ -40,7 +43,7 @@ from registry_core.errors import CoreError
 
 Handler = Callable[[Config, argparse.Namespace], Coroutine[Any, Any, int]]
 COMMAND_GROUPS = (serve, db, tld, registrar, certs, demo, lifecycle, bulk, epp, dns, audit, history, notify, rde,
-                  report, abuse)
+                  report, abuse, lock, access_request, verification)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,8 @@ from protocols.web import (
     api,
     auth,
     csv_export,
+    lock_pages,
+    nis2_pages,
     passkeys,
     registrar,
     registrar_admin,
@@ -29,6 +31,7 @@ from protocols.web import (
     tld_pages,
     transfer_pages,
     user_pages,
+    verification_pages,
 )
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
@@ -36,11 +39,15 @@ from registry_core.context import Core
 
 _log = logging.getLogger("registry.web")
 HERE = Path(__file__).parent
+
+
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     security_pages.add_routes(app)
     sso_settings.add_routes(app)
     transfer_pages.add_routes(app)
+    lock_pages.add_routes(app)
+    verification_pages.add_routes(app)
     api.add_routes(app)
 
 
@@ -51,6 +58,7 @@ def _admin_routes(app: web.Application) -> None:
     csv_export.add_routes(app)
     user_pages.add_routes(app)
     admin_api.add_routes(app)
+    nis2_pages.add_routes(app)
 
 
 APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}

@@ -114,10 +114,12 @@ class LifecycleReport:
     skipped: int = 0
     failed: int = 0
     reminders: int = 0  # expiry and certificate reminders written (not transitions: not in total())
+    verification_holds: int = 0  # domains put on serverHold: registrant not verified in time
+    access_alerts: int = 0  # operator alerts about overdue access requests (not in total())
 
     def total(self) -> int:
         return (self.auto_renewed + self.expired + self.transfers_approved + self.redemptions_ended
-                + self.restores_lapsed + self.purged)
+                + self.restores_lapsed + self.purged + self.verification_holds)
 
 
 def rgp_statuses(graces: Iterable[GracePeriod], rgp_state: str | None, now: datetime) -> tuple[str, ...]:

@@ -50,3 +50,9 @@ class Tld:
     # check skips the lookups a TLD without such lists cannot need)
     has_reserved: bool = True
     has_premium: bool = True
+    # registry lock still lets DS (secDNS) changes through (key rollovers)
+    lock_allows_ds: bool = False
+    # NIS2 Art. 28 registrant verification: none | email | document; within how many days of
+    # the domain's creation the registrant must be verified, else serverHold (None: no deadline)
+    verification: str = "none"
+    verification_days: int | None = None

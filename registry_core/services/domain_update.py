@@ -11,16 +11,19 @@ from typing import Any
 from registry_core.context import Core
 from registry_core.db.repo import dns_changes, objects
 from registry_core.db.repo import domains as repo
+from registry_core.db.repo import registry_lock as lock_repo
 from registry_core.db.tx import Tx
-from registry_core.errors import CoreError, PolicyViolation
+from registry_core.errors import CoreError, PolicyViolation, StatusProhibits
 from registry_core.model.actor import Actor
 from registry_core.model.authority import require_sponsor
 from registry_core.model.changes import apply_changes
 from registry_core.model.domain import DomainUpdate, DsData
 from registry_core.model.domain_policy import contact_policy_problems, ds_problems, nameserver_count_problems
 from registry_core.model.registrar import Tld
+from registry_core.model.registry_lock import ds_only, without_lock
 from registry_core.model.statuses import change_statuses, update_allowed
 from registry_core.model.violations import Violations
+from registry_core.services import lock_refusals
 from registry_core.services.domains import context, lock_domain, resolve_contacts, resolve_hosts, snapshot
 
 
@@ -78,7 +81,8 @@ async def update_domain(core: Core, actor: Actor, req: DomainUpdate) -> None:
         name = row["name"]
         require_sponsor(actor, row, "domain", name)
         links = await repo.fetch_domain_details(tx.conn, row["id"])  # one round trip for links and state
-        update_allowed(row["statuses"], req.rem_statuses, "domain", name, pending_transfer=links["pending_transfer"])
+        statuses = await _judged_statuses(tx, tld, row, req)
+        update_allowed(statuses, req.rem_statuses, "domain", name, pending_transfer=links["pending_transfer"])
         plan = await _plan(tx, tld, row, links, req)
         values: dict[str, Any] = {"statuses": plan.statuses, "updated_at": tx.now, "updater_id": actor.registrar_id}
         if req.registrant is not None:
@@ -94,7 +98,21 @@ async def update_domain(core: Core, actor: Actor, req: DomainUpdate) -> None:
             tx.conn, actor, tx.now, "domain", row["id"], name, "update",
             snapshot(row, links["contacts"], links["nameservers"], links["registrant"], plan.ds_before),
             snapshot({**row, **values}, plan.contacts, plan.nameservers, plan.registrant, plan.ds_after))
-    await core.db.transaction(run)
+    try:
+        await core.db.transaction(run)
+    except StatusProhibits as refusal:
+        await lock_refusals.record_refusal(core, actor, refusal, "update")
+        raise
+
+
+async def _judged_statuses(tx: Tx, tld: Tld, row: dict[str, Any], req: DomainUpdate) -> list[str]:
+    """The statuses the update is judged by: a DS-only update of a locked domain on a TLD whose
+    policy lets DS changes through a lock is not stopped by the lock's serverUpdateProhibited."""
+    statuses = list(row["statuses"] or ())
+    if (tld.lock_allows_ds and "serverUpdateProhibited" in statuses and ds_only(req)
+            and await lock_repo.fetch_lock(tx.conn, row["id"]) is not None):
+        return without_lock(statuses)
+    return statuses
 
 
 async def _write_links(tx: Tx, domain_id: int, req: DomainUpdate, plan: _Plan) -> None:

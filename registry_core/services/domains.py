@@ -19,6 +19,7 @@ from registry_core.errors import (
     DomainHasSubordinateHosts,
     InvalidValue,
     PolicyViolation,
+    StatusProhibits,
     not_found,
 )
 from registry_core.model import lifecycle as lc
@@ -36,7 +37,7 @@ from registry_core.model.registrar import Tld
 from registry_core.model.roid import format_roid
 from registry_core.model.statuses import displayed_statuses, require_allowed
 from registry_core.model.violations import Violations
-from registry_core.services import grace, notifications, pricing, risk, transitions
+from registry_core.services import grace, lock_refusals, notifications, pricing, risk, transitions
 from registry_core.services.tlds import find_tld
 
 
@@ -260,7 +261,11 @@ async def delete_domain(core: Core, actor: Actor, name: str) -> DomainDeleted:
         after = await transitions.enter_redemption(tx, actor, row, tld)
         await _deleted_event(tx, actor, row, after["rgp_until"])
         return DomainDeleted(row["name"], True, tuple(credits), tld.currency)
-    return await core.db.transaction(run)
+    try:
+        return await core.db.transaction(run)
+    except StatusProhibits as refusal:
+        await lock_refusals.record_refusal(core, actor, refusal, "delete")
+        raise
 
 
 async def _deleted_event(tx: Tx, actor: Actor, row: dict[str, Any], redemption_until: datetime | None) -> None:

@@ -31,7 +31,15 @@ from registry_core.model import notification as note
 from registry_core.model.actor import Actor
 from registry_core.model.lifecycle import LifecycleReport
 from registry_core.model.registrar import Tld
-from registry_core.services import notifications, overview, reminders, transfers, transitions
+from registry_core.services import (
+    access_requests,
+    notifications,
+    overview,
+    reminders,
+    transfers,
+    transitions,
+    verification_deadline,
+)
 
 _log = logging.getLogger(__name__)
 Candidates = Callable[[Any, datetime, int, int], Awaitable[list[int]]]  # (conn, now, after, limit)
@@ -52,6 +60,8 @@ async def run_lifecycle(core: Core, now: datetime | None = None, batch: int = 50
     for candidates in (repo.fetch_expiry_candidates, repo.fetch_rgp_candidates):
         await runner.walk(candidates)
     runner.counts.update(reminders=await reminders.send_reminders(runner.core, at))
+    runner.counts.update(verification_holds=await verification_deadline.hold_unverified(runner.core, batch),
+                         access_alerts=await access_requests.alert_overdue(runner.core, batch))
     await overview.fold_counts(core)  # the dashboards' totals catch up with the pass's own changes too
     report = LifecycleReport(**runner.counts)
     if report.total() or report.failed:

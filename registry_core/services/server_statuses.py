@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from registry_core.context import Core
 from registry_core.db.repo import dns_changes, objects
 from registry_core.db.repo import domains as repo
+from registry_core.db.repo import registry_lock as lock_repo
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue, PermissionDenied
+from registry_core.errors import InvalidValue, PermissionDenied, PolicyViolation
 from registry_core.model.accounts import Principal, allowed
 from registry_core.model.actor import Actor
+from registry_core.model.registry_lock import LOCK_STATUSES
 from registry_core.services.domains import lock_domain
 
 SERVER_SETTABLE = frozenset({"serverHold", "serverDeleteProhibited", "serverRenewProhibited",
@@ -43,6 +45,10 @@ async def set_server_statuses(core: Core, who: Principal, name: str, add: Iterab
 
     async def run(tx: Tx) -> tuple[str, ...]:
         row, _tld = await lock_domain(tx, name)
+        if removing & LOCK_STATUSES and await lock_repo.fetch_lock(tx.conn, row["id"]) is not None:
+            raise PolicyViolation("the domain is under registry lock: unlock it through a lock request",
+                                  object_type="domain", name=row["name"], field="status",
+                                  value=sorted(removing & LOCK_STATUSES)[0])
         before = sorted(row["statuses"] or ())
         after = sorted((set(before) - removing) | adding)
         if after == before:

@@ -20,8 +20,9 @@ POLICY_KEYS = frozenset({"contact_policy", "currency", "min_period_years", "max_
                          "transfer_period_years", "transfer_auto_approve", "add_grace", "renew_grace",
                          "autorenew_grace", "transfer_grace", "redemption_period", "pending_delete_period",
                          "pending_restore_period", "auto_renew", "whois_enabled", "rdap_icann_profile",
-                         "expiry_reminder_days"})
+                         "expiry_reminder_days", "lock_allows_ds", "verification", "verification_days"})
 MAX_REMINDER_DAYS = 366
+VERIFICATION_POLICIES = ("none", "email", "document")
 
 
 def tld_name(name: str) -> str:
@@ -49,6 +50,11 @@ def _policy(settings: dict[str, Any]) -> dict[str, Any]:
                   not isinstance(v, timedelta) else v) for k, v in settings.items()}
     if "expiry_reminder_days" in policy:
         policy["expiry_reminder_days"] = reminder_days(policy["expiry_reminder_days"])
+    if policy.get("verification", "none") not in VERIFICATION_POLICIES:
+        raise InvalidValue("verification is none, email or document", object_type="tld", field="verification",
+                           value=str(policy["verification"]))
+    if policy.get("verification_days") == 0:
+        policy["verification_days"] = None  # 0 on the command line: no deadline
     return policy
 
 

@@ -26,6 +26,7 @@ from registry_core.errors import (
     NotEligibleForTransfer,
     NotSponsor,
     PolicyViolation,
+    StatusProhibits,
     TransferAlreadyPending,
     TransferNotPending,
     ValueOutOfRange,
@@ -40,7 +41,7 @@ from registry_core.model.pricing import FeeQuote, accept_fee
 from registry_core.model.registrar import Tld
 from registry_core.model.statuses import require_allowed
 from registry_core.model.transfer import TransferInfo
-from registry_core.services import grace, notifications, pricing
+from registry_core.services import grace, lock_refusals, notifications, pricing
 from registry_core.services.billing import charge, price
 from registry_core.services.tlds import find_tld
 
@@ -134,7 +135,11 @@ async def request_transfer(core: Core, actor: Actor, object_type: str, name: str
                                      "transfer-request", None, {"gaining": actor.registrar_id})
         await _notify(tx, actor.sv_trid, object_type, row["roid"], info)
         return replace(info, currency=tld.currency if tld else None)
-    return await core.db.transaction(run)
+    try:
+        return await core.db.transaction(run)
+    except StatusProhibits as refusal:
+        await lock_refusals.record_refusal(core, actor, refusal, "transfer")
+        raise
 
 
 async def _approve_domain(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld,

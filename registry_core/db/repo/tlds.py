@@ -13,7 +13,8 @@ from registry_core.model.registrar import Tld
 _TLD_COLUMNS = """name, roid_suffix, contact_policy, currency, min_period_years, max_period_years,
     transfer_period_years, extract(epoch FROM transfer_auto_approve) / 86400.0 AS auto_days,
     auto_renew, whois_enabled, rdap_icann_profile, add_grace, renew_grace, autorenew_grace, transfer_grace,
-    redemption_period, pending_delete_period, pending_restore_period"""
+    redemption_period, pending_delete_period, pending_restore_period, lock_allows_ds, verification,
+    verification_days"""
 _PERIODS = ("add_grace", "renew_grace", "autorenew_grace", "transfer_grace", "redemption_period",
             "pending_delete_period", "pending_restore_period")
 
@@ -22,7 +23,9 @@ def _tld(row: Any, prices: dict[str, Decimal]) -> Tld:
     return Tld(row["name"], row["roid_suffix"], row["contact_policy"], row["currency"],
                row["min_period_years"], row["max_period_years"], row["transfer_period_years"],
                float(row["auto_days"]), row["auto_renew"], row["whois_enabled"],
-               row["rdap_icann_profile"], prices, *(row[p] for p in _PERIODS))
+               row["rdap_icann_profile"], prices, **{p: row[p] for p in _PERIODS},
+               lock_allows_ds=row["lock_allows_ds"], verification=row["verification"],
+               verification_days=row["verification_days"])
 
 
 # TLD policy is read by nearly every command and changes rarely: the readers below keep it in
