@@ -54,7 +54,7 @@ async def cmd_report_icann(config: Config, args: argparse.Namespace) -> int:
     failed = False
     for kind, body in (("registrar-transactions", transactions), ("registry-functions-activity", activity)):
         try:
-            await reporting.put_report(target, args.tld, f"report/{kind}/{args.tld}/{args.month.compact}", body,
+            await reporting.put_report(target, args.tld, f"report/{kind}/{args.tld}/{args.month.text}", body,
                                        "text/csv")
             print(f"{kind} uploaded")
         except reporting.ReportRefused as exc:

@@ -136,7 +136,7 @@ async def report_pending(core: Core, settings: EscrowSettings, tld: str) -> list
     results: list[tuple[str, str | None]] = []
     for row in await escrow.list_deposits(core, tld, unreported=True):
         try:
-            await reporting.put_report(settings.reporting, tld, reporting.deposit_report_path(tld),
+            await reporting.put_report(settings.reporting, tld, reporting.deposit_report_path(tld, row["deposit_id"]),
                                        deposit_report(row), "text/xml")
         except reporting.ReportRefused as exc:
             _log.error("escrow report of %s not taken: %s", row["file_name"], exc)

@@ -2,7 +2,8 @@
 up by HTTPS PUT, with the TLD's account in HTTP Basic authentication, and the interface
 answers 200 on success, or a status with an IIRDEA result document (iirdea:response, its
 result code and message) saying what it refused. Deposit reports go to
-`report/registry-escrow-report/<tld>`; the monthly reports to `report/<kind>/<tld>/<YYYY-MM>`."""
+`report/registry-escrow-report/<tld>/<deposit id>`; the monthly reports to
+`report/<kind>/<tld>/<YYYY-MM>`."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def reporting_target(config: Config) -> ReportingTarget | None:
                            Path(cfg.report_ca_file) if cfg.report_ca_file else None, cfg.report_timeout)
 
 
-def deposit_report_path(tld: str) -> str:
-    return f"report/registry-escrow-report/{tld}"
+def deposit_report_path(tld: str, deposit_id: str) -> str:
+    return f"report/registry-escrow-report/{tld}/{deposit_id}"
 
 
 def _tls(ca_file: Path | None) -> ssl.SSLContext:

@@ -58,7 +58,13 @@ class Month:
 
     @property
     def compact(self) -> str:
+        """YYYYMM, as the report files are named."""
         return f"{self.year:04d}{self.month:02d}"
+
+    @property
+    def text(self) -> str:
+        """YYYY-MM, as ICANN's reporting interface names the month in its paths."""
+        return f"{self.year:04d}-{self.month:02d}"
 
     def first_day(self) -> date:
         return self.start.date()

@@ -2,7 +2,7 @@
 when escrow fails.
 
 ICANN's registry reporting interface is a service with no local emulator: the test stands
-in for its endpoints (`PUT /report/registry-escrow-report/<tld>` and
+in for its endpoints (`PUT /report/registry-escrow-report/<tld>/<id>` and
 `/report/{registrar-transactions|registry-functions-activity}/<tld>/<yyyymm>`, HTTP Basic,
 IIRDEA answers) with an aiohttp server over real TLS on loopback. A deposit report it
 receives is validated against the project's own rdeReport schema (schemas/rde)."""
@@ -81,7 +81,7 @@ async def icann(dev_certs: DevCerts) -> AsyncIterator[IcannStandIn]:
         return web.Response(status=200, body=iirdea(1000, "Command completed successfully"), content_type="text/xml")
 
     app = web.Application()
-    app.router.add_put("/report/registry-escrow-report/{tld}", deposit_report)
+    app.router.add_put("/report/registry-escrow-report/{tld}/{deposit_id}", deposit_report)
     app.router.add_put("/report/{kind:registrar-transactions|registry-functions-activity}/{tld}/{month}",
                        monthly_report)
     runner = web.AppRunner(app)
@@ -121,7 +121,7 @@ async def test_a_delivered_deposit_is_reported_once_and_a_refusal_is_retried(
     assert await deposits.report_pending(core, settings, "example") == [(row["file_name"], None)]
     assert await deposits.report_pending(core, settings, "example") == []  # reported once
     [(path, body)] = icann.received
-    assert path == "/report/registry-escrow-report/example"
+    assert path == f"/report/registry-escrow-report/example/{row['deposit_id']}"
     report = etree.fromstring(body)
     ns = {"r": "urn:ietf:params:xml:ns:rdeReport-1.0", "h": model.URI_HEADER}
     assert report.findtext("r:id", namespaces=ns) == row["deposit_id"]
@@ -165,7 +165,7 @@ async def test_report_icann_writes_both_files_and_uploads_them(
     assert code == 0, (text, err)
     assert sorted(p.name for p in out.iterdir()) == ["example-activity-202603-en.csv",
                                                      "example-transactions-202603-en.csv"]
-    assert [path for path, _ in icann.received] == ["/report/registrar-transactions/example/202603",
-                                                    "/report/registry-functions-activity/example/202603"]
+    assert [path for path, _ in icann.received] == ["/report/registrar-transactions/example/2026-03",
+                                                    "/report/registry-functions-activity/example/2026-03"]
     assert icann.received[0][1] == (out / "example-transactions-202603-en.csv").read_bytes()
     assert (await registry("report", "icann", "nosuch", "--month", "2026-03", "--output", str(out)))[0] != 0

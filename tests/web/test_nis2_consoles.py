@@ -25,7 +25,7 @@ from tests.core.helpers import make_contact, make_domain
 from tests.epp.test_registry_lock import mailed_code
 from tests.notify.conftest import notify_certs, peers  # noqa: F401 (SMTP relay fixtures)
 from tests.web.client import PASSWORD, Browser, csrf_of, enrol, sign_in
-from tests.web.test_admin_console import Staff, staff  # noqa: F401 (signed-in registry staff)
+from tests.web.staff import Staff, staff  # noqa: F401 (signed-in registry staff)
 
 CELLS = r'<td class="action">([^<]+)</td>.*?<td class="by">([^<]+)</td>'
 
