@@ -9,11 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.forms import page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, SESSION_COOKIE, client_ip, origin, trusted_session
-from registry_core.errors import AuthenticationFailed, CoreError, PermissionDenied
+from registry_core.errors import AuthenticationFailed, PermissionDenied
 from registry_core.model.accounts import allowed
 from registry_core.services import accounts, registry_lock
 
@@ -41,14 +41,7 @@ async def _acting(request: web.Request, act: Any, *, reauth: bool) -> web.Respon
                                                 str(form.get("totp", "")), client_ip(request), reauth=True)
         except (AuthenticationFailed, PermissionDenied):
             return await lock_page(request, error=REAUTH, status=401)
-    try:
-        notice = await act(view.principal, form)
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await lock_page(request, error=errors.message_for(exc), status=status)
-    return await lock_page(request, notice=notice)
+    return await page_after(request, lock_page, act(view.principal, form))
 
 
 async def lock_request(request: web.Request) -> web.Response:

@@ -9,11 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.forms import page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
-from registry_core.errors import CoreError, PermissionDenied
+from registry_core.errors import PermissionDenied
 from registry_core.model.access_request import DECISIONS, REDACTED_FIELDS
 from registry_core.model.verification import FIELDS, STATES
 from registry_core.services import access_requests, registry_lock
@@ -59,14 +59,7 @@ async def _acting(request: web.Request, act: Any, again: Any) -> web.Response:
     view = await _staff_view(request)
     await require_csrf(request, view.csrf_token)
     form = await request.post()
-    try:
-        notice = await act(view.principal, form)
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await again(request, error=errors.message_for(exc), status=status)
-    return await again(request, notice=notice)
+    return await page_after(request, again, act(view.principal, form))
 
 
 async def access_add(request: web.Request) -> web.Response:

@@ -11,12 +11,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from protocols.web import errors
 from protocols.web.auth import page
-from protocols.web.forms import day_start
+from protocols.web.forms import day_start, page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
-from registry_core.errors import CoreError, PermissionDenied
+from registry_core.errors import PermissionDenied
 from registry_core.model.accounts import allowed
 from registry_core.services import billing_views, console_domains, overview
 from registry_core.services.console_domains import DomainFilter
@@ -76,31 +75,20 @@ async def domain_renew(request: web.Request) -> web.Response:
         years, shown = int(str(form.get("years", "1"))), date.fromisoformat(str(form.get("expires", "")))
     except ValueError:
         return await domain_page(request, error="Choose a period and reload the page.", status=422)
-    try:
-        renewed = await console_domains.renew_from_console(request.app[CORE], view.principal,
-                                                           request.match_info["name"], shown, years, origin(request))
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await domain_page(request, error=errors.message_for(exc), status=status)
-    return await domain_page(request, notice=f"Renewed: now expires {renewed.expires_at:%Y-%m-%d} "
-                                             f"({renewed.charged} {renewed.currency}).")
+    renewal = console_domains.renew_from_console(request.app[CORE], view.principal, request.match_info["name"],
+                                                 shown, years, origin(request))
+    return await page_after(request, domain_page, renewal, lambda renewed: {
+        "notice": f"Renewed: now expires {renewed.expires_at:%Y-%m-%d} ({renewed.charged} {renewed.currency})."})
 
 
 async def domain_nameservers(request: web.Request) -> web.Response:
     view = await trusted_session(request)
     await require_csrf(request, view.csrf_token)
     wanted = str((await request.post()).get("nameservers", "")).split()
-    try:
-        info = await console_domains.set_nameservers(request.app[CORE], view.principal, request.match_info["name"],
-                                                     wanted, origin(request))
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await domain_page(request, error=errors.message_for(exc), status=status)
-    return await domain_page(request, notice="Name servers now: " + (", ".join(info.nameservers) or "none"))
+    change = console_domains.set_nameservers(request.app[CORE], view.principal, request.match_info["name"], wanted,
+                                             origin(request))
+    return await page_after(request, domain_page, change,
+                            lambda info: {"notice": "Name servers now: " + (", ".join(info.nameservers) or "none")})
 
 
 async def billing(request: web.Request) -> web.Response:

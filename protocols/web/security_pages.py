@@ -8,11 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
-from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.forms import page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, SESSION_COOKIE, client_ip, trusted_session
-from registry_core.errors import AuthenticationFailed, CoreError, PermissionDenied
+from registry_core.errors import AuthenticationFailed, PermissionDenied
 from registry_core.model.accounts import REGISTRAR_ROLES, allowed
 from registry_core.services import accounts
 
@@ -47,14 +47,7 @@ async def _sensitive(request: web.Request, act: Any) -> web.Response:
     refused = await _proved(request, form)
     if refused is not None:
         return await security(request, error=refused, status=401)
-    try:
-        shown = await act(view.principal, form)
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await security(request, error=errors.message_for(exc), status=status)
-    return await security(request, **shown)
+    return await page_after(request, security, act(view.principal, form), lambda shown: shown)
 
 
 async def create_key(request: web.Request) -> web.Response:

@@ -9,12 +9,11 @@ from typing import Any
 
 from aiohttp import web
 
-from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.forms import page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, trusted_session
 from protocols.web.staff_forms import REAUTH_REFUSED, fresh_proof
-from registry_core.errors import CoreError
 from registry_core.model.accounts import allowed
 from registry_core.services import sso
 from registry_core.services.sso import Provider
@@ -43,14 +42,7 @@ async def _change(request: web.Request, act: Any) -> web.Response:
     form = await request.post()
     if not await fresh_proof(request, form):
         return await sso_page(request, error=REAUTH_REFUSED, status=401)
-    try:
-        notice = await act(view.principal, form)
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await sso_page(request, error=errors.message_for(exc), status=status)
-    return await sso_page(request, notice=notice)
+    return await page_after(request, sso_page, act(view.principal, form))
 
 
 async def set_provider(request: web.Request) -> web.Response:

@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
-from protocols.web import errors
+from protocols.web.forms import page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, SESSION_COOKIE, client_ip, origin, trusted_session
-from registry_core.errors import AuthenticationFailed, CoreError, PermissionDenied
+from registry_core.errors import AuthenticationFailed, PermissionDenied
 from registry_core.model.accounts import Principal
 from registry_core.services import accounts
 from registry_core.services.staff import StaffChange
@@ -54,11 +54,4 @@ async def staff_action(request: web.Request, act: Act, render: Render, *, sensit
     if sensitive and not await fresh_proof(request, form):
         return await render(request, error=REAUTH_REFUSED, status=401)
     change = StaffChange(view.principal, str(form.get("reason", "")), origin(request))
-    try:
-        notice = await act(change, form)
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await render(request, error=errors.message_for(exc), status=status)
-    return await render(request, notice=notice)
+    return await page_after(request, render, act(change, form))

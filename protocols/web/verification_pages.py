@@ -8,11 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.forms import page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
-from registry_core.errors import CoreError
 from registry_core.model.accounts import allowed
 from registry_core.model.verification import METHODS
 from registry_core.services import registrant_verification as verification
@@ -32,14 +31,9 @@ async def _acting(request: web.Request, act: Any) -> web.Response:
     view = await trusted_session(request)
     await require_csrf(request, view.csrf_token)
     form = await request.post()
-    try:
-        done = await act(view.principal, request.match_info["handle"], form)
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await verification_page(request, error=errors.message_for(exc), status=status)
-    return await verification_page(request, notice=f"Verification of {done.handle}: {done.state.replace('_', ' ')}.")
+    return await page_after(request, verification_page, act(view.principal, request.match_info["handle"], form),
+                            lambda done: {"notice": f"Verification of {done.handle}: "
+                                                    f"{done.state.replace('_', ' ')}."})
 
 
 async def ask(request: web.Request) -> web.Response:
