@@ -14,7 +14,17 @@ import jinja2
 from aiohttp import web
 
 from protocols.config import Config
-from protocols.web import admin, api, auth, passkeys, registrar, security_pages, sso, transfer_pages
+from protocols.web import (
+    admin,
+    api,
+    auth,
+    domain_actions,
+    passkeys,
+    registrar,
+    security_pages,
+    sso,
+    transfer_pages,
+)
 from protocols.web.security import core_errors, headers_middleware
 from protocols.web.session import CORE
 from registry_core.context import Core
@@ -23,6 +33,7 @@ _log = logging.getLogger("registry.web")
 HERE = Path(__file__).parent
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
+    domain_actions.add_routes(app)
     security_pages.add_routes(app)
     transfer_pages.add_routes(app)
     api.add_routes(app)
