@@ -19,6 +19,7 @@ from protocols.web import (
     api,
     auth,
     domain_actions,
+    object_pages,
     passkeys,
     registrar,
     security_pages,
@@ -34,6 +35,7 @@ HERE = Path(__file__).parent
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     domain_actions.add_routes(app)
+    object_pages.add_routes(app)
     security_pages.add_routes(app)
     transfer_pages.add_routes(app)
     api.add_routes(app)
