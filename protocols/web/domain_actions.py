@@ -10,11 +10,12 @@ from typing import Any
 from aiohttp import web
 
 from protocols.web import errors
+from protocols.web.auth import page
 from protocols.web.forms import day_start
 from protocols.web.registrar import domain_page
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
-from registry_core.errors import CoreError, InvalidValue
+from registry_core.errors import CoreError, InvalidValue, ObjectNotFound
 from registry_core.model.accounts import Principal
 from registry_core.services import console_domain_actions as actions
 
@@ -67,15 +68,26 @@ async def contacts_set(request: web.Request) -> web.Response:
 
 
 async def domain_delete(request: web.Request) -> web.Response:
+    freed: list[str] = []
+
     async def act(who: Principal, form: dict[str, str]) -> str:
         if form.get("confirm") != request.match_info["name"]:
             raise InvalidValue("type the domain's name to confirm the delete", object_type="domain",
                                field="confirm")
         done = await actions.delete_from_console(request.app[CORE], who, request.match_info["name"],
                                                  origin(request))
-        return (f"Deleted: {done.name} is in its redemption period and can be restored." if done.pending
-                else f"Deleted: {done.name} is free again.")
-    return await _acting(request, act)
+        if not done.pending:  # gone at once: there is no domain page to show any more
+            freed.append(done.name)
+            return ""
+        return f"Deleted: {done.name} is in its redemption period and can be restored."
+    view = await trusted_session(request)
+    try:
+        return await _acting(request, act)
+    except ObjectNotFound:
+        if not freed:
+            raise
+        return page(request, "domain_deleted.html", {"who": view.principal, "csrf": view.csrf_token,
+                                                     "name": freed[0]})
 
 
 async def domain_restore(request: web.Request) -> web.Response:

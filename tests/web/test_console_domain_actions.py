@@ -106,3 +106,11 @@ async def test_a_read_only_user_cannot_post_these_forms(core: Core, consoles: di
     assert (await domains.info_domain(core, actor("alpha"), "guarded.example")).ds == ()
     assert await fetch(core, "SELECT action FROM history WHERE object_name = 'guarded.example' "
                              "AND action <> 'create'") == []
+
+
+async def test_a_delete_in_the_add_grace_period_frees_the_name(core: Core, owner: Browser) -> None:
+    await make_domain(core, "brief.example")
+    status, page, _resp = await owner.post("/domains/brief.example/delete",
+                                           {"csrf": await _form(owner, "brief.example"), "confirm": "brief.example"})
+    assert status == 200 and "is free again" in page
+    assert (await owner.get("/domains/brief.example"))[0] == 404  # as EPP domain:info: it does not exist
