@@ -18,8 +18,8 @@ from protocols.web.security import CSRF_HEADER, tokens_match
 from protocols.web.session import CORE, client_ip, current_session, origin
 from registry_core.errors import AuthenticationFailed, InvalidValue
 from registry_core.model.accounts import Principal
-from registry_core.model.domain import DomainInfo
-from registry_core.services import accounts, console_domains, overview
+from registry_core.model.domain import DomainInfo, DsData
+from registry_core.services import accounts, console_domain_actions, console_domains, overview
 from registry_core.services.console_domains import DomainFilter
 
 MAX_LIMIT = 500
@@ -114,6 +114,46 @@ async def renew_domain(request: web.Request) -> web.Response:
                   "currency": renewed.currency})
 
 
+_DS_FIELDS = ("key_tag", "alg", "digest_type", "digest")
+MAX_DS_CHANGES = 8
+
+
+def _ds_list(body: dict[str, Any], key: str) -> tuple[DsData, ...]:
+    items = body.get(key, [])
+    if not isinstance(items, list) or len(items) > MAX_DS_CHANGES:
+        raise InvalidValue(f"{key}: a list of at most {MAX_DS_CHANGES} DS records", field=key)
+    found = []
+    for item in items:
+        if not isinstance(item, dict) or set(item) != set(_DS_FIELDS) or not isinstance(item["digest"], str) or any(
+                type(item[f]) is not int for f in _DS_FIELDS[:3]):
+            raise InvalidValue(f"{key}: each DS record is {{key_tag, alg, digest_type: integers, digest: hex}}",
+                               field=key)
+        found.append(console_domain_actions.ds_record(*(str(item[f]) for f in _DS_FIELDS)))
+    return tuple(found)
+
+
+async def change_ds(request: web.Request) -> web.Response:
+    """secDNS <update>: {"add": [DS...], "remove": [DS...]}; the domain afterwards."""
+    who = await principal(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        raise InvalidValue('the body is {"add": [...], "remove": [...]}') from None
+    if not isinstance(body, dict) or not set(body) <= {"add", "remove"}:
+        raise InvalidValue('the body is {"add": [...], "remove": [...]}')
+    info = await console_domain_actions.change_ds(request.app[CORE], who, request.match_info["name"],
+                                                  _ds_list(body, "add"), _ds_list(body, "remove"), origin(request))
+    return _json(domain_json(info))
+
+
+async def delete_domain(request: web.Request) -> web.Response:
+    """EPP <delete>: `pending` true when the domain entered its redemption period."""
+    who = await principal(request)
+    done = await console_domain_actions.delete_from_console(request.app[CORE], who, request.match_info["name"],
+                                                            origin(request))
+    return _json({"name": done.name, "pending": done.pending})
+
+
 async def openapi(_request: web.Request) -> web.Response:
     return _json(DOCUMENT)
 
@@ -124,3 +164,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/domains", list_domains)
     app.router.add_get("/api/v1/domains/{name}", get_domain)
     app.router.add_post("/api/v1/domains/{name}/renew", renew_domain)
+    app.router.add_post("/api/v1/domains/{name}/ds", change_ds)
+    app.router.add_delete("/api/v1/domains/{name}", delete_domain)

@@ -39,6 +39,12 @@ _DOMAIN = {"type": "object",
                    "key_tag": {"type": "integer"}, "alg": {"type": "integer"}, "digest_type": {"type": "integer"},
                    "digest": {"type": "string"}}}}}}
 _JSON = "application/json"
+_DS = {"type": "object", "required": ["key_tag", "alg", "digest_type", "digest"], "additionalProperties": False,
+       "properties": {"key_tag": {"type": "integer", "minimum": 0, "maximum": 65535},
+                      "alg": {"type": "integer", "minimum": 0, "maximum": 255},
+                      "digest_type": {"type": "integer", "minimum": 0, "maximum": 255},
+                      "digest": {"type": "string", "pattern": "^[0-9A-Fa-f]+$", "minLength": 2, "maxLength": 128}}}
+_DS_CHANGE = {"type": "array", "maxItems": 8, "items": _DS}
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -74,7 +80,22 @@ DOCUMENT: dict[str, Any] = {
             "summary": "One of the registrar's domains",
             "parameters": [_NAME],
             "responses": {"200": {"description": "the domain", "content": {_JSON: {"schema": _DOMAIN}}},
-                          **_errors(401, 403, 404, 422, 503)}}},
+                          **_errors(401, 403, 404, 422, 503)}},
+            "delete": {
+            "summary": "Delete, as EPP <delete> does (pending: in its redemption period, restorable)",
+            "parameters": [_NAME],
+            "responses": {"200": {"description": "deleted", "content": {_JSON: {"schema": {
+                "type": "object", "required": ["name", "pending"],
+                "properties": {"name": {"type": "string"}, "pending": {"type": "boolean"}}}}}},
+                          **_errors(401, 403, 404, 409, 422, 503)}}},
+        "/api/v1/domains/{name}/ds": {"post": {
+            "summary": "Add and remove DS records, as a secDNS <update> does",
+            "parameters": [_NAME],
+            "requestBody": {"required": True, "content": {_JSON: {"schema": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"add": _DS_CHANGE, "remove": _DS_CHANGE}}}}},
+            "responses": {"200": {"description": "the domain afterwards", "content": {_JSON: {"schema": _DOMAIN}}},
+                          **_errors(401, 403, 404, 409, 422, 503)}}},
         "/api/v1/domains/{name}/renew": {"post": {
             "summary": "Renew, as EPP <renew> does (current_expiry is curExpDate)",
             "parameters": [_NAME],

@@ -119,9 +119,9 @@ async def billing_csv(request: web.Request) -> web.StreamResponse:
         nonlocal started
         if not started:
             await response.prepare(request)
-            await response.write(_csv_lines([CSV_COLUMNS]))
+            await response.write(csv_lines([CSV_COLUMNS]))
             started = True
-        await response.write(_csv_lines([[_cell(r[c]) for c in CSV_COLUMNS] for r in rows]))
+        await response.write(csv_lines([[csv_cell(r[c]) for c in CSV_COLUMNS] for r in rows]))
     await billing_views.export_ledger(request.app[CORE], who, who.registrar_id or "", start, end, write)
     if not started:
         await write([])
@@ -129,13 +129,13 @@ async def billing_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _cell(value: object) -> str:
+def csv_cell(value: object) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return "" if value is None else str(value)
 
 
-def _csv_lines(rows: Sequence[Sequence[str]]) -> bytes:
+def csv_lines(rows: Sequence[Sequence[str]]) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     return out.getvalue().encode()
@@ -155,8 +155,8 @@ async def domains_csv(request: web.Request) -> web.StreamResponse:
     async def write(rows: list[dict[str, object]]) -> None:
         if not response.prepared:
             await response.prepare(request)
-            await response.write(_csv_lines([DOMAIN_COLUMNS]))
-        await response.write(_csv_lines([[_domain_cell(r, c) for c in DOMAIN_COLUMNS] for r in rows]))
+            await response.write(csv_lines([DOMAIN_COLUMNS]))
+        await response.write(csv_lines([[_domain_cell(r, c) for c in DOMAIN_COLUMNS] for r in rows]))
     await console_domains.export_domains(request.app[CORE], who, who.registrar_id or "", write)
     if not response.prepared:
         await write([])
@@ -167,7 +167,7 @@ async def domains_csv(request: web.Request) -> web.StreamResponse:
 def _domain_cell(row: dict[str, object], column: str) -> str:
     if column == "statuses":
         return " ".join(row["statuses"] or ["ok"])  # type: ignore[arg-type]
-    return _cell(row[column])
+    return csv_cell(row[column])
 
 
 def add_routes(app: web.Application) -> None:

@@ -20,8 +20,10 @@ from protocols.web import (
     api,
     auth,
     csv_export,
+    domain_actions,
     lock_pages,
     nis2_pages,
+    object_pages,
     passkeys,
     registrar,
     registrar_admin,
@@ -43,6 +45,8 @@ HERE = Path(__file__).parent
 
 def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
+    domain_actions.add_routes(app)
+    object_pages.add_routes(app)
     security_pages.add_routes(app)
     sso_settings.add_routes(app)
     transfer_pages.add_routes(app)

@@ -129,3 +129,20 @@ async def test_the_api_keeps_to_its_openapi_document(core: Core, api: tuple, tmp
     done = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=600,
                                    cwd=tmp_path)  # its cache (.schemathesis/) stays out of the tree
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+
+
+async def test_a_key_changes_ds_records_and_deletes_a_domain(core: Core, api: tuple) -> None:
+    await make_domain(core, "keyed.example")
+    token, reader = await new_key(core), await new_key(core, "read-only")
+    ds = {"key_tag": 4242, "alg": 13, "digest_type": 2, "digest": "AB" * 32}
+    status, domain = await call(api, "POST", "/api/v1/domains/keyed.example/ds", token, {"add": [ds]})
+    assert status == 200 and domain["ds"] == [ds]
+    assert (await call(api, "POST", "/api/v1/domains/keyed.example/ds", token,
+                       {"add": [{**ds, "key_tag": "4242"}]}))[0] == 422  # a string is not a key tag
+    assert (await call(api, "POST", "/api/v1/domains/keyed.example/ds", reader, {"remove": [ds]}))[0] == 403
+    status, domain = await call(api, "POST", "/api/v1/domains/keyed.example/ds", token, {"remove": [ds]})
+    assert status == 200 and domain["ds"] == []
+    assert (await call(api, "DELETE", "/api/v1/domains/keyed.example", reader))[0] == 403
+    status, done = await call(api, "DELETE", "/api/v1/domains/keyed.example", token)
+    assert status == 200 and done == {"name": "keyed.example", "pending": False}  # inside the add grace period
+    assert (await call(api, "GET", "/api/v1/domains/keyed.example", token))[0] == 404
