@@ -9,13 +9,12 @@ from typing import Any
 
 from aiohttp import web
 
-from protocols.web import errors
 from protocols.web.auth import page
-from protocols.web.forms import day_start
+from protocols.web.forms import day_start, page_after
 from protocols.web.registrar import domain_page
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
-from registry_core.errors import CoreError, InvalidValue, ObjectNotFound
+from registry_core.errors import InvalidValue, ObjectNotFound
 from registry_core.model.accounts import Principal
 from registry_core.services import console_domain_actions as actions
 
@@ -26,14 +25,7 @@ async def _acting(request: web.Request, act: Act) -> web.Response:
     view = await trusted_session(request)
     await require_csrf(request, view.csrf_token)
     form = {k: str(v) for k, v in (await request.post()).items()}
-    try:
-        notice = await act(view.principal, form)
-    except CoreError as exc:
-        status = errors.page_status(exc)
-        if status is None:
-            raise
-        return await domain_page(request, error=errors.message_for(exc), status=status)
-    return await domain_page(request, notice=notice)
+    return await page_after(request, domain_page, act(view.principal, form))
 
 
 def _ds_of(form: dict[str, str]) -> Any:
