@@ -50,6 +50,8 @@ class Tld:
     # check skips the lookups a TLD without such lists cannot need)
     has_reserved: bool = True
     has_premium: bool = True
+    # whether the TLD runs create-time risk checks (a create on a TLD without skips their query)
+    has_risk_policy: bool = True
     # registry lock still lets DS (secDNS) changes through (key rollovers)
     lock_allows_ds: bool = False
     # NIS2 Art. 28 registrant verification: none | email | document; within how many days of

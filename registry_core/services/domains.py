@@ -166,7 +166,8 @@ async def create_domain(core: Core, actor: Actor, req: DomainCreate, *, accepted
         # the fee is judged on a command that is otherwise right: its price depends on the period
         quote = await pricing.quote_in(tx, actor.registrar_id, name, tld, "create", req.period_years)
         accept_fee(quote, accepted_fee, fee_currency)
-        assessment = await risk.assess_create(tx, actor, tld.name, name, sorted(host_ids))
+        assessment = (await risk.assess_create(tx, actor, tld.name, name, sorted(host_ids))
+                      if tld.has_risk_policy else None)
         did = await repo.next_domain_id(tx.conn)
         roid = format_roid("domain", did, tld.roid_suffix)
         expires = add_years(tx.now, req.period_years)

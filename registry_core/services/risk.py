@@ -73,7 +73,10 @@ async def set_policy(core: Core, tld: str, **settings: Any) -> dict[str, Any]:
         policy = await repo.fetch_policy(tx.conn, tld)
         assert policy is not None
         return policy
-    result: dict[str, Any] = await core.db.transaction(run)
+    try:
+        result: dict[str, Any] = await core.db.transaction(run)
+    finally:
+        core.db.tld_cache.invalidate()  # creates on this TLD now run the checks (tlds.configure_tld does the same)
     return result
 
 

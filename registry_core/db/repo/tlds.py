@@ -42,13 +42,15 @@ async def _load_tlds(conn: Any) -> dict[str, Tld]:
     rows = await conn.fetch(
         f"""SELECT {_TLD_COLUMNS},
                    EXISTS (SELECT 1 FROM reserved_name r WHERE r.tld = tld.name) AS has_reserved,
-                   EXISTS (SELECT 1 FROM premium_name p WHERE p.tld = tld.name) AS has_premium
+                   EXISTS (SELECT 1 FROM premium_name p WHERE p.tld = tld.name) AS has_premium,
+                   EXISTS (SELECT 1 FROM tld_risk_policy k WHERE k.tld = tld.name) AS has_risk_policy
             FROM tld ORDER BY name""")
     prices: dict[str, dict[str, Decimal]] = {}
     for price in await conn.fetch("SELECT tld, action, amount FROM tld_price"):
         prices.setdefault(price["tld"], {})[price["action"]] = price["amount"]
     return {row["name"]: dataclasses.replace(_tld(row, prices.get(row["name"], {})),
-                                             has_reserved=row["has_reserved"], has_premium=row["has_premium"])
+                                             has_reserved=row["has_reserved"], has_premium=row["has_premium"],
+                                             has_risk_policy=row["has_risk_policy"])
             for row in rows}
 
 
