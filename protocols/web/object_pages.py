@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from protocols.web.auth import page
-from protocols.web.registrar import csv_cell, csv_lines
+from protocols.web.csv_stream import csv_cell, stream_csv
 from protocols.web.session import CORE, trusted_session
 from registry_core.services import console_objects
 
@@ -42,19 +42,8 @@ def object_csv(kind: str) -> Any:
     async def handler(request: web.Request) -> web.StreamResponse:
         view = await trusted_session(request)
         who = view.principal
-        response = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8",
-                                               "Content-Disposition": f'attachment; filename="{kind}s.csv"'})
-
-        async def write(rows: list[dict[str, Any]]) -> None:
-            if not response.prepared:
-                await response.prepare(request)
-                await response.write(csv_lines([COLUMNS[kind]]))
-            await response.write(csv_lines([[_cell(r, c) for c in COLUMNS[kind]] for r in rows]))
-        await console_objects.export_objects(request.app[CORE], who, kind, who.registrar_id or "", write)
-        if not response.prepared:
-            await write([])
-        await response.write_eof()
-        return response
+        return await stream_csv(request, f"{kind}s.csv", COLUMNS[kind], lambda sink: console_objects.export_objects(
+            request.app[CORE], who, kind, who.registrar_id or "", sink), _cell)
     return handler
 
 

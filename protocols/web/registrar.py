@@ -3,15 +3,14 @@ registry_core.services, permission-checked there)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from protocols.web.auth import page
+from protocols.web.csv_stream import csv_cell, stream_csv
 from protocols.web.forms import day_start, page_after
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
@@ -111,34 +110,8 @@ async def billing_csv(request: web.Request) -> web.StreamResponse:
     view = await trusted_session(request)
     who = view.principal
     start, end = _day(request.query.get("from", ""), "from"), _day(request.query.get("to", ""), "to")
-    response = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8",
-                                           "Content-Disposition": 'attachment; filename="ledger.csv"'})
-    started = False
-
-    async def write(rows: list[dict[str, object]]) -> None:
-        nonlocal started
-        if not started:
-            await response.prepare(request)
-            await response.write(csv_lines([CSV_COLUMNS]))
-            started = True
-        await response.write(csv_lines([[csv_cell(r[c]) for c in CSV_COLUMNS] for r in rows]))
-    await billing_views.export_ledger(request.app[CORE], who, who.registrar_id or "", start, end, write)
-    if not started:
-        await write([])
-    await response.write_eof()
-    return response
-
-
-def csv_cell(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-    return "" if value is None else str(value)
-
-
-def csv_lines(rows: Sequence[Sequence[str]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
-    return out.getvalue().encode()
+    return await stream_csv(request, "ledger.csv", CSV_COLUMNS, lambda sink: billing_views.export_ledger(
+        request.app[CORE], who, who.registrar_id or "", start, end, sink))
 
 
 DOMAIN_COLUMNS = ("name", "roid", "statuses", "created_at", "expires_at")
@@ -149,24 +122,13 @@ async def domains_csv(request: web.Request) -> web.StreamResponse:
     headers go out with the first batch, after the permission check)."""
     view = await trusted_session(request)
     who = view.principal
-    response = web.StreamResponse(headers={"Content-Type": "text/csv; charset=utf-8",
-                                           "Content-Disposition": 'attachment; filename="domains.csv"'})
-
-    async def write(rows: list[dict[str, object]]) -> None:
-        if not response.prepared:
-            await response.prepare(request)
-            await response.write(csv_lines([DOMAIN_COLUMNS]))
-        await response.write(csv_lines([[_domain_cell(r, c) for c in DOMAIN_COLUMNS] for r in rows]))
-    await console_domains.export_domains(request.app[CORE], who, who.registrar_id or "", write)
-    if not response.prepared:
-        await write([])
-    await response.write_eof()
-    return response
+    return await stream_csv(request, "domains.csv", DOMAIN_COLUMNS, lambda sink: console_domains.export_domains(
+        request.app[CORE], who, who.registrar_id or "", sink), _domain_cell)
 
 
-def _domain_cell(row: dict[str, object], column: str) -> str:
+def _domain_cell(row: dict[str, Any], column: str) -> str:
     if column == "statuses":
-        return " ".join(row["statuses"] or ["ok"])  # type: ignore[arg-type]
+        return " ".join(row["statuses"] or ["ok"])
     return csv_cell(row[column])
 
 
