@@ -103,6 +103,7 @@ TABLES = ("abuse_case", "threat_entry", "threat_feed", "protected_name", "tld_ri
           "sso_attempt", "registrar_sso", "registrar_domain_delta", "registrar_domain_count", "notification",
           "notification_event", "notification_pref", "webhook_endpoint", "login_throttle", "api_key",
           "console_session", "console_recovery_code", "console_user", "ledger", "history", "poll_message", "transfer",
+          "grace_period_ended",
           "ds_record", "domain_contact", "domain_host", "host_address", "host", "domain", "contact",
           "registrar_certificate", "registrar", "tld_price", "tld")
 

@@ -65,7 +65,7 @@ class DepositPlan:
     resend: int = 0
     prev_id: str | None = None
     since_lanes: tuple[int, ...] | None = None  # DIFF: history lane heads of the previous deposit
-    since_at: datetime | None = None  # DIFF: the previous deposit's snapshot time
+    since_at: datetime | None = None  # DIFF: the previous deposit's watermark
     cursor_mode: str | None = None  # the cursor this deposit moves, when not its own mode's
 
     @property

@@ -8,7 +8,10 @@ lane heads (the hash chains of registry_core/model/audit.py: a lane's rows are a
 committing transaction after another, so "seq after the recorded head" is exactly "committed
 after that snapshot", with no clock skew or long-transaction gap that an updated_at window
 has), plus the domains whose grace period ended in between (a status change by time alone),
-plus the hosts and contacts of changed domains; objects deleted since go to <deletes>."""
+plus the hosts and contacts of changed domains; objects deleted since go to <deletes>. The
+"since" of the history dates and grace periods is the previous deposit's watermark, and a
+deposit holds its objects as they stood at its own watermark (services/escrow_at.py), so
+consecutive deposits chain watermark to watermark however late each was read."""
 
 from __future__ import annotations
 
@@ -39,6 +42,7 @@ from registry_core.model.escrow import (
 from registry_core.model.names import to_unicode
 from registry_core.model.statuses import displayed_statuses
 from registry_core.services import notifications
+from registry_core.services.escrow_at import PastView
 
 BATCH = 1000  # objects per hand-over to the sink (two batches in memory at most)
 
@@ -103,7 +107,7 @@ async def _plan(tx: Tx, tld: str, mode: str, watermark: datetime) -> DepositPlan
     if previous is None:
         return DepositPlan(tld, "full", "FULL", watermark, cursor_mode="diff")
     return DepositPlan(tld, "diff", "DIFF", watermark, prev_id=previous["deposit_id"],
-                       since_lanes=tuple(previous["lanes"]), since_at=previous["snapshot_at"])
+                       since_lanes=tuple(previous["lanes"]), since_at=previous["watermark"])
 
 
 async def write_deposit(core: Core, plan: DepositPlan, sink: DepositSink) -> WrittenDeposit:
@@ -115,10 +119,11 @@ async def write_deposit(core: Core, plan: DepositPlan, sink: DepositSink) -> Wri
         menu = escrow.menu_uris(plan.mode, with_contacts)
         counts = DepositCounts(dict.fromkeys(escrow.counted_uris(menu), 0))
         lanes = tuple(await repo.fetch_lane_seqs(tx.conn))
+        past = await PastView.load(tx, plan.tld, plan.watermark)
         await sink.begin(plan, menu)
         changed = await _write_deletes(tx, plan, sink, with_contacts)
         out = _Batcher(sink, counts)
-        await _write_objects(tx, plan, out, changed, with_contacts)
+        await _write_objects(tx, plan, out, changed, with_contacts, past)
         await out.flush()
         await sink.end(plan.tld, counts)
         return WrittenDeposit(plan, tx.now, lanes, dict(counts.by_uri))
@@ -130,8 +135,9 @@ async def _write_deletes(tx: Tx, plan: DepositPlan, sink: DepositSink,
     if plan.deposit_type != "DIFF":
         return None
     assert plan.since_lanes is not None and plan.since_at is not None
-    changed = await repo.fetch_changed_ids(tx.conn, plan.since_lanes, plan.since_at, tx.now, plan.tld)
-    deleted = [EscrowDelete(kind, key) for kind, key in await repo.fetch_deleted(tx.conn, plan.tld, changed)
+    changed = await repo.fetch_changed_ids(tx.conn, plan.since_lanes, plan.since_at, plan.watermark, plan.tld)
+    deleted = [EscrowDelete(kind, key) for kind, key in await repo.fetch_deleted(tx.conn, plan.tld, changed,
+                                                                                 plan.watermark)
                if with_contacts or kind != "contact"]
     for start in range(0, len(deleted), BATCH):
         await sink.write(deleted[start:start + BATCH])
@@ -157,16 +163,21 @@ class _Batcher:
 
 
 async def _write_objects(tx: Tx, plan: DepositPlan, out: _Batcher, changed: dict[str, set[int]] | None,
-                         with_contacts: bool) -> None:
+                         with_contacts: bool, past: PastView) -> None:
+    """Each kind's objects at the watermark: the scan (changed rows taken back), then what
+    only the past holds. Domains first: the hosts and contacts they named then follow."""
     def ids(kind: str) -> list[int] | None:
         return None if changed is None else sorted(changed[kind])
-    thin = plan.mode == "thin"
-    await _each(repo.iter_domains(tx.conn, plan.tld, tx.now, ids("domain")),
-                (lambda r: _thin(_domain(r))) if thin else _domain, out)
-    if not thin:
-        await _each(repo.iter_hosts(tx.conn, plan.tld, ids("host")), _host, out)
+    at = plan.watermark
+    domain = (lambda r: _thin(_domain(r))) if plan.mode == "thin" else _domain
+    await _each(past.scan("domain", repo.iter_domains(tx.conn, plan.tld, at, ids("domain"))), domain, out)
+    await out.add([domain(r) for r in await past.extras("domain", ids("domain"))])
+    if plan.mode != "thin":
+        await _each(past.scan("host", repo.iter_hosts(tx.conn, plan.tld, ids("host"))), _host, out)
+        await out.add([_host(r) for r in await past.extras("host", ids("host"))])
     if with_contacts:
-        await _each(repo.iter_contacts(tx.conn, plan.tld, ids("contact")), _contact, out)
+        await _each(past.scan("contact", repo.iter_contacts(tx.conn, plan.tld, at, ids("contact"))), _contact, out)
+        await out.add([_contact(r) for r in await past.extras("contact", ids("contact"))])
     await _each(repo.iter_registrars(tx.conn), _registrar, out)
 
 

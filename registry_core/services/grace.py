@@ -35,5 +35,5 @@ async def refund_graces(tx: Tx, actor: Actor, row: dict[str, Any], graces: list[
                      ("domain", row["id"], row["name"]), grace.period_years or None,
                      f"{grace.kind} {description}")
         credits.append(Charge(grace.kind, -grace.amount, grace.period_years or None))
-    await repo.delete_grace_periods(tx.conn, [g.id for g in graces])
+    await repo.delete_grace_periods(tx.conn, [g.id for g in graces], tx.now)
     return credits

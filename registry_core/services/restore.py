@@ -108,7 +108,8 @@ async def restore_report(core: Core, actor: Actor, name: str, report: RestoreRep
             "del_time": report.deleted_at, "res_time": report.restored_at, "res_reason": report.reason,
             "statements": list(report.statements), "other": report.other})
         graces = await repo.fetch_grace_periods(tx.conn, row["id"])
-        await repo.delete_grace_periods(tx.conn, [g.id for g in graces if g.kind == lc.PENDING_RESTORE])
+        await repo.delete_grace_periods(tx.conn, [g.id for g in graces if g.kind == lc.PENDING_RESTORE],
+                                        tx.now)
         statuses = [s for s in row["statuses"] if s != "pendingDelete"]
         await domain_repo.update_domain(tx.conn, row["id"], {
             "statuses": statuses, "rgp_state": None, "rgp_until": None, "redemption_ends_at": None,

@@ -151,7 +151,7 @@ async def _approve_domain(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld,
     graces = await lifecycle_repo.fetch_grace_periods(tx.conn, row["id"])
     renewals = [g for g in graces if g.kind == "autoRenewPeriod" and g.ends_at > tx.now]
     await grace.refund_graces(tx, actor, row, renewals, "undone by transfer")
-    await lifecycle_repo.delete_all_grace_periods(tx.conn, row["id"])
+    await lifecycle_repo.delete_all_grace_periods(tx.conn, row["id"], tx.now)
     base = row["expires_at"]
     for period in renewals:
         base = add_years(base, -period.period_years)

@@ -57,7 +57,7 @@ async def enter_redemption(tx: Tx, actor: Actor, row: dict[str, Any], tld: Tld,
               "updated_at": tx.now}
     if actor.registrar_id:
         values["updater_id"] = actor.registrar_id
-    await repo.delete_all_grace_periods(tx.conn, row["id"])
+    await repo.delete_all_grace_periods(tx.conn, row["id"], tx.now)
     await domain_repo.update_domain(tx.conn, row["id"], values)
     await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]])  # out of the zone
     after = {**row, **values}
@@ -117,17 +117,26 @@ async def lapse_restore(tx: Tx, actor: Actor, row: dict[str, Any]) -> dict[str, 
                          "the restore fee refunded.")
 
 
+async def _links_state(tx: Tx, row: dict[str, Any]) -> dict[str, Any]:
+    """The domain's state with its registrant, contacts, name servers and DS (the fields of a
+    domain snapshot), as a purge's history row records it."""
+    links = await domain_repo.fetch_domain_details(tx.conn, row["id"])
+    ds = await domain_repo.fetch_ds(tx.conn, row["id"])
+    return {**_state(row), "registrant": links["registrant"], "contacts": [list(c) for c in links["contacts"]],
+            "nameservers": list(links["nameservers"]), "ds": [[d.key_tag, d.alg, d.digest_type, d.digest] for d in ds]}
+
+
 async def purge(tx: Tx, actor: Actor, row: dict[str, Any], action: str = lc.PURGE,
                 *, notify: bool = True) -> None:
     """Remove the domain for good: links, grace periods, subordinate hosts; the name is free."""
     # before the links go: the change log takes the owners (its name servers, its hosts) from them
     await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]])
+    before = await _links_state(tx, row)  # what the purge takes away, for the history to give back
     await _purge_hosts(tx, actor, row)
     await domain_repo.delete_all_links(tx.conn, row["id"])
-    await repo.delete_all_grace_periods(tx.conn, row["id"])
+    await repo.delete_all_grace_periods(tx.conn, row["id"], tx.now)
     await domain_repo.update_domain(tx.conn, row["id"], {"registrant_id": None, "deleted_at": tx.now})
-    await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], action,
-                                 _state(row), None)
+    await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], action, before, None)
     if notify:
         await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
             note.DOMAIN_PURGED, row["sponsor_id"], row, {"event": action},

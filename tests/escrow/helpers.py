@@ -3,7 +3,9 @@ written to a folder through the real writer."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lxml import etree
@@ -13,7 +15,7 @@ from registry_core.context import Core
 from registry_core.model.domain import DomainUpdate, DsData
 from registry_core.services import escrow, registrars
 from registry_core.services.domain_update import update_domain
-from tests.conftest import ROOT, actor
+from tests.conftest import ROOT, TestClock, actor
 from tests.core.helpers import make_contact, make_domain, make_host
 
 SCHEMA = etree.XMLSchema(etree.parse(str(ROOT / "schemas" / "rde" / "bundle.xsd")))
@@ -30,9 +32,30 @@ async def give_addresses(core: Core, *ids: str) -> None:
                                           email=f"{rid}@registrar.test", voice="+1.5555550100")
 
 
-async def populate(core: Core) -> None:
+@contextlib.contextmanager
+def earlier(core: Core, by: timedelta = timedelta(days=2), before: datetime | None = None) -> Iterator[datetime]:
+    """Transforms run inside are dated `by` before `before` (the test clock's time if it is
+    held, else now): a deposit holds the state at its watermark, so what it should hold
+    must be older than the watermark."""
+    clock = core.db.clock
+    assert isinstance(clock, TestClock)
+    held = clock.frozen
+    clock.frozen = (before or held or datetime.now(UTC)) - by
+    try:
+        yield clock.frozen
+    finally:
+        clock.frozen = held
+
+
+async def populate(core: Core, before: datetime | None = None) -> None:
     """example: a domain with contacts, NS (one subordinate with glue) and DS; a bare one;
-    one of beta's; strict gets a domain with contacts too."""
+    one of beta's; strict gets a domain with contacts too. All made two days before
+    `before` (default: the clock's now)."""
+    with earlier(core, before=before):
+        await _populate(core)
+
+
+async def _populate(core: Core) -> None:
     await give_addresses(core)
     for handle in ("reg1", "adm1"):
         await make_contact(core, handle)

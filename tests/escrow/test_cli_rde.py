@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import io
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from registry_core.context import Core
 from tests.conftest import TEST_KEY
 from tests.core.helpers import make_domain
 from tests.escrow.gpg import Keyrings
+from tests.escrow.helpers import earlier
 from tests.escrow.sftp import AgentInbox
 
 Run = Callable[..., Awaitable[tuple[int, str]]]
@@ -48,7 +50,8 @@ def rde_cli(core: Core, test_dsn: str, tmp_path: Path, keyrings: Keyrings, agent
 
 async def test_rde_commands(core: Core, rde_cli: Run, tmp_path: Path, keyrings: Keyrings,
                             agent_inbox: AgentInbox) -> None:
-    await make_domain(core, "cli.example")
+    with earlier(core, before=datetime(2026, 11, 29, tzinfo=UTC)):  # in the deposit at that watermark
+        await make_domain(core, "cli.example")
     code, out = await rde_cli("rde", "deposit", "example", "--watermark", "2026-11-29T00:00:00Z")
     assert code == 1 and "address" in out and "alpha" in out  # registrars need an address first
     for rid in ("alpha", "beta"):

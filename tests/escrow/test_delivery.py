@@ -43,8 +43,7 @@ async def test_integration_03_in_small(registry: Core, clients: Clients, tmp_pat
     assert created.code == 1000, created.raw
     out = tmp_path / "out"
     settings = deposits.EscrowSettings(out, keyrings.registry, sftp=agent_inbox.target)
-    made = await deposits.make_deposit_at(registry, settings, "example", datetime.now(UTC) - timedelta(minutes=1),
-                                          "full")
+    made = await deposits.make_deposit_at(registry, settings, "example", datetime.now(UTC), "full")  # after it
     assert made.upload_error is None and len(made.uploaded) == 2
     fetched_dir = tmp_path / "agent"
     fetched_dir.mkdir()

@@ -34,7 +34,7 @@ def settings(folder: Path, keys: Keyrings, plain: bool = False) -> deposits.Escr
 
 async def test_a_deposit_is_packaged_with_pinned_flags_and_the_agent_reads_it(
         core: Core, tmp_path: Path, keyrings: Keyrings) -> None:
-    await populate(core)
+    await populate(core, before=SUNDAY)
     made = await deposits.make_deposit_at(core, settings(tmp_path, keyrings), "example", SUNDAY)
     ryde_file, sig = made.files
     assert ryde_file.name == "example_2026-11-29_full_S1_R0.ryde" and sig.name == "example_2026-11-29_full_S1_R0.sig"
@@ -69,7 +69,7 @@ async def test_the_cursors_catch_up_a_missed_day_and_never_write_twice(
 
 
 async def test_a_tampered_ryde_fails_its_signature(core: Core, tmp_path: Path, keyrings: Keyrings) -> None:
-    await populate(core)
+    await populate(core, before=SUNDAY)
     made = await deposits.make_deposit_at(core, settings(tmp_path, keyrings), "example", SUNDAY)
     ryde_file = made.files[0]
     data = bytearray(ryde_file.read_bytes())
@@ -82,7 +82,7 @@ async def test_a_tampered_ryde_fails_its_signature(core: Core, tmp_path: Path, k
 @pytest.mark.parametrize("engine", ENGINES)
 async def test_the_check_names_wrong_counts_a_wrong_name_and_a_missing_registrar(
         core: Core, tmp_path: Path, keyrings: Keyrings, engine: str) -> None:
-    await populate(core)
+    await populate(core, before=SUNDAY)
     made = await deposits.make_deposit_at(core, settings(tmp_path, keyrings, plain=True), "example", SUNDAY)
     xml = made.files[2]
     assert check_xml(xml, engine=engine).ok
@@ -138,7 +138,7 @@ async def test_a_deposit_that_fails_its_check_is_neither_packaged_nor_logged(
     ROID breaks the schema stops the deposit before gpg sees it, and the cursor stays."""
     from tests.conftest import fetch
 
-    await populate(core)
+    await populate(core, before=SUNDAY)
     await fetch(core, "UPDATE domain SET roid = 'not a roid' WHERE id = (SELECT min(id) FROM domain)")
     with pytest.raises(deposits.DepositRejected, match="not a roid|roid"):
         await deposits.make_deposit_at(core, settings(tmp_path, keyrings), "example", SUNDAY)

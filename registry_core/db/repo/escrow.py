@@ -12,60 +12,72 @@ from registry_core.db.repo.errors import unique_as_exists
 
 PREFETCH = 1000
 
-_DOMAINS = """
+# A domain's row as the deposit writes it, at the watermark $2: the grace periods open then,
+# and the latest transfer requested by then, still pending if it was acted on later.
+_DOMAIN_ROWS = """
 SELECT d.id, d.name, d.roid, d.statuses, d.sponsor_id, d.creator_id, d.updater_id, d.created_at,
-       d.updated_at, d.expires_at, d.transferred_at, d.rgp_state,
+       d.updated_at, d.expires_at, d.transferred_at, d.rgp_state, d.deleted_at,
        (SELECT c.handle FROM contact c WHERE c.id = d.registrant_id) AS registrant,
        coalesce((SELECT array_agg(dc.role || ' ' || c.handle ORDER BY dc.role, c.handle) FROM domain_contact dc
                  JOIN contact c ON c.id = dc.contact_id WHERE dc.domain_id = d.id), '{}') AS contacts,
        coalesce((SELECT array_agg(h.name ORDER BY h.name) FROM domain_host dh JOIN host h ON h.id = dh.host_id
                  WHERE dh.domain_id = d.id), '{}') AS nameservers,
        coalesce((SELECT array_agg(DISTINCT g.kind) FROM grace_period g
-                 WHERE g.domain_id = d.id AND g.ends_at > $2), '{}') AS graces,
+                 WHERE g.domain_id = d.id AND g.starts_at <= $2 AND g.ends_at > $2), '{}') AS graces,
        (SELECT json_agg(json_build_array(k.key_tag, k.alg, k.digest_type, k.digest)
                         ORDER BY k.key_tag, k.alg, k.digest_type, k.digest)
           FROM ds_record k WHERE k.domain_id = d.id) AS ds,
-       t.status AS tr_status, t.gaining_id AS tr_gaining, t.losing_id AS tr_losing,
+       CASE WHEN t.id IS NULL THEN NULL WHEN t.acted_at IS NULL OR t.acted_at > $2 THEN 'pending'
+            ELSE t.status END AS tr_status,
+       t.gaining_id AS tr_gaining, t.losing_id AS tr_losing,
        t.requested_at AS tr_requested, t.action_due AS tr_due, t.expires_at AS tr_expires
 FROM domain d
 LEFT JOIN LATERAL (SELECT * FROM transfer t WHERE t.object_type = 'domain' AND t.object_id = d.id
-                   ORDER BY t.id DESC LIMIT 1) t ON true
-WHERE d.tld = $1 AND d.deleted_at IS NULL AND ($3::bigint[] IS NULL OR d.id = ANY($3))
+                   AND t.requested_at <= $2 ORDER BY t.id DESC LIMIT 1) t ON true
+"""
+_DOMAINS = _DOMAIN_ROWS + """WHERE d.tld = $1 AND d.deleted_at IS NULL AND ($3::bigint[] IS NULL OR d.id = ANY($3))
 ORDER BY d.id"""
+_DOMAINS_ANY_STATE = _DOMAIN_ROWS + "WHERE d.tld = $1 AND d.id = ANY($3) ORDER BY d.id"
 
-# The hosts of a TLD: those under it and those its live domains name.
-_HOSTS = """
+_HOST_ROWS = """
 SELECT h.id, h.name, h.roid, h.statuses, h.sponsor_id, h.creator_id, h.updater_id, h.created_at,
-       h.updated_at, h.transferred_at,
+       h.updated_at, h.transferred_at, h.deleted_at,
        coalesce((SELECT array_agg(host(a.address) ORDER BY family(a.address), a.address)
                  FROM host_address a WHERE a.host_id = h.id), '{}') AS addresses,
        EXISTS (SELECT 1 FROM domain_host dh JOIN domain d ON d.id = dh.domain_id
                WHERE dh.host_id = h.id AND d.deleted_at IS NULL) AS linked
 FROM host h
-WHERE h.deleted_at IS NULL AND ($2::bigint[] IS NULL OR h.id = ANY($2))
+"""
+# The hosts of a TLD: those under it and those its live domains name.
+_HOSTS = _HOST_ROWS + """WHERE h.deleted_at IS NULL AND ($2::bigint[] IS NULL OR h.id = ANY($2))
   AND (right(h.name, length($1) + 1) = '.' || $1
        OR EXISTS (SELECT 1 FROM domain_host dh JOIN domain d ON d.id = dh.domain_id
                   WHERE dh.host_id = h.id AND d.tld = $1 AND d.deleted_at IS NULL))
 ORDER BY h.id"""
+_HOSTS_ANY_STATE = _HOST_ROWS + "WHERE h.id = ANY($1) OR h.name = ANY($2) ORDER BY h.id"
 
-# The contacts of a TLD: those its live domains name.
-_CONTACTS = """
+_CONTACT_ROWS = """
 SELECT c.id, c.handle, c.roid, c.statuses, c.postal_int, c.postal_loc, c.voice, c.voice_ext, c.fax,
        c.fax_ext, c.email, c.sponsor_id, c.creator_id, c.updater_id, c.created_at, c.updated_at,
-       c.transferred_at,
+       c.transferred_at, c.deleted_at,
        EXISTS (SELECT 1 FROM domain_contact dc JOIN domain d ON d.id = dc.domain_id
                WHERE dc.contact_id = c.id AND d.deleted_at IS NULL)
          OR EXISTS (SELECT 1 FROM domain d WHERE d.registrant_id = c.id AND d.deleted_at IS NULL) AS linked,
-       t.status AS tr_status, t.gaining_id AS tr_gaining, t.losing_id AS tr_losing,
+       CASE WHEN t.id IS NULL THEN NULL WHEN t.acted_at IS NULL OR t.acted_at > $3 THEN 'pending'
+            ELSE t.status END AS tr_status,
+       t.gaining_id AS tr_gaining, t.losing_id AS tr_losing,
        t.requested_at AS tr_requested, t.action_due AS tr_due, NULL::timestamptz AS tr_expires
 FROM contact c
 LEFT JOIN LATERAL (SELECT * FROM transfer t WHERE t.object_type = 'contact' AND t.object_id = c.id
-                   ORDER BY t.id DESC LIMIT 1) t ON true
-WHERE c.deleted_at IS NULL AND ($2::bigint[] IS NULL OR c.id = ANY($2))
+                   AND t.requested_at <= $3 ORDER BY t.id DESC LIMIT 1) t ON true
+"""
+# The contacts of a TLD: those its live domains name.
+_CONTACTS = _CONTACT_ROWS + """WHERE c.deleted_at IS NULL AND ($2::bigint[] IS NULL OR c.id = ANY($2))
   AND c.id IN (SELECT d.registrant_id FROM domain d WHERE d.tld = $1 AND d.deleted_at IS NULL
                UNION SELECT dc.contact_id FROM domain_contact dc JOIN domain d ON d.id = dc.domain_id
                      WHERE d.tld = $1 AND d.deleted_at IS NULL)
 ORDER BY c.id"""
+_CONTACTS_ANY_STATE = _CONTACT_ROWS + "WHERE c.id = ANY($1) OR c.handle = ANY($2) ORDER BY c.id"
 
 _REGISTRARS = """
 SELECT id, name, iana_id, status, street, city, sp, pc, cc, voice, fax, email, url, whois_server,
@@ -81,19 +93,85 @@ async def _rows(conn: Any, sql: str, *args: Any) -> AsyncIterator[list[Any]]:
         yield rows
 
 
-def iter_domains(conn: Any, tld: str, now: datetime, ids: Sequence[int] | None = None
+def iter_domains(conn: Any, tld: str, at: datetime, ids: Sequence[int] | None = None
                  ) -> AsyncIterator[list[Any]]:
     """Live domains of `tld` (only `ids`, when given) with their links, RGP periods open at
-    `now`, DS records and latest transfer, in id order, in batches."""
-    return _rows(conn, _DOMAINS, tld, now, None if ids is None else list(ids))
+    `at`, DS records and the latest transfer requested by `at`, in id order, in batches."""
+    return _rows(conn, _DOMAINS, tld, at, None if ids is None else list(ids))
 
 
 def iter_hosts(conn: Any, tld: str, ids: Sequence[int] | None = None) -> AsyncIterator[list[Any]]:
     return _rows(conn, _HOSTS, tld, None if ids is None else list(ids))
 
 
-def iter_contacts(conn: Any, tld: str, ids: Sequence[int] | None = None) -> AsyncIterator[list[Any]]:
-    return _rows(conn, _CONTACTS, tld, None if ids is None else list(ids))
+def iter_contacts(conn: Any, tld: str, at: datetime, ids: Sequence[int] | None = None
+                  ) -> AsyncIterator[list[Any]]:
+    return _rows(conn, _CONTACTS, tld, None if ids is None else list(ids), at)
+
+
+async def fetch_domains_any_state(conn: Any, tld: str, at: datetime, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The rows of these domains of `tld`, deleted ones too (to be taken back to `at`)."""
+    return [dict(r) for r in await conn.fetch(_DOMAINS_ANY_STATE, tld, at, list(ids))]
+
+
+async def fetch_hosts_any_state(conn: Any, ids: Sequence[int], names: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of the hosts with these ids or names, deleted ones too."""
+    return [dict(r) for r in await conn.fetch(_HOSTS_ANY_STATE, list(ids), list(names))]
+
+
+async def fetch_contacts_any_state(conn: Any, at: datetime, ids: Sequence[int],
+                                   handles: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of the contacts with these ids or handles, deleted ones too."""
+    return [dict(r) for r in await conn.fetch(_CONTACTS_ANY_STATE, list(ids), list(handles), at)]
+
+
+async def fetch_changed_after(conn: Any, at: datetime) -> dict[str, set[int]]:
+    """{object type: ids} of the objects with history rows after `at` (a BRIN index on the
+    append-only history's times keeps this a short range scan)."""
+    changed: dict[str, set[int]] = {"domain": set(), "host": set(), "contact": set()}
+    rows = await conn.fetch(
+        """SELECT DISTINCT object_type, object_id FROM history
+           WHERE at > $1 AND object_type IN ('domain', 'host', 'contact') AND object_id IS NOT NULL""", at)
+    for row in rows:
+        changed[row["object_type"]].add(int(row["object_id"]))
+    return changed
+
+
+async def fetch_ended_graces(conn: Any, ids: Sequence[int], at: datetime) -> dict[int, set[str]]:
+    """{domain id: kinds} of the grace periods cut short since `at` that were open at `at`."""
+    found: dict[int, set[str]] = {}
+    rows = await conn.fetch(
+        """SELECT domain_id, kind FROM grace_period_ended
+           WHERE domain_id = ANY($1) AND starts_at <= $2 AND ends_at > $2""", list(ids), at)
+    for row in rows:
+        found.setdefault(int(row["domain_id"]), set()).add(row["kind"])
+    return found
+
+
+async def fetch_linking_domains(conn: Any, kind: str, ids: Sequence[int]) -> dict[int, set[int]]:
+    """{host or contact id: ids of the live domains that name it now}."""
+    if kind == "host":
+        sql = """SELECT dh.host_id AS id, d.id AS domain_id FROM domain_host dh JOIN domain d ON d.id = dh.domain_id
+                 WHERE dh.host_id = ANY($1) AND d.deleted_at IS NULL"""
+    else:
+        sql = """SELECT dc.contact_id AS id, d.id AS domain_id FROM domain_contact dc
+                 JOIN domain d ON d.id = dc.domain_id WHERE dc.contact_id = ANY($1) AND d.deleted_at IS NULL
+                 UNION SELECT registrant_id, id FROM domain WHERE registrant_id = ANY($1) AND deleted_at IS NULL"""
+    found: dict[int, set[int]] = {}
+    for row in await conn.fetch(sql, list(ids)):
+        found.setdefault(int(row["id"]), set()).add(int(row["domain_id"]))
+    return found
+
+
+async def fetch_histories(conn: Any, object_type: str, ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every history row of these objects, oldest first, by object id."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    rows = await conn.fetch(
+        """SELECT id, object_id, at, action, registrar_id, sv_trid, before, after FROM history
+           WHERE object_type = $1 AND object_id = ANY($2) ORDER BY object_id, id""", object_type, list(ids))
+    for row in rows:
+        found.setdefault(int(row["object_id"]), []).append(dict(row))
+    return found
 
 
 def iter_registrars(conn: Any) -> AsyncIterator[list[Any]]:
@@ -118,16 +196,18 @@ JOIN unnest($1::bigint[]) WITH ORDINALITY AS p (seq, n) ON h.lane = p.n - 1 AND 
 WHERE h.object_type IN ('domain', 'host', 'contact') AND h.object_id IS NOT NULL"""
 
 
-async def fetch_changed_ids(conn: Any, since_lanes: Sequence[int], since_at: datetime, now: datetime,
+async def fetch_changed_ids(conn: Any, since_lanes: Sequence[int], since: datetime, at: datetime,
                             tld: str) -> dict[str, set[int]]:
-    """{object type: ids} changed since a deposit: by history, by a grace period that ended
-    in (since_at, now], and (for hosts and contacts) by being linked to a changed domain."""
-    changed: dict[str, set[int]] = {"domain": set(), "host": set(), "contact": set()}
+    """{object type: ids} changed since the previous deposit: by history committed after its
+    snapshot or dated after its watermark `since` (it held the state at its watermark), by a
+    grace period that ended in (since, at], and (for hosts and contacts) by being linked to a
+    changed domain."""
+    changed = await fetch_changed_after(conn, since)
     for row in await conn.fetch(_CHANGED, list(since_lanes)):
         changed[row["object_type"]].add(int(row["object_id"]))
     ended = await conn.fetch(
         """SELECT DISTINCT g.domain_id FROM grace_period g JOIN domain d ON d.id = g.domain_id
-           WHERE d.tld = $3 AND g.ends_at > $1 AND g.ends_at <= $2""", since_at, now, tld)
+           WHERE d.tld = $3 AND g.ends_at > $1 AND g.ends_at <= $2""", since, at, tld)
     changed["domain"].update(int(r["domain_id"]) for r in ended)
     await _add_linked(conn, changed)
     return changed
@@ -143,18 +223,18 @@ async def _add_linked(conn: Any, changed: dict[str, set[int]]) -> None:
     changed["contact"].update(int(r["contact_id"]) for r in contacts)
 
 
-async def fetch_deleted(conn: Any, tld: str, changed: dict[str, set[int]]) -> list[tuple[str, str]]:
-    """(object type, key) of the changed objects that no longer exist: domain names of the
-    TLD, host ROIDs (under the TLD or under none of ours), contact handles."""
+async def fetch_deleted(conn: Any, tld: str, changed: dict[str, set[int]], at: datetime) -> list[tuple[str, str]]:
+    """(object type, key) of the changed objects deleted by `at`: domain names of the TLD,
+    host ROIDs (under the TLD or under none of ours), contact handles."""
     rows = await conn.fetch(
         """SELECT 'domain' AS kind, name AS key FROM domain
-             WHERE id = ANY($1) AND tld = $4 AND deleted_at IS NOT NULL
-           UNION ALL SELECT 'host', roid FROM host h WHERE id = ANY($2) AND deleted_at IS NOT NULL
+             WHERE id = ANY($1) AND tld = $4 AND deleted_at <= $5
+           UNION ALL SELECT 'host', roid FROM host h WHERE id = ANY($2) AND deleted_at <= $5
              AND (right(h.name, length($4) + 1) = '.' || $4
                   OR NOT EXISTS (SELECT 1 FROM tld t WHERE right(h.name, length(t.name) + 1) = '.' || t.name))
-           UNION ALL SELECT 'contact', handle FROM contact WHERE id = ANY($3) AND deleted_at IS NOT NULL
+           UNION ALL SELECT 'contact', handle FROM contact WHERE id = ANY($3) AND deleted_at <= $5
            ORDER BY 1, 2""",
-        list(changed["domain"]), list(changed["host"]), list(changed["contact"]), tld)
+        list(changed["domain"]), list(changed["host"]), list(changed["contact"]), tld, at)
     return [(r["kind"], r["key"]) for r in rows]
 
 

@@ -29,13 +29,20 @@ async def insert_grace_period(conn: Any, values: dict[str, Any]) -> None:
     await conn.execute(f"INSERT INTO grace_period ({', '.join(columns)}) VALUES ({params})", *values.values())
 
 
-async def delete_grace_periods(conn: Any, ids: list[int]) -> None:
+# A grace period closed at `now` leaves the live table for grace_period_ended, ending then
+# (or at its planned end, if that came first): escrow deposits at past watermarks read it.
+_CLOSE = """WITH gone AS (DELETE FROM grace_period WHERE {which} RETURNING id, domain_id, kind, starts_at, ends_at)
+INSERT INTO grace_period_ended (id, domain_id, kind, starts_at, ends_at)
+SELECT id, domain_id, kind, starts_at, greatest(starts_at, least(ends_at, $2)) FROM gone"""
+
+
+async def delete_grace_periods(conn: Any, ids: list[int], now: datetime) -> None:
     if ids:
-        await conn.execute("DELETE FROM grace_period WHERE id = ANY($1)", ids)
+        await conn.execute(_CLOSE.format(which="id = ANY($1)"), ids, now)
 
 
-async def delete_all_grace_periods(conn: Any, domain_id: int) -> None:
-    await conn.execute("DELETE FROM grace_period WHERE domain_id = $1", domain_id)
+async def delete_all_grace_periods(conn: Any, domain_id: int, now: datetime) -> None:
+    await conn.execute(_CLOSE.format(which="domain_id = $1"), domain_id, now)
 
 
 async def fetch_expiry_candidates(conn: Any, now: datetime, after_id: int, limit: int) -> list[int]:
