@@ -323,6 +323,15 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class ShopConfig:
+    """The storefront as a child of `registry serve` (make run): it has its own TOML file
+    (storefront/settings.py) and reaches the registry over EPP like any registrar."""
+
+    enabled: bool = False
+    config: str = "var/storefront.toml"
+
+
+@dataclass(frozen=True)
 class EscrowConfig:
     """Data escrow deposits (`registry rde deposit`): where they are written and the
     OpenPGP keys of the packaging (the keyring holds the agent's public key and the
@@ -374,6 +383,7 @@ class Config:
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     escrow: EscrowConfig = field(default_factory=EscrowConfig)
+    shop: ShopConfig = field(default_factory=ShopConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 

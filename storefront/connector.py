@@ -11,7 +11,7 @@ import logging
 import ssl
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from protocols.epp.client import EppClient, EppConnectionError, EppError, EppTimeout, fee_check
@@ -27,7 +27,7 @@ class ConnectorSettings:
     host: str
     port: int
     clid: str
-    password: str
+    password: str = field(repr=False)  # never in a log line
     tlds: tuple[str, ...]
     sessions: int = 2
     commands_per_second: float = 20.0

@@ -26,6 +26,11 @@ DEMO_REGISTRARS = (
                  email="ops@rival-registrar.test", url="https://rival-registrar.test",
                  whois_server="whois.rival-registrar.test", abuse_email="abuse@rival-registrar.test",
                  abuse_phone="+1.5555550200"),
+    # the house registrar: the storefront on 8083 buys through it
+    NewRegistrar("shop", "Registry Shop", "shop-Pass1", iana_id=9993, credit_limit=Decimal(1000),
+                 email="ops@shop.registry.test", url="http://127.0.0.1:8083/",
+                 whois_server="whois.shop.registry.test", abuse_email="abuse@shop.registry.test",
+                 abuse_phone="+1.5555550300"),
 )
 DEMO_PRICES = {"create": Decimal("8.00"), "renew": Decimal("8.00"), "transfer": Decimal("8.00"),
                "restore": Decimal("40.00")}
@@ -35,6 +40,8 @@ DEMO_ADDRESSES: dict[str, dict[str, Any]] = {
              "voice": "+1.5555550100", "email": "ops@demo-registrar.test"},
     "rival": {"street": ["2 Rival Road"], "city": "Portland", "sp": "OR", "pc": "97201", "cc": "US",
               "voice": "+1.5555550200", "email": "ops@rival-registrar.test"},
+    "shop": {"street": ["3 Market Square"], "city": "Springfield", "sp": "IL", "pc": "62701", "cc": "US",
+             "voice": "+1.5555550300", "email": "ops@shop.registry.test"},
 }
 # Console users (README): password and a fixed TOTP secret each, so a newcomer can sign in
 # with any authenticator app (or `python -c "import pyotp; print(pyotp.TOTP('...').now())"`).
@@ -80,11 +87,51 @@ async def create_demo(core: Core, certs_dir: Path) -> list[str]:
     return done
 
 
+def shop_settings(config: Config) -> str:
+    """The storefront's TOML for `make run`: the house registrar `shop` over EPP with its
+    development certificate, selling `example` with a margin."""
+    certs = Path(config.paths.certs).resolve()
+    return f"""# Written by `registry demo` for make run: the storefront's own settings (storefront/settings.py).
+[storefront]
+host = "127.0.0.1"
+port = 8083
+title = "{config.registry.operator_name} shop"
+
+[[storefront.registry]]
+name = "house"
+host = "127.0.0.1"
+port = {config.epp.port}
+clid = "shop"
+password = "shop-Pass1"
+tlds = ["example"]
+ca = "{certs / 'ca.pem'}"
+cert = "{certs / 'shop.pem'}"
+key = "{certs / 'shop.key'}"
+
+[storefront.margin.example]
+fixed = "2.00"
+percent = "10"
+"""
+
+
+def write_shop_settings(target: Path, text: str) -> bool:
+    """Write the file unless it exists (an operator's edits stay); True if written."""
+    if target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, "utf-8")
+    target.chmod(0o600)  # it holds the shop's EPP password
+    return True
+
+
 async def cmd_demo(config: Config, args: argparse.Namespace) -> int:
     from protocols.serve.runtime import open_core
 
     async with open_core(config) as core:
         done = await create_demo(core, Path(config.paths.certs))
+    target = Path(config.shop.config)
+    if write_shop_settings(target, shop_settings(config)):
+        done.append(f"storefront settings {target}")
     print("demo data: " + (", ".join(done) if done else "already present"))
     return 0
 

@@ -46,6 +46,7 @@ from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
 from protocols.serve.metrics import MULTIPROC_ENV, Exposition, prepare_multiproc_dir
 from protocols.serve.runtime import database_url, open_core
+from protocols.serve.shop_process import start_shop, stop_shop
 from protocols.serve.worker import READY
 
 _log = logging.getLogger("registry.workers")
@@ -96,7 +97,7 @@ class Supervisor:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, self.stopping.set)
         keepers: list[asyncio.Task[None]] = []
-        dns_primary = watcher = catcher = None
+        dns_primary = watcher = catcher = shop = None
         try:
             dns_primary = await start_primary(self.config, zones)  # Knot, before the workers
             if dns_primary is not None:  # TLDs added at run time get their zone
@@ -108,9 +109,11 @@ class Supervisor:
             keepers = [asyncio.create_task(self._keep(slot)) for slot in self.slots]
             if not await self._started(ops):
                 return 1
+            shop = await start_shop(self.config)  # a registrar of this node: after the workers
             await self.stopping.wait()
             return 0
         finally:
+            await stop_shop(shop)
             await self._shutdown(keepers)
             await ops.stop(1.0)
             if watcher is not None:
