@@ -328,7 +328,7 @@ class ShopConfig:
     (storefront/settings.py) and reaches the registry over EPP like any registrar."""
 
     enabled: bool = False
-    config: str = "var/storefront.toml"
+    config: str = ""  # the shop's TOML file; default: storefront.toml in [paths] var
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 
 from protocols.cli.certs import init_dev_certs
 from protocols.config import Config
+from protocols.serve.shop_process import shop_settings_path
 from registry_core.context import Core
 from registry_core.errors import ObjectExists
 from registry_core.services import accounts, registrars, tlds
@@ -129,7 +130,7 @@ async def cmd_demo(config: Config, args: argparse.Namespace) -> int:
 
     async with open_core(config) as core:
         done = await create_demo(core, Path(config.paths.certs))
-    target = Path(config.shop.config)
+    target = shop_settings_path(config)
     if write_shop_settings(target, shop_settings(config)):
         done.append(f"storefront settings {target}")
     print("demo data: " + (", ".join(done) if done else "already present"))

@@ -17,10 +17,14 @@ from protocols.config import Config
 _log = logging.getLogger("registry.shop")
 
 
+def shop_settings_path(config: Config) -> Path:
+    return Path(config.shop.config) if config.shop.config else Path(config.paths.var) / "storefront.toml"
+
+
 async def start_shop(config: Config) -> asyncio.subprocess.Process | None:
     if not config.shop.enabled:
         return None
-    settings = Path(config.shop.config)
+    settings = shop_settings_path(config)
     if not await asyncio.to_thread(settings.is_file):
         _log.error("[shop] is enabled but %s does not exist (`registry demo` writes one); not starting it", settings)
         return None

@@ -131,8 +131,12 @@ async def test_certs_demo_and_lifecycle(registry: Run, core: Core, tmp_path: Pat
     assert code == 0 and out.startswith(f"development certificates in {tmp_path / 'dev'}")
     assert "solo" in out and (tmp_path / "dev" / "solo.key").exists()
     assert (await registry("demo"))[:2] == (0, "demo data: registrar demo, certificate pinned for demo, "
-                                           "registrar rival, certificate pinned for rival, console user admin, "
-                                           "console user demo-owner, console user rival-owner\n")
+                                           "registrar rival, certificate pinned for rival, registrar shop, "
+                                           "certificate pinned for shop, console user admin, "
+                                           "console user demo-owner, console user rival-owner, "
+                                           f"storefront settings {tmp_path / 'storefront.toml'}\n")
+    shop = (tmp_path / "storefront.toml").read_text()
+    assert 'clid = "shop"' in shop and (tmp_path / "storefront.toml").stat().st_mode & 0o077 == 0
     assert (await registry("demo"))[1] == "demo data: already present\n"
     assert (await fetch(core, "SELECT city, cc FROM registrar WHERE id = 'demo'"))[0] == {"city": "Springfield",
                                                                                          "cc": "US"}  # escrow needs it
