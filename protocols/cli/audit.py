@@ -2,13 +2,17 @@
 
     registry audit verify [--since T]   walk the hash chains and the signed checkpoints; name the
                                         first broken link (exit 1 when anything is wrong)
+    registry audit verify --head FILE   check a head file kept outside (the escrow agent's copy
+                                        beside each deposit) against the chains
     registry audit checkpoint           sign every chain's head now (serve does it daily)
     registry audit key                  the public key that checks the checkpoints (base64)"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
+from pathlib import Path
 from typing import Any
 
 from protocols.cli.args import when
@@ -21,6 +25,14 @@ async def cmd_verify(config: Config, args: argparse.Namespace) -> int:
     from registry_core.services import audit
 
     trusted = trusted_keys(config, audit_signer(config))
+    if args.head is not None:
+        data = await asyncio.to_thread(args.head.read_bytes)
+        async with open_core(config) as core:
+            problems = await audit.verify_head_file(core, trusted, data)
+        for problem in problems:
+            print(f"head file problem     {problem}")
+        print("the history holds the head file's rows" if not problems else "TAMPERED")
+        return 1 if problems else 0
     async with open_core(config) as core:
         report = await audit.verify_history(core, trusted, args.since)
     print(f"history rows checked  {report.rows}")
@@ -62,6 +74,8 @@ def add_parser(sub: Any) -> None:
         dest="audit_command", required=True)
     verify = audit_sub.add_parser("verify", help="check the hash chains and the signed checkpoints")
     verify.add_argument("--since", type=when, help="only the rows written from this time (ISO 8601)")
+    verify.add_argument("--head", type=Path, metavar="FILE",
+                        help="check this head file (the .audit.json beside a deposit) instead")
     verify.set_defaults(handler=cmd_verify)
     audit_sub.add_parser("checkpoint", help="sign every chain's head now").set_defaults(handler=cmd_checkpoint)
     audit_sub.add_parser("key", help="print the public key of the checkpoints").set_defaults(handler=cmd_key)

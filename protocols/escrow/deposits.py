@@ -23,7 +23,7 @@ from protocols.escrow.report_xml import deposit_report
 from registry_core.context import Core
 from registry_core.model import escrow as model
 from registry_core.model.escrow import DepositPlan
-from registry_core.services import escrow
+from registry_core.services import audit, escrow
 
 _log = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class DepositMade:
     files: tuple[Path, ...]
     uploaded: tuple[str, ...] = ()  # remote paths; empty when not delivered
     upload_error: str | None = None
+    head: Path | None = None  # the signed audit chain heads travelling with it ({stem}.audit.json)
 
 
 def escrow_settings(config: Config, *, output: Path | None = None, plain: bool = False) -> EscrowSettings:
@@ -105,9 +106,10 @@ async def make_deposit(core: Core, settings: EscrowSettings, plan: DepositPlan, 
         await escrow.alert_failure(core, plan.stem, "failed its check, not packaged", "\n".join(report.problems[:20]))
         raise DepositRejected(plan, report)
     files = await _package(xml, plan, settings)
+    head = await _head_file(core, settings, plan, written.snapshot_at) if settings.keys else None
     await escrow.record_deposit(core, written, files[0].name, move_cursor=move_cursor)
     _log.info("escrow deposit %s written: %s", plan.stem, written.counts)
-    made = DepositMade(plan, written.counts, files)
+    made = DepositMade(plan, written.counts, files, head=head)
     return await deliver(core, settings, made) if settings.sftp and settings.keys else made
 
 
@@ -117,7 +119,7 @@ async def deliver(core: Core, settings: EscrowSettings, made: DepositMade) -> De
     assert settings.sftp is not None
     ryde_file, sig = made.files[:2]
     try:
-        remote = await delivery.upload(settings.sftp, [ryde_file, sig])
+        remote = await delivery.upload(settings.sftp, [ryde_file, sig, *([made.head] if made.head else [])])
     except delivery.DeliveryError as exc:
         _log.error("escrow deposit %s not uploaded: %s", made.plan.stem, exc)
         await escrow.alert_failure(core, made.plan.stem, "not uploaded to the escrow agent", str(exc))
@@ -154,14 +156,33 @@ async def upload_pending(core: Core, settings: EscrowSettings, tld: str) -> list
     results: list[tuple[str, str | None]] = []
     for row in await escrow.list_deposits(core, tld, undelivered=True):
         ryde_file = settings.output_dir / row["file_name"]
+        head = head_path(settings, Path(row["file_name"]).stem)
+        extra = [head] if await asyncio.to_thread(head.exists) else []
         try:
-            await delivery.upload(settings.sftp, [ryde_file, ryde_file.with_suffix(".sig")])
+            await delivery.upload(settings.sftp, [ryde_file, ryde_file.with_suffix(".sig"), *extra])
         except delivery.DeliveryError as exc:
             results.append((row["file_name"], str(exc)))
             continue
         await escrow.mark_uploaded(core, tld, row["file_name"])
         results.append((row["file_name"], None))
     return results
+
+
+def head_path(settings: EscrowSettings, stem: str) -> Path:
+    return settings.output_dir / f"{stem}.audit.json"
+
+
+async def _head_file(core: Core, settings: EscrowSettings, plan: DepositPlan, at: datetime) -> Path | None:
+    """The last signed checkpoint of the history's chains (serve signs one daily) beside the
+    deposit: the agent then holds, day by day, heads a later rewrite of history cannot match
+    (`registry audit verify --head FILE` checks them)."""
+    document = await audit.head_file(core, at)
+    if document is None:
+        _log.warning("escrow deposit %s: no audit checkpoint signed yet, no head file with it", plan.stem)
+        return None
+    path = head_path(settings, plan.stem)
+    await asyncio.to_thread(path.write_bytes, document)
+    return path
 
 
 async def _package(xml: Path, plan: DepositPlan, settings: EscrowSettings) -> tuple[Path, ...]:

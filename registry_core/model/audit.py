@@ -13,6 +13,8 @@ cannot be redone without the registry's signing key)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -142,3 +144,24 @@ def heads_from_json(value: Iterable[Sequence[Any]]) -> list[Head]:
 def heads_to_json(heads: Iterable[Head]) -> list[list[Any]]:
     return [[h.lane, h.seq, h.hash.hex()] for h in heads]
 
+
+
+def head_document(at: datetime, heads: Sequence[Head], signature: bytes, public_key: bytes) -> bytes:
+    """A signed checkpoint as a file of its own (JSON, keys sorted): what travels beside each
+    escrow deposit, so the agent holds the chain heads of that day outside the registry."""
+    return json.dumps({"format": "registry-audit-head-1", "at": _utc(at), "heads": heads_to_json(heads),
+                       "signature": base64.b64encode(signature).decode(),
+                       "publicKey": base64.b64encode(public_key).decode()}, sort_keys=True, indent=1).encode()
+
+
+def read_head_document(data: bytes) -> tuple[datetime, list[Head], bytes, bytes]:
+    """(at, heads, signature, public key) of a head file; ValueError when it is not one."""
+    try:
+        doc = json.loads(data)
+        if doc.get("format") != "registry-audit-head-1":
+            raise ValueError("not a registry audit head file")
+        at = datetime.fromisoformat(doc["at"].replace("Z", "+00:00"))
+        return (at, heads_from_json(doc["heads"]), base64.b64decode(doc["signature"], validate=True),
+                base64.b64decode(doc["publicKey"], validate=True))
+    except (KeyError, TypeError, AttributeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise ValueError(f"not a registry audit head file: {exc}") from exc

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from registry_core.context import Core
 from registry_core.crypto import AuditSigner, signature_valid
@@ -46,6 +47,40 @@ async def write_checkpoint(core: Core, signer: AuditSigner) -> Checkpoint:
                                                      signer.public_key)
         return Checkpoint(checkpoint_id, tx.now, root, sum(h.seq for h in heads))
     return await core.db.transaction(run)
+
+
+async def head_file(core: Core, at: datetime) -> bytes | None:
+    """The last checkpoint signed at or before `at` as a head file (model.audit.head_document),
+    or None when none was signed yet."""
+    async def run(tx: Tx) -> dict[str, Any] | None:
+        return await repo.fetch_latest_checkpoint(tx.conn, at)
+    found = await core.db.transaction(run, readonly=True)
+    if found is None:
+        return None
+    return audit.head_document(found["at"], audit.heads_from_json(found["heads"]), bytes(found["signature"]),
+                               bytes(found["public_key"]))
+
+
+async def verify_head_file(core: Core, trusted_keys: Collection[bytes], data: bytes) -> list[str]:
+    """What is wrong with a head file kept outside the registry (the escrow agent's copy):
+    a signature that fails or a key not trusted, or chains that no longer hold the rows it
+    signed. Empty when the history still matches it."""
+    try:
+        at, heads, signature, public_key = audit.read_head_document(data)
+    except ValueError as exc:
+        return [str(exc)]
+    problems = []
+    if public_key not in trusted_keys:
+        problems.append("it is signed by a key that is not trusted")
+    elif not signature_valid(public_key, signature, audit.checkpoint_bytes(at, heads)):
+        problems.append("its signature does not match its content")
+
+    async def run(tx: Tx) -> dict[tuple[int, int], bytes]:
+        return await repo.fetch_row_hashes(tx.conn, [h for h in heads if h.seq])
+    held = await core.db.transaction(run, readonly=True)
+    problems += [f"lane {h.lane} row {h.seq} is not the row the head file signed"
+                 for h in heads if h.seq and held.get((h.lane, h.seq)) != h.hash]
+    return problems
 
 
 async def verify_history(core: Core, trusted_keys: Collection[bytes], since: datetime | None = None) -> AuditReport:

@@ -17,7 +17,10 @@ from protocols.escrow import deposits, ryde
 from protocols.escrow.delivery import SftpTarget
 from protocols.escrow.file_check import check_file
 from registry_core.context import Core
-from registry_core.services import escrow
+from registry_core.crypto import AuditSigner
+from registry_core.services import audit, escrow
+from tests.core.helpers import make_domain
+from tests.core.test_audit import _lane_of, _rewrite_lane
 from tests.epp.conftest import Clients
 from tests.escrow.gpg import Keyrings
 from tests.escrow.helpers import NS, give_addresses
@@ -69,3 +72,26 @@ async def test_an_unreachable_agent_leaves_the_deposit_to_upload_later(
     assert results == [(made.files[0].name, None)]
     assert sorted(p.name for p in (agent_inbox.root / "deposits").iterdir()) == sorted(f.name for f in made.files)
     assert await escrow.list_deposits(core, "example", undelivered=True) == []
+
+
+async def test_each_deposit_carries_the_signed_chain_heads_which_catch_a_later_rewrite(
+        core: Core, tmp_path: Path, keyrings: Keyrings, agent_inbox: AgentInbox) -> None:
+    await give_addresses(core)
+    signer = AuditSigner(AuditSigner.new_key())
+    await make_domain(core, "signed.example")
+    await audit.write_checkpoint(core, signer)
+    settings = deposits.EscrowSettings(tmp_path, keyrings.registry, sftp=agent_inbox.target)
+    made = await deposits.make_deposit_at(core, settings, "example", datetime.now(UTC), "full")
+    assert made.head is not None and made.head.name == f"{made.plan.stem}.audit.json"
+    held = agent_inbox.root / "deposits" / made.head.name
+    assert len(made.uploaded) == 3 and held.read_bytes() == made.head.read_bytes()
+    assert await audit.verify_head_file(core, {signer.public_key}, held.read_bytes()) == []
+    stranger = AuditSigner(AuditSigner.new_key())
+    assert await audit.verify_head_file(core, {stranger.public_key}, held.read_bytes()) == [
+        "it is signed by a key that is not trusted"]
+    lane, _ = await _lane_of(core, "signed.example")
+    await _rewrite_lane(core, lane, "signed.example")  # re-chained by an intruder with SQL access
+    problems = await audit.verify_head_file(core, {signer.public_key}, held.read_bytes())
+    assert len(problems) == 1 and problems[0].startswith(f"lane {lane} row ")
+    assert await audit.verify_head_file(core, {signer.public_key}, b"{}") == [
+        "not a registry audit head file"]

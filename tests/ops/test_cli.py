@@ -10,6 +10,7 @@ import io
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from protocols.cli import main as cli
 from protocols.cli.certs import init_dev_certs
 from registry_core.context import Core
+from registry_core.services import audit
 from tests.conftest import TEST_KEY, fetch
 
 Run = Callable[..., Awaitable[tuple[int, str, str]]]
@@ -159,6 +161,13 @@ async def test_audit_key_checkpoint_and_verify(registry: Run, core: Core, tmp_pa
     assert code == 0 and out.startswith("checkpoint 1 at ")
     code, out, _ = await registry("audit", "verify")
     assert code == 0 and out.splitlines()[-1] == "intact" and "checkpoints checked   1" in out
+    head = tmp_path / "head.audit.json"  # what travels beside each escrow deposit
+    head.write_bytes(await audit.head_file(core, datetime.now(UTC)) or b"")
+    code, out, _ = await registry("audit", "verify", "--head", str(head))
+    assert code == 0 and out.strip() == "the history holds the head file's rows"
+    head.write_text("garbage")
+    code, out, _ = await registry("audit", "verify", "--head", str(head))
+    assert code == 1 and "head file problem     not a registry audit head file" in out
     async with core.db.pool.acquire() as conn:
         edited = await conn.fetchval("UPDATE history SET action = 'forged' WHERE id = "
                                      "(SELECT min(id) FROM history) RETURNING id")

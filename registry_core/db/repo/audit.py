@@ -91,3 +91,11 @@ async def fetch_checkpoints(conn: Any, since: datetime | None = None) -> list[di
         """SELECT id, at, heads, root, signature, public_key FROM audit_checkpoint
            WHERE $1::timestamptz IS NULL OR at >= $1 ORDER BY id""", since)
     return [dict(r) for r in rows]
+
+
+async def fetch_latest_checkpoint(conn: Any, at: datetime) -> dict[str, Any] | None:
+    """The last checkpoint signed at or before `at`."""
+    row = await conn.fetchrow(
+        """SELECT id, at, heads, root, signature, public_key FROM audit_checkpoint
+           WHERE at <= $1 ORDER BY at DESC, id DESC LIMIT 1""", at)
+    return None if row is None else dict(row)
