@@ -21,6 +21,7 @@ import signal
 import sys
 from pathlib import Path
 
+from protocols.dns import knot_stats
 from protocols.dns.knot_conf import KnotSettings, render
 from protocols.dns.knot_log import LINE_LIMIT, KnotLog
 from protocols.dns.zone_file import SoaTimers, fqdn, initial_zone
@@ -176,6 +177,10 @@ class KnotServer:
     async def knotc(self, *args: str) -> str:
         """Run one knotc command against this server's socket; its output, or KnotError."""
         return await _run(self.programs.knotc, "-s", str(self.settings.socket), "-t", str(CONTROL_TIMEOUT), *args)
+
+    async def zone_query_counts(self, zone: str) -> dict[str, int]:
+        """The zone's cumulative query counts as ICANN's report names them (knot_stats.py)."""
+        return knot_stats.query_counts(knot_stats.parse(await self.knotc("zone-stats", fqdn(zone), "mod-stats")))
 
     async def zone_status(self, zone: str) -> str:
         return await self.knotc("zone-status", fqdn(zone))

@@ -87,6 +87,9 @@ class KnotSettings:
         return self.directory / "zones" / f"{zone.rstrip('.') or 'root'}.zone"
 
 
+STATS_ID = "activity"
+
+
 def render(settings: KnotSettings) -> str:
     """The whole knot.conf; the same settings always give the same text."""
     parts = [_server(settings), _log(), _database(settings), _keys(settings), _remotes(settings),
@@ -158,7 +161,8 @@ def _templates(s: KnotSettings) -> str:
            f"    serial-policy: {s.serial_policy}\n    semantic-checks: on\n"
            f"    dnssec-signing: on\n    dnssec-policy: {POLICY_ID}\n"
            f"    acl: {_list([UPDATE_ACL, TRANSFER_ACL])}\n"
-           f"    catalog-role: member\n    catalog-zone: {s.catalog}\n")
+           f"    catalog-role: member\n    catalog-zone: {s.catalog}\n"
+           f"    module: mod-stats/{STATS_ID}\n")
     catalog = (f"  - id: catalog\n    storage: {_quote(zones)}\n    journal-content: all\n    zonefile-sync: -1\n"
                f"    serial-policy: {s.serial_policy}\n    acl: {_list([TRANSFER_ACL])}\n"
                "    catalog-role: generate\n")
@@ -166,7 +170,16 @@ def _templates(s: KnotSettings) -> str:
         tld += f"    notify: {_list(notify)}\n"
     if catalog_notify:
         catalog += f"    notify: {_list(catalog_notify)}\n"
-    return "template:\n" + tld + catalog
+    return _stats() + "template:\n" + tld + catalog
+
+
+def _stats() -> str:
+    """Per-zone query counters for ICANN's monthly activity report (knotc zone-stats): only
+    the protocol, operation and answer counters, the cheapest ones."""
+    return (f"mod-stats:\n  - id: {STATS_ID}\n    request-protocol: on\n    server-operation: on\n"
+            "    request-bytes: off\n    response-bytes: off\n    edns-presence: off\n    flag-presence: off\n"
+            "    response-code: on\n    request-edns-option: off\n    response-edns-option: off\n"
+            "    reply-nodata: off\n    query-type: off\n    query-size: off\n    reply-size: off\n\n")
 
 
 def _zones(s: KnotSettings) -> str:

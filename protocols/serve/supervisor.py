@@ -42,6 +42,7 @@ from protocols.dns.primary import primary_zones, start_primary, stop_primary
 from protocols.dns.zone_watch import ZoneWatcher
 from protocols.mail.catcher import start_catcher
 from protocols.net.limit_table import NodeTable
+from protocols.serve.dns_activity import run_dns_counts_forever
 from protocols.serve.health import OpsListener, database_problem
 from protocols.serve.listeners import Listeners, open_listeners
 from protocols.serve.metrics import MULTIPROC_ENV, Exposition, prepare_multiproc_dir
@@ -98,11 +99,14 @@ class Supervisor:
             loop.add_signal_handler(sig, self.stopping.set)
         keepers: list[asyncio.Task[None]] = []
         dns_primary = watcher = catcher = shop = None
+        dns_counts: asyncio.Task[None] | None = None
         try:
             dns_primary = await start_primary(self.config, zones)  # Knot, before the workers
             if dns_primary is not None:  # TLDs added at run time get their zone
                 watcher = ZoneWatcher(self.config, dns_primary, lambda: open_core(_one_connection(self.config)))
                 await watcher.start()
+                dns_counts = asyncio.create_task(run_dns_counts_forever(  # ICANN's DNS query counts
+                    dns_primary, lambda: open_core(_one_connection(self.config))), name="dns-query-counts")
             catcher = await start_catcher(self.config)  # [mail] catcher: once per node, so here
             if self.config.metrics.enabled:
                 await ops.start()
@@ -120,6 +124,10 @@ class Supervisor:
                 await watcher.stop(1.0)
             if catcher is not None:  # after the workers: their last mails still land
                 await catcher.stop(1.0)
+            if dns_counts is not None:  # its last reading, before Knot stops
+                dns_counts.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await dns_counts
             await stop_primary(dns_primary, self.config)  # after the workers
             self.exposition.remove()
             self.table.close()
