@@ -19,6 +19,7 @@ from protocols.web import (
     admin_api,
     api,
     auth,
+    bulk_pages,
     csv_export,
     domain_actions,
     lock_pages,
@@ -50,6 +51,7 @@ def _registrar_routes(app: web.Application) -> None:
     security_pages.add_routes(app)
     sso_settings.add_routes(app)
     transfer_pages.add_routes(app)
+    bulk_pages.add_routes(app)
     lock_pages.add_routes(app)
     verification_pages.add_routes(app)
     api.add_routes(app)
