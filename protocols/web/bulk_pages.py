@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Any
 
 from aiohttp import web
@@ -93,8 +94,19 @@ def _text(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _day(value: Any) -> bool:
+    """An RFC 3339 full-date (what the document's `date` format says)."""
+    if not _text(value) or not _DATE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 _RENEW_FIELDS: dict[str, Callable[[Any], bool]] = {
-    "name": _text, "years": lambda v: type(v) is int, "current_expiry": lambda v: _text(v) and bool(_DATE.match(v))}
+    "name": _text, "years": lambda v: type(v) is int, "current_expiry": _day}
 _NAMESERVER_FIELDS: dict[str, Callable[[Any], bool]] = {
     "name": _text, "nameservers": lambda v: isinstance(v, list) and all(_text(h) for h in v)}
 

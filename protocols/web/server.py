@@ -19,6 +19,7 @@ from protocols.web import (
     admin_api,
     api,
     auth,
+    billing_pages,
     bulk_pages,
     csv_export,
     domain_actions,
@@ -52,6 +53,7 @@ def _registrar_routes(app: web.Application) -> None:
     sso_settings.add_routes(app)
     transfer_pages.add_routes(app)
     bulk_pages.add_routes(app)
+    billing_pages.add_routes(app)
     lock_pages.add_routes(app)
     verification_pages.add_routes(app)
     api.add_routes(app)
@@ -76,6 +78,7 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
                           middlewares=[headers_middleware(config.console.hsts), core_errors])
     app[CORE], app[auth.ISSUER] = core, config.console.issuer
     app[auth.TITLE] = f"{config.registry.operator_name}: {title}"
+    app[billing_pages.OPERATOR] = config.registry.operator_name
     public_url = (config.admin if kind == "admin" else config.console).public_url.rstrip("/")
     app[passkeys.RELYING_PARTY] = (config.console.rp_id, config.console.issuer, public_url)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
