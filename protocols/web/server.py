@@ -25,6 +25,7 @@ from protocols.web import (
     domain_actions,
     lock_pages,
     nis2_pages,
+    object_forms,
     object_pages,
     passkeys,
     registrar,
@@ -49,6 +50,7 @@ def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     domain_actions.add_routes(app)
     object_pages.add_routes(app)
+    object_forms.add_routes(app)
     security_pages.add_routes(app)
     sso_settings.add_routes(app)
     transfer_pages.add_routes(app)
