@@ -25,6 +25,7 @@ from protocols.web import (
     domain_actions,
     lock_pages,
     nis2_pages,
+    notification_pages,
     object_forms,
     object_pages,
     passkeys,
@@ -56,6 +57,7 @@ def _registrar_routes(app: web.Application) -> None:
     transfer_pages.add_routes(app)
     bulk_pages.add_routes(app)
     billing_pages.add_routes(app)
+    notification_pages.add_routes(app)
     lock_pages.add_routes(app)
     verification_pages.add_routes(app)
     api.add_routes(app)
@@ -81,6 +83,7 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
     app[CORE], app[auth.ISSUER] = core, config.console.issuer
     app[auth.TITLE] = f"{config.registry.operator_name}: {title}"
     app[billing_pages.OPERATOR] = config.registry.operator_name
+    app[notification_pages.ALLOW_HTTP] = config.webhooks.allow_http
     public_url = (config.admin if kind == "admin" else config.console).public_url.rstrip("/")
     app[passkeys.RELYING_PARTY] = (config.console.rp_id, config.console.issuer, public_url)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
