@@ -45,6 +45,33 @@ _DS = {"type": "object", "required": ["key_tag", "alg", "digest_type", "digest"]
                       "digest_type": {"type": "integer", "minimum": 0, "maximum": 255},
                       "digest": {"type": "string", "pattern": "^[0-9A-Fa-f]+$", "minLength": 2, "maxLength": 128}}}
 _DS_CHANGE = {"type": "array", "maxItems": 8, "items": _DS}
+_RESULTS = {"type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {
+    "type": "object", "required": ["line", "name", "ok", "code", "message", "detail"],
+    "properties": {"line": {"type": "integer"}, "name": {"type": "string"}, "ok": {"type": "boolean"},
+                   "code": {"type": "integer", "description": "the EPP result code the row would have had"},
+                   "message": {"type": "string", "description": "that result's EPP <msg>"},
+                   "detail": {"type": "string"}}}}}}
+
+
+def _bulk(summary: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A bulk call: up to 500 rows, each its own use case; refused rows are results, not errors."""
+    return {"post": {
+        "summary": summary,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["rows"], "additionalProperties": False,
+            "properties": {"rows": {"type": "array", "minItems": 1, "maxItems": 500, "items": row}}}}}},
+        "responses": {"200": {"description": "one result per row, in order",
+                              "content": {"application/json": {"schema": _RESULTS}}},
+                      **_errors(401, 403, 422, 503)}}}
+
+
+_RENEW_ROW = {"type": "object", "required": ["name", "years", "current_expiry"], "additionalProperties": False,
+              "properties": {"name": {"type": "string"}, "years": {"type": "integer"},
+                             "current_expiry": {"type": "string", "format": "date",
+                                                "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}}}
+_NAMESERVER_ROW = {"type": "object", "required": ["name", "nameservers"], "additionalProperties": False,
+                   "properties": {"name": {"type": "string"},
+                                  "nameservers": {"type": "array", "items": {"type": "string"}}}}
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -108,5 +135,9 @@ DOCUMENT: dict[str, Any] = {
                 "properties": {"name": {"type": "string"}, "expires_at": _TIME, "charged": {"type": "string"},
                                "currency": {"type": "string"}}}}}},
                           **_errors(401, 402, 403, 404, 409, 422, 503)}}},
+        "/api/v1/bulk/renew": _bulk("Renew many domains, each as one EPP <renew> (current_expiry is curExpDate)",
+                                    _RENEW_ROW),
+        "/api/v1/bulk/nameservers": _bulk("Give many domains their whole set of name servers, each as one "
+                                          "EPP <update>", _NAMESERVER_ROW),
     },
 }

@@ -16,7 +16,7 @@ from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
 from registry_core.errors import PermissionDenied
 from registry_core.model.accounts import allowed
-from registry_core.services import billing_views, console_domains, overview
+from registry_core.services import billing_views, console_domains, overview, statements
 from registry_core.services.console_domains import DomainFilter
 
 
@@ -90,11 +90,19 @@ async def domain_nameservers(request: web.Request) -> web.Response:
                             lambda info: {"notice": "Name servers now: " + (", ".join(info.nameservers) or "none")})
 
 
-async def billing(request: web.Request) -> web.Response:
+async def billing(request: web.Request, **shown: Any) -> web.Response:
+    """The ledger, the statements and the low-balance threshold (shown: a form's outcome)."""
+    status = int(shown.pop("status", 200))
     view = await trusted_session(request)
-    who = view.principal
-    rows = await billing_views.recent_ledger(request.app[CORE], who, who.registrar_id or "")
-    return page(request, "billing.html", {"who": who, "csrf": view.csrf_token, "rows": rows})
+    who, registrar = view.principal, view.principal.registrar_id or ""
+    rows = await billing_views.recent_ledger(request.app[CORE], who, registrar)
+    settings = await statements.billing_settings(request.app[CORE], who, registrar)
+    return page(request, "billing.html", {"who": who, "csrf": view.csrf_token, "rows": rows, "settings": settings,
+                                          "can_write": allowed(who, "billing.write", registrar), **shown}, status)
+
+
+async def billing_page(request: web.Request) -> web.Response:
+    return await billing(request)
 
 
 def _day(text: str, name: str) -> datetime | None:
@@ -139,5 +147,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/domains/{name}", domain_detail)
     app.router.add_post("/domains/{name}/renew", domain_renew)
     app.router.add_post("/domains/{name}/nameservers", domain_nameservers)
-    app.router.add_get("/billing", billing)
+    app.router.add_get("/billing", billing_page)
     app.router.add_get("/billing.csv", billing_csv)

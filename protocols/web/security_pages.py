@@ -30,7 +30,7 @@ async def security(request: web.Request, **shown: Any) -> web.Response:
     return page(request, "security.html", context, status=status)
 
 
-async def _proved(request: web.Request, form: Any) -> str | None:
+async def fresh_code_refusal(request: web.Request, form: Any) -> str | None:
     """None when the fresh code is right, else the sentence to show."""
     try:
         await accounts.verify_second_factor(request.app[CORE], request.cookies[SESSION_COOKIE],
@@ -44,7 +44,7 @@ async def _sensitive(request: web.Request, act: Any) -> web.Response:
     view = await trusted_session(request)
     await require_csrf(request, view.csrf_token)
     form = await request.post()
-    refused = await _proved(request, form)
+    refused = await fresh_code_refusal(request, form)
     if refused is not None:
         return await security(request, error=refused, status=401)
     return await page_after(request, security, act(view.principal, form), lambda shown: shown)

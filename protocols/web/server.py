@@ -19,10 +19,14 @@ from protocols.web import (
     admin_api,
     api,
     auth,
+    billing_pages,
+    bulk_pages,
     csv_export,
     domain_actions,
     lock_pages,
     nis2_pages,
+    notification_pages,
+    object_forms,
     object_pages,
     passkeys,
     registrar,
@@ -47,9 +51,13 @@ def _registrar_routes(app: web.Application) -> None:
     registrar.add_routes(app)
     domain_actions.add_routes(app)
     object_pages.add_routes(app)
+    object_forms.add_routes(app)
     security_pages.add_routes(app)
     sso_settings.add_routes(app)
     transfer_pages.add_routes(app)
+    bulk_pages.add_routes(app)
+    billing_pages.add_routes(app)
+    notification_pages.add_routes(app)
     lock_pages.add_routes(app)
     verification_pages.add_routes(app)
     api.add_routes(app)
@@ -74,6 +82,8 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
                           middlewares=[headers_middleware(config.console.hsts), core_errors])
     app[CORE], app[auth.ISSUER] = core, config.console.issuer
     app[auth.TITLE] = f"{config.registry.operator_name}: {title}"
+    app[billing_pages.OPERATOR] = config.registry.operator_name
+    app[notification_pages.ALLOW_HTTP] = config.webhooks.allow_http
     public_url = (config.admin if kind == "admin" else config.console).public_url.rstrip("/")
     app[passkeys.RELYING_PARTY] = (config.console.rp_id, config.console.issuer, public_url)
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from protocols.web import errors
 from protocols.web.auth import page
+from protocols.web.csv_stream import stream_csv
 from protocols.web.security import require_csrf
 from protocols.web.session import CORE, origin, trusted_session
 from registry_core.errors import CoreError
@@ -59,7 +60,29 @@ async def transfers_page(request: web.Request) -> web.Response:
     return await transfers(request)
 
 
+POLL_COLUMNS = ("id", "created_at", "kind", "message", "acked_at")
+TRANSFER_COLUMNS = ("id", "object_type", "object_name", "status", "gaining_id", "losing_id", "requested_at",
+                    "action_due", "acted_at", "period_years", "expires_at")
+
+
+async def poll_csv(request: web.Request) -> web.StreamResponse:
+    """The poll queue as CSV (?queued=1: only the messages not yet acknowledged)."""
+    view = await trusted_session(request)
+    queued = request.query.get("queued") == "1"
+    return await stream_csv(request, "poll-messages.csv", POLL_COLUMNS,
+                            lambda sink: console_transfers.export_poll_queue(request.app[CORE], view.principal, sink,
+                                                                             unacked_only=queued))
+
+
+async def transfers_csv(request: web.Request) -> web.StreamResponse:
+    view = await trusted_session(request)
+    return await stream_csv(request, "transfers.csv", TRANSFER_COLUMNS, lambda sink: console_transfers.export_transfers(
+        request.app[CORE], view.principal, sink))
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/transfers", transfers_page)
     app.router.add_post("/transfers/{name}", transfer_action)
     app.router.add_post("/poll/ack", poll_ack)
+    app.router.add_get("/transfers.csv", transfers_csv)
+    app.router.add_get("/poll.csv", poll_csv)

@@ -30,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "domains.write": frozenset({"admin", "support", "owner", "technical"}),
     "billing.write": frozenset({"admin", "finance", "owner", "billing"}),
     "billing.view": frozenset({"admin", "finance", "support", "read-only", "owner", "billing"}),
+    "notifications.write": frozenset({"admin", "owner", "technical", "billing"}),  # who hears what, by e-mail
     "security.write": frozenset({"admin", "owner"}),  # EPP password, certificates, IP allowlist, API keys
     "users.write": frozenset({"admin", "owner"}),
     "registry.policy": frozenset({"admin"}),  # TLDs, prices, lists, registrars, server statuses
