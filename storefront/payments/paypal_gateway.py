@@ -7,6 +7,7 @@ PayPal's idempotency key."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import Mapping
@@ -62,8 +63,13 @@ class PayPalGateway:
 
     async def capture(self, reference: str) -> GatewayEvent:
         """Capture an approved order; the answer settles like a webhook event (once, see settlement)."""
-        order = await self.call("POST", f"/v2/checkout/orders/{reference}/capture", request_id=f"capture-{reference}",
-                                body={})
+        try:
+            order = await self.call("POST", f"/v2/checkout/orders/{reference}/capture",
+                                    request_id=f"capture-{reference}", body={})
+        except PayPalRefused as refused:
+            if refused.issue != "ORDER_ALREADY_CAPTURED":
+                raise
+            order = await self.call("GET", f"/v2/checkout/orders/{reference}")
         capture = _capture_of(order)
         kind: Any = "succeeded" if capture.get("status") == "COMPLETED" else "failed"
         amount = capture.get("amount", {})
@@ -110,8 +116,10 @@ class PayPalGateway:
             return self._token[0]
 
     async def _new_token(self) -> tuple[str, float]:
-        auth = aiohttp.BasicAuth(self.settings.client_id, self.settings.client_secret)
-        async with self._client().post(self.settings.api_base + "/v1/oauth2/token", auth=auth,
+        # RFC 6749 section 2.3.1: the client's credentials in HTTP Basic (RFC 7617)
+        pair = f"{self.settings.client_id}:{self.settings.client_secret}".encode()
+        headers = {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+        async with self._client().post(self.settings.api_base + "/v1/oauth2/token", headers=headers,
                                        data={"grant_type": "client_credentials"}) as response:
             answer = await _json_answer(response, "POST /v1/oauth2/token")
         try:
@@ -125,15 +133,24 @@ class PayPalGateway:
         return self._session
 
 
+class PayPalRefused(PaymentError):
+    """PayPal answered with an error: its HTTP status and the issue it names (ORDER_NOT_APPROVED ...)."""
+
+    def __init__(self, what: str, status: int, answer: Any) -> None:
+        answer = answer if isinstance(answer, dict) else {}
+        details = answer.get("details") or [{}]
+        self.status, self.issue = status, str(details[0].get("issue") or answer.get("error") or "")
+        super().__init__(f"PayPal {what}: HTTP {status} {answer.get('name', '')} {self.issue}"
+                         f" (debug id {answer.get('debug_id')})")
+
+
 async def _json_answer(response: aiohttp.ClientResponse, what: str) -> dict[str, Any]:
     try:
         answer = await response.json(content_type=None)
     except ValueError:
         answer = None
     if response.status >= 400 or not isinstance(answer, dict):
-        name = answer.get("name") or answer.get("error") if isinstance(answer, dict) else None
-        debug = answer.get("debug_id") if isinstance(answer, dict) else None
-        raise PaymentError(f"PayPal {what}: HTTP {response.status} {name or ''} (debug id {debug})")
+        raise PayPalRefused(what, response.status, answer)
     return answer
 
 
