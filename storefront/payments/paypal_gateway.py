@@ -25,6 +25,7 @@ TOKEN_MARGIN = 60.0  # seconds before its expiry a token is renewed
 SIGNATURE_HEADERS = {"auth_algo": "PAYPAL-AUTH-ALGO", "cert_url": "PAYPAL-CERT-URL",
                      "transmission_id": "PAYPAL-TRANSMISSION-ID", "transmission_sig": "PAYPAL-TRANSMISSION-SIG",
                      "transmission_time": "PAYPAL-TRANSMISSION-TIME"}
+APPROVED = "CHECKOUT.ORDER.APPROVED"
 KINDS = {"PAYMENT.CAPTURE.COMPLETED": "succeeded", "PAYMENT.CAPTURE.DENIED": "failed",
          "PAYMENT.CAPTURE.DECLINED": "failed"}
 
@@ -173,6 +174,8 @@ def _capture_of(order: dict[str, Any]) -> dict[str, Any]:
 
 def paypal_event(event: dict[str, Any]) -> GatewayEvent:
     event_type, resource = str(event.get("event_type")), event.get("resource") or {}
+    if event_type == APPROVED and resource.get("id"):  # the buyer approved: the order is ready to capture
+        return GatewayEvent("paypal", str(event.get("id")), event_type, "other", str(resource["id"]))
     kind: Any = KINDS.get(event_type)
     order_id = (resource.get("supplementary_data") or {}).get("related_ids", {}).get("order_id")
     if kind is None or not order_id:

@@ -53,6 +53,11 @@ async def start_payment(pool: asyncpg.Pool, gateway: OpeningGateway, order_ref: 
     return await gateway.resume_payment(known)
 
 
+async def payment_of(pool: asyncpg.Pool, gateway: str, reference: str) -> Payment | None:
+    async with pool.acquire() as conn:
+        return await repo.fetch_payment_by_reference(conn, gateway, reference)
+
+
 async def settle_event(pool: asyncpg.Pool, event: GatewayEvent, on_paid: OnPaid) -> Outcome:
     async with pool.acquire() as conn, conn.transaction():
         payment = None

@@ -18,8 +18,8 @@ import asyncpg
 from aiohttp import web
 
 from storefront.payments.model import GatewayEvent, OnPaid, PaymentError, SignatureInvalid
-from storefront.payments.paypal_gateway import PayPalGateway
-from storefront.payments.settlement import settle_event
+from storefront.payments.paypal_gateway import APPROVED, PayPalGateway
+from storefront.payments.settlement import payment_of, settle_event
 from storefront.payments.stripe_gateway import StripeGateway
 
 _log = logging.getLogger("storefront.payments")
@@ -64,16 +64,31 @@ class WebhookDesk:
     async def _handle(self, gateway: str, verified: Callable[[], Awaitable[GatewayEvent]]) -> web.Response:
         try:
             event = await verified()
+            if event.event_type == APPROVED:
+                await self._capture_approved(event)
         except SignatureInvalid as exc:
             _log.warning("%s webhook refused: %s", gateway, exc)
             return web.json_response({"error": "signature"}, status=400)
         except PaymentError as exc:
-            _log.warning("%s webhook not verified now: %s", gateway, exc)
+            _log.warning("%s webhook not handled now: %s", gateway, exc)
             return web.json_response({"error": "unavailable"}, status=503)
         async with self._settling:
             outcome = await settle_event(self.pool, event, self.on_paid)
         return web.json_response({"event": event.event_id, "outcome": outcome},
                                  status=422 if outcome == "refused" else 200)
+
+    async def _capture_approved(self, event: GatewayEvent) -> None:
+        """A PayPal order the buyer approved is captured here too, in case the buyer never came
+        back to the shop's return page; the capture settles once like any other event (a capture
+        PayPal cannot make now answers 503, so PayPal delivers the approval again)."""
+        assert self.paypal is not None and event.reference is not None
+        payment = await payment_of(self.pool, "paypal", event.reference)
+        if payment is None or payment.notified:
+            return
+        captured = await self.paypal.capture(event.reference)
+        async with self._settling:
+            outcome = await settle_event(self.pool, captured, self.on_paid)
+        _log.info("paypal order %s approved and captured: %s", event.reference, outcome)
 
 
 async def _sync(event: GatewayEvent) -> GatewayEvent:

@@ -183,6 +183,12 @@ class PayPalStandIn:
                 "event_type": "PAYMENT.CAPTURE.COMPLETED", "create_time": datetime.now(UTC).isoformat(),
                 "resource": resource}
 
+    def order_approved(self, order_id: str) -> JSON:
+        """The CHECKOUT.ORDER.APPROVED event PayPal sends once the buyer approved."""
+        return {"id": _paypal_id("WH-"), "event_version": "1.0", "resource_type": "checkout-order",
+                "event_type": "CHECKOUT.ORDER.APPROVED", "create_time": datetime.now(UTC).isoformat(),
+                "resource": dict(self.orders[order_id])}
+
     def signed(self, event: JSON) -> tuple[bytes, dict[str, str]]:
         """A delivery of `event`: its body and the headers PayPal signs it with."""
         body = json.dumps(event).encode()

@@ -109,6 +109,37 @@ async def test_the_webhook_alone_settles_a_capture(shop: tuple[ShopSide, PaidCal
     assert paid.calls == [("B-1", "paypal", start.reference, Decimal("1500"), "JPY")]
 
 
+async def test_an_approval_webhook_captures_when_the_buyer_never_returns(
+        shop: tuple[ShopSide, PaidCalls], paypal: PayPalGateway, paypal_api: PayPalStandIn) -> None:
+    side, paid = shop
+    start = await start_payment(side.desk.pool, paypal, "C-3", Decimal("8.00"), "GBP")
+    assert start.approve_url
+    await buyer_approves(start.approve_url)
+    body, headers = paypal_api.signed(paypal_api.order_approved(start.reference))
+    status, answer = await side.post("/payments/paypal/webhook", body, headers)
+    assert (status, answer["outcome"]) == (200, "ignored")  # the approval itself; its capture settled
+    assert paypal_api.orders[start.reference]["status"] == "COMPLETED"
+    assert paid.calls == [("C-3", "paypal", start.reference, Decimal("8.00"), "GBP")]
+    late = await paypal.capture(start.reference)  # the buyer comes back after all: the same capture
+    assert await settle_event(side.desk.pool, late, paid) == "replay"
+    status, answer = await side.post("/payments/paypal/webhook", body, headers)
+    assert (status, answer["outcome"]) == (200, "replay")
+    assert len(paid.calls) == 1 and await outcomes(side.desk.pool, start.reference) == ["paid", "ignored"]
+
+
+async def test_an_approval_paypal_cannot_capture_now_is_503_and_delivered_again(
+        shop: tuple[ShopSide, PaidCalls], paypal: PayPalGateway, paypal_api: PayPalStandIn) -> None:
+    side, paid = shop
+    start = await start_payment(side.desk.pool, paypal, "C-4", Decimal("8.00"), "EUR")
+    body, headers = paypal_api.signed(paypal_api.order_approved(start.reference))  # not approved at PayPal yet
+    status, _ = await side.post("/payments/paypal/webhook", body, headers)
+    assert status == 503 and await outcomes(side.desk.pool, start.reference) == []
+    assert start.approve_url
+    await buyer_approves(start.approve_url)
+    status, answer = await side.post("/payments/paypal/webhook", body, headers)
+    assert (status, answer["outcome"]) == (200, "ignored") and len(paid.calls) == 1
+
+
 async def test_a_forged_paypal_webhook_is_400_and_stores_nothing(
         shop: tuple[ShopSide, PaidCalls], paypal: PayPalGateway, paypal_api: PayPalStandIn) -> None:
     side, paid = shop
