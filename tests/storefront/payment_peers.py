@@ -18,11 +18,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import aiohttp
+import asyncpg
 from aiohttp import web
 
-from storefront.payments.webhooks import WebhookDesk, webhook_app
 from tests.ops.serving import free_port
 
 # localstripe's own runner listens on every interface; ours serves the same app on loopback only
@@ -85,28 +86,29 @@ class PaidCalls:
     """The shop's callback: records each call (what `mark_paid` would receive)."""
 
     calls: list[tuple[str, str, str, Decimal, str]] = field(default_factory=list)
-    arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def __call__(self, order_ref: str, gateway: str, reference: str, amount: Decimal, currency: str) -> None:
         self.calls.append((order_ref, gateway, reference, amount, currency))
-        self.arrived.set()
 
 
 @dataclass
 class ShopSide:
-    desk: WebhookDesk
+    pool: asyncpg.Pool
+    payments: web.Application  # the webhook sub-application, mounted under /payments
     port: int = 0
     runner: web.AppRunner | None = None
     recorded: list[Delivery] = field(default_factory=list)
     record_arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    answers: list[tuple[str, int]] = field(default_factory=list)  # the webhooks' statuses, once answered
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self._answers])
         app.router.add_post("/record", self._record)
-        app.add_subapp("/payments", webhook_app(self.desk))
+        app.add_subapp("/payments", self.payments)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -116,6 +118,15 @@ class ShopSide:
     async def stop(self) -> None:
         if self.runner is not None:
             await self.runner.cleanup()
+
+    @web.middleware
+    async def _answers(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Notes each webhook's answer: the settling transaction has committed by then."""
+        response = await handler(request)
+        if request.path.startswith("/payments/"):
+            self.answers.append((request.path, response.status))
+            self.answered.set()
+        return response
 
     async def _record(self, request: web.Request) -> web.Response:
         self.recorded.append(Delivery(dict(request.headers), await request.read()))

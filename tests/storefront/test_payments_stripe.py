@@ -17,11 +17,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from storefront.payments.gateways import PaymentGateways
 from storefront.payments.model import AttemptConflict, PaymentError
-from storefront.payments.settings import StripeSettings
+from storefront.payments.settings import PaymentSettings, StripeSettings
 from storefront.payments.settlement import start_payment
 from storefront.payments.stripe_gateway import StripeGateway, StripeRefunder
-from storefront.payments.webhooks import WebhookDesk
+from storefront.payments.webhooks import WebhookDesk, webhook_app
 from tests.storefront.payment_peers import LocalStripe, PaidCalls, ShopSide, localstripe_missing, stripe_signature
 
 SECRET = "whsec_test_shop_signing_secret"
@@ -55,7 +56,7 @@ async def stripe_gateway(localstripe: LocalStripe) -> AsyncIterator[StripeGatewa
 async def shop(shop_pool: asyncpg.Pool, stripe_gateway: StripeGateway,
                localstripe: LocalStripe) -> AsyncIterator[tuple[ShopSide, PaidCalls]]:
     paid = PaidCalls()
-    side = ShopSide(WebhookDesk(shop_pool, paid, stripe=stripe_gateway, max_bytes=64 * 1024))
+    side = ShopSide(shop_pool, webhook_app(WebhookDesk(shop_pool, paid, stripe=stripe_gateway, max_bytes=64 * 1024)))
     await side.start()
     # one endpoint per test (localstripe keeps them by name): the shop, and a recorder to replay from
     await localstripe.webhook("shop", side.url("/payments/stripe/webhook"), SECRET)
@@ -79,10 +80,11 @@ async def stored(pool: asyncpg.Pool, query: str, *args: object) -> list[asyncpg.
 async def paid_once(shop: tuple[ShopSide, PaidCalls], gateway: StripeGateway, order: int,
                     amount: Decimal) -> str:
     side, paid = shop
-    start = await start_payment(side.desk.pool, gateway, order, amount, "EUR")
+    start = await start_payment(side.pool, gateway, order, amount, "EUR")
     assert await buyer_pays(gateway, start.reference) == "succeeded"
-    await asyncio.wait_for(paid.arrived.wait(), 30)
+    await asyncio.wait_for(side.answered.wait(), 30)
     await asyncio.wait_for(side.record_arrived.wait(), 30)
+    assert paid.calls and side.answers == [("/payments/stripe/webhook", 200)]
     return start.reference
 
 
@@ -90,16 +92,17 @@ async def test_a_paid_intent_tells_the_shop_once_through_the_signed_webhook(
         shop: tuple[ShopSide, PaidCalls], stripe_gateway: StripeGateway, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     side, paid = shop
-    start = await start_payment(side.desk.pool, stripe_gateway, 42, Decimal("12.50"), "eur")
+    start = await start_payment(side.pool, stripe_gateway, 42, Decimal("12.50"), "eur")
     assert start.reference.startswith("pi_") and start.client_secret and start.currency == "EUR"
     assert start.amount == Decimal("12.50")
     assert await buyer_pays(stripe_gateway, start.reference) == "succeeded"
-    await asyncio.wait_for(paid.arrived.wait(), 30)
+    await asyncio.wait_for(side.answered.wait(), 30)
+    assert side.answers == [("/payments/stripe/webhook", 200)]
     assert paid.calls == [("42", "stripe", start.reference, Decimal("12.50"), "EUR")]
-    rows = await stored(side.desk.pool, "SELECT state, notified_at FROM storefront.payment WHERE reference = $1",
+    rows = await stored(side.pool, "SELECT state, notified_at FROM storefront.payment WHERE reference = $1",
                         start.reference)
     assert rows[0]["state"] == "paid" and rows[0]["notified_at"] is not None
-    events = await stored(side.desk.pool, "SELECT event_type, outcome FROM storefront.payment_event"
+    events = await stored(side.pool, "SELECT event_type, outcome FROM storefront.payment_event"
                           " WHERE reference = $1", start.reference)
     assert [(e["event_type"], e["outcome"]) for e in events] == [("payment_intent.succeeded", "paid")]
     assert API_KEY not in caplog.text and SECRET not in caplog.text
@@ -107,7 +110,7 @@ async def test_a_paid_intent_tells_the_shop_once_through_the_signed_webhook(
 
 async def test_the_same_attempt_opens_one_intent_and_refuses_another_amount(
         shop: tuple[ShopSide, PaidCalls], stripe_gateway: StripeGateway) -> None:
-    pool = shop[0].desk.pool
+    pool = shop[0].pool
     first = await start_payment(pool, stripe_gateway, "A-7", Decimal("20.00"), "EUR", attempt=1)
     again = await start_payment(pool, stripe_gateway, "A-7", Decimal("20.00"), "EUR", attempt=1)
     other = await start_payment(pool, stripe_gateway, "A-7", Decimal("20.00"), "EUR", attempt=2)
@@ -135,7 +138,7 @@ async def test_a_replayed_webhook_and_a_second_event_for_the_payment_call_nothin
     status, answer = await side.post("/payments/stripe/webhook", body, signed)
     assert (status, answer["outcome"]) == (200, "duplicate")
     assert paid.calls == [("43", "stripe", reference, Decimal("9.99"), "EUR")]
-    events = await stored(side.desk.pool, "SELECT outcome FROM storefront.payment_event WHERE reference = $1"
+    events = await stored(side.pool, "SELECT outcome FROM storefront.payment_event WHERE reference = $1"
                           " ORDER BY id", reference)
     assert [e["outcome"] for e in events] == ["paid", "duplicate"]
 
@@ -143,7 +146,7 @@ async def test_a_replayed_webhook_and_a_second_event_for_the_payment_call_nothin
 async def test_a_forged_signature_is_400_and_stores_nothing(shop: tuple[ShopSide, PaidCalls],
                                                              stripe_gateway: StripeGateway) -> None:
     side, paid = shop
-    start = await start_payment(side.desk.pool, stripe_gateway, 44, Decimal("15.00"), "EUR")
+    start = await start_payment(side.pool, stripe_gateway, 44, Decimal("15.00"), "EUR")
     event = {"id": "evt_forged", "object": "event", "type": "payment_intent.succeeded",
              "data": {"object": {"id": start.reference, "object": "payment_intent", "amount": 1500,
                                  "currency": "eur"}}}
@@ -152,16 +155,16 @@ async def test_a_forged_signature_is_400_and_stores_nothing(shop: tuple[ShopSide
                       stripe_signature(body, SECRET, timestamp=1_000_000_000)):  # signed long ago: a replay
         status, _ = await side.post("/payments/stripe/webhook", body, {"Stripe-Signature": signature})
         assert status == 400
-    assert await stored(side.desk.pool, "SELECT 1 FROM storefront.payment_event") == []
+    assert await stored(side.pool, "SELECT 1 FROM storefront.payment_event") == []
     assert paid.calls == []
-    rows = await stored(side.desk.pool, "SELECT state FROM storefront.payment WHERE reference = $1", start.reference)
+    rows = await stored(side.pool, "SELECT state FROM storefront.payment WHERE reference = $1", start.reference)
     assert rows[0]["state"] == "created"
 
 
 async def test_an_amount_or_currency_other_than_the_orders_is_refused_and_logged(
         shop: tuple[ShopSide, PaidCalls], stripe_gateway: StripeGateway, caplog: pytest.LogCaptureFixture) -> None:
     side, paid = shop
-    start = await start_payment(side.desk.pool, stripe_gateway, 45, Decimal("15.00"), "EUR")
+    start = await start_payment(side.pool, stripe_gateway, 45, Decimal("15.00"), "EUR")
     for event_id, amount, currency in (("evt_short", 1499, "eur"), ("evt_dollars", 1500, "usd")):
         event = {"id": event_id, "object": "event", "type": "payment_intent.succeeded",
                  "data": {"object": {"id": start.reference, "object": "payment_intent", "amount": amount,
@@ -173,7 +176,7 @@ async def test_an_amount_or_currency_other_than_the_orders_is_refused_and_logged
         assert (status, answer["outcome"]) == (422, "refused")
         assert f"event {event_id} says" in caplog.text
     assert paid.calls == []
-    rows = await stored(side.desk.pool, "SELECT state, notified_at FROM storefront.payment WHERE reference = $1",
+    rows = await stored(side.pool, "SELECT state, notified_at FROM storefront.payment WHERE reference = $1",
                         start.reference)
     assert (rows[0]["state"], rows[0]["notified_at"]) == ("mismatch", None)
 
@@ -189,7 +192,7 @@ async def test_a_body_over_the_bound_is_413(shop: tuple[ShopSide, PaidCalls]) ->
             yield b"x" * 8192
     status, _ = await side.post("/payments/stripe/webhook", chunks(), {"Stripe-Signature": "t=1,v1=00"})
     assert status == 413
-    assert await stored(side.desk.pool, "SELECT 1 FROM storefront.payment_event") == []
+    assert await stored(side.pool, "SELECT 1 FROM storefront.payment_event") == []
 
 
 async def test_a_refund_through_the_sdk_is_in_localstripe(shop: tuple[ShopSide, PaidCalls],
@@ -204,3 +207,30 @@ async def test_a_refund_through_the_sdk_is_in_localstripe(shop: tuple[ShopSide, 
     assert [(r.id, r.amount, r.currency) for r in found.data] == [(receipt.refund_id, 1250, "eur")]
     with pytest.raises(PaymentError):
         await refunder.refund(reference, Decimal("30.01"))
+
+
+async def test_the_shops_calls_through_payment_gateways(shop_pool: asyncpg.Pool, localstripe: LocalStripe) -> None:
+    """What the shop's app does: gateways from its settings, the webhook app under /payments."""
+    settings = PaymentSettings(stripe=StripeSettings(secret_key=API_KEY, webhook_secret=SECRET,
+                                                     api_base=localstripe.url))
+    gateways = PaymentGateways(settings)
+    assert gateways.enabled == ("stripe",)
+    paid = PaidCalls()
+    side = ShopSide(shop_pool, gateways.webhook_app(shop_pool, paid))
+    await gateways.start()
+    await side.start()
+    try:
+        await localstripe.webhook("shop", side.url("/payments/stripe/webhook"), SECRET)
+        await localstripe.webhook("record", side.url("/record"), SECRET)
+        start = await gateways.start_payment(shop_pool, "stripe", 77, Decimal("4.20"), "EUR")
+        assert gateways.stripe is not None
+        assert await buyer_pays(gateways.stripe, start.reference) == "succeeded"
+        await asyncio.wait_for(side.answered.wait(), 30)
+        receipt = await gateways.refund("stripe", start.reference, Decimal("4.20"))
+        with pytest.raises(PaymentError, match="paypal"):
+            await gateways.start_payment(shop_pool, "paypal", 78, Decimal("4.20"), "EUR")
+    finally:
+        await side.stop()
+        await gateways.stop()
+    assert paid.calls == [("77", "stripe", start.reference, Decimal("4.20"), "EUR")]
+    assert (receipt.amount, receipt.status) == (Decimal("4.20"), "succeeded")
