@@ -147,3 +147,38 @@ def stripe_signature(body: bytes, secret: str, timestamp: int | None = None) -> 
     stamp = int(time.time()) if timestamp is None else timestamp
     digest = hmac.new(secret.encode(), b"%d." % stamp + body, hashlib.sha256).hexdigest()
     return f"t={stamp},v1={digest}"
+
+
+@dataclass
+class HeaderRecorder:
+    """A pass-through in front of localstripe that notes each request's Idempotency-Key
+    (localstripe itself accepts the header and ignores it)."""
+
+    target: str
+    seen: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, key
+    port: int = 0
+    runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._forward)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self.runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        self.seen.append((request.method, request.path, request.headers.get("Idempotency-Key")))
+        headers = {k: v for k, v in request.headers.items() if k.lower() in ("authorization", "content-type")}
+        async with aiohttp.ClientSession() as session, session.request(
+                request.method, self.target + request.path_qs, data=await request.read(), headers=headers) as answer:
+            return web.Response(status=answer.status, body=await answer.read(), content_type=answer.content_type)

@@ -23,7 +23,14 @@ from storefront.payments.settings import PaymentSettings, StripeSettings
 from storefront.payments.settlement import start_payment
 from storefront.payments.stripe_gateway import StripeGateway, StripeRefunder
 from storefront.payments.webhooks import WebhookDesk, webhook_app
-from tests.storefront.payment_peers import LocalStripe, PaidCalls, ShopSide, localstripe_missing, stripe_signature
+from tests.storefront.payment_peers import (
+    HeaderRecorder,
+    LocalStripe,
+    PaidCalls,
+    ShopSide,
+    localstripe_missing,
+    stripe_signature,
+)
 
 SECRET = "whsec_test_shop_signing_secret"
 API_KEY = "sk_test_shop_secret_key_123"
@@ -234,3 +241,21 @@ async def test_the_shops_calls_through_payment_gateways(shop_pool: asyncpg.Pool,
         await gateways.stop()
     assert paid.calls == [("77", "stripe", start.reference, Decimal("4.20"), "EUR")]
     assert (receipt.amount, receipt.status) == (Decimal("4.20"), "succeeded")
+
+
+async def test_each_write_carries_the_idempotency_key_of_its_attempt(shop_pool: asyncpg.Pool,
+                                                                     localstripe: LocalStripe) -> None:
+    recorder = HeaderRecorder(localstripe.url)
+    await recorder.start()
+    gateway = StripeGateway(StripeSettings(secret_key=API_KEY, webhook_secret=SECRET, api_base=recorder.url))
+    try:
+        start = await start_payment(shop_pool, gateway, 50, Decimal("7.00"), "EUR", attempt=3)
+        await buyer_pays(gateway, start.reference)
+        await StripeRefunder(gateway).refund(start.reference, Decimal("2.00"))
+    finally:
+        await gateway.stop()
+        await recorder.stop()
+    writes = {(path, key) for method, path, key in recorder.seen if method == "POST" and "/confirm" not in path
+              and path != f"/v1/payment_intents/{start.reference}"}
+    assert writes == {("/v1/payment_intents", "pi-order-50-attempt-3"),
+                      ("/v1/refunds", f"refund-{start.reference}-200")}
