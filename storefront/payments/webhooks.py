@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 import asyncpg
 from aiohttp import web
@@ -49,21 +49,21 @@ class WebhookDesk:
         self._settling = asyncio.Semaphore(concurrency)
 
     async def stripe_webhook(self, request: web.Request) -> web.Response:
-        gateway = self.stripe
-        assert gateway is not None
         body = await bounded_body(request, self.max_bytes)
-        return await self._handle("stripe", lambda: _sync(gateway.event_from(body, request.headers.get(
-            "Stripe-Signature"))))
+        return await self._handle("stripe", self._stripe_event(body, request.headers.get("Stripe-Signature")))
 
     async def paypal_webhook(self, request: web.Request) -> web.Response:
-        gateway = self.paypal
-        assert gateway is not None
+        assert self.paypal is not None  # the route exists only then
         body = await bounded_body(request, self.max_bytes)
-        return await self._handle("paypal", lambda: gateway.event_from(body, request.headers))
+        return await self._handle("paypal", self.paypal.event_from(body, request.headers))
 
-    async def _handle(self, gateway: str, verified: Callable[[], Awaitable[GatewayEvent]]) -> web.Response:
+    async def _stripe_event(self, body: bytes, signature: str | None) -> GatewayEvent:
+        assert self.stripe is not None  # the route exists only then
+        return self.stripe.event_from(body, signature)
+
+    async def _handle(self, gateway: str, verifying: Awaitable[GatewayEvent]) -> web.Response:
         try:
-            event = await verified()
+            event = await verifying
             if event.event_type == APPROVED:
                 await self._capture_approved(event)
         except SignatureInvalid as exc:
@@ -89,10 +89,6 @@ class WebhookDesk:
         async with self._settling:
             outcome = await settle_event(self.pool, captured, self.on_paid)
         _log.info("paypal order %s approved and captured: %s", event.reference, outcome)
-
-
-async def _sync(event: GatewayEvent) -> GatewayEvent:
-    return event
 
 
 def webhook_app(desk: WebhookDesk) -> web.Application:
