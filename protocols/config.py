@@ -479,10 +479,14 @@ def _section(name: str, cls: type, values: Mapping[str, Any]) -> Any:
     return cls(**{k: _checked(f"{name}.{k}", _coerce(name, fields[k], v)) for k, v in values.items()})
 
 
+# sections of the same file that another package types and checks itself
+OWN_LOADERS = frozenset({"storefront"})  # storefront/payments/settings.py: [storefront.stripe], [storefront.paypal]
+
+
 def config_from_mapping(raw: Mapping[str, Mapping[str, Any]]) -> Config:
     """Build and validate a Config from {section: {key: value}} (TOML or `config_as_mapping`)."""
     sections: dict[str, Any] = {f.name: f.default_factory for f in dataclasses.fields(Config)}
-    unknown = set(raw) - set(sections)
+    unknown = set(raw) - set(sections) - OWN_LOADERS
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(sorted(unknown))}")
     built = {name: _section(name, type(factory()), raw.get(name, {})) for name, factory in sections.items()}
