@@ -59,7 +59,8 @@ class ShopSettings:
 
 _SCALARS: dict[str, type] = {"host": str, "port": int, "title": str, "database_url": str,
                              "searches_per_second": float, "search_burst": int}
-_TABLES = ("registry", "margin", "trusted_proxies", "stripe", "paypal")
+# the last three are read by storefront/payments/settings.py
+_TABLES = ("registry", "margin", "trusted_proxies", "stripe", "paypal", "payments")
 
 
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> ShopSettings:
