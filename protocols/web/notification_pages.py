@@ -36,6 +36,8 @@ async def notifications(request: web.Request, **shown: Any) -> web.Response:
     who, core = view.principal, request.app[CORE]
     settings = await notes.notification_settings(core, who)
     rows = await notes.deliveries(core, who, _before(request), notes.PAGE + 1)
+    if _before(request) is None:  # the newest page: what the dashboard counted as unread is seen
+        await notes.mark_seen(core, who)
     more, rows = len(rows) > notes.PAGE, rows[:notes.PAGE]
     return page(request, "notifications.html", {
         "who": who, "csrf": view.csrf_token, "prefs": settings.prefs, "webhooks": settings.webhooks,

@@ -105,3 +105,11 @@ async def disable_webhook(core: Core, who: Principal, endpoint_id: int, origin: 
     registrar = _registrar(who, "security.write")
     await notify_prefs.remove_webhook(core, registrar_audience(registrar), endpoint_id,
                                       audit=console_actor(who, registrar, origin))
+
+
+async def mark_seen(core: Core, who: Principal) -> None:
+    """The notifications page was opened by a user: its events count as read for them."""
+    if who.kind != "user" or who.registrar_id is None:
+        return
+    registrar_id = who.registrar_id
+    await core.db.transaction(lambda tx: repo.mark_events_seen(tx.conn, registrar_id, who.id))

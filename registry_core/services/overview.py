@@ -8,6 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from registry_core.context import Core
+from registry_core.db.repo import console_notifications as notification_repo
 from registry_core.db.repo import overview as repo
 from registry_core.db.repo import registrars as registrar_repo
 from registry_core.db.tx import Tx
@@ -24,7 +25,8 @@ class RegistrarOverview:
     balance: Decimal
     credit_limit: Decimal
     currency: str
-    counts: dict[str, int]  # domains, expiring, in_redemption, on_hold, pending_transfers, unread_poll
+    counts: dict[str, int]  # domains, expiring, in_redemption, on_hold, pending_transfers, unread_poll,
+    #                         unread_notifications (a user's: events since they last opened the page)
 
 
 async def registrar_overview(core: Core, who: Principal, registrar_id: str) -> RegistrarOverview:
@@ -36,6 +38,8 @@ async def registrar_overview(core: Core, who: Principal, registrar_id: str) -> R
         if registrar is None:
             raise not_found("registrar", registrar_id)
         counts = await repo.fetch_registrar_counts(tx.conn, registrar_id, tx.now, EXPIRING_WITHIN)
+        counts["unread_notifications"] = (await notification_repo.count_unread_events(tx.conn, registrar_id, who.id)
+                                          if who.kind == "user" else 0)
         return RegistrarOverview(registrar.id, registrar.name, registrar.balance, registrar.credit_limit,
                                  registrar.currency, counts)
     return await core.db.transaction(run, readonly=True)

@@ -91,8 +91,14 @@ async def test_the_delivery_history_shows_state_attempts_and_errors_in_pages(cor
     base = f"http://127.0.0.1:{consoles['console'].port}"
     http, reader, _totp = await signed(core, base, clock, "rita", "read-only")
     try:
+        status, page, _resp = await reader.get("/")
+        unread = re.search(r'id="unread-notifications"><a href="/notifications">([0-9]+)<', page)
+        assert status == 200 and unread and int(unread[1]) >= 52  # the 52 reminders (and any event before)
         status, page, _resp = await reader.get("/notifications")
         assert status == 200 and "d52.example" in page and "d1.example" not in page  # newest first
+        await _event(core, 53)
+        _, dashboard, _resp = await reader.get("/")  # read up to d52 when the page was opened
+        assert re.search(r'id="unread-notifications"><a href="/notifications">1<', dashboard)
         older = re.search(r'href="/notifications\?(before=[0-9]+)" rel="next"', page)
         assert older and page.count("<td>webhook</td>") == 50
         status, page, _resp = await reader.get(f"/notifications?{older.group(1)}")
