@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-deps dns-deps lint bench venv clean
+.PHONY: run test test-deps dns-deps web-assets lint bench venv clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is required")'
@@ -15,7 +15,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
-run: $(STAMP) dns-deps
+run: $(STAMP) dns-deps web-assets
 	$(BIN)/registry certs init
 	$(BIN)/registry demo
 	REGISTRY_DNS_ENABLED=true REGISTRY_ADMIN_ENABLED=true REGISTRY_CONSOLE_ENABLED=true REGISTRY_SHOP_ENABLED=true \
@@ -45,6 +45,11 @@ test-deps: dns-deps
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } || \
 		echo "warning: could not install chromium (needs root and apt-get); the browser tests will be skipped" >&2
 
+# Browser code the consoles use (htmx), pinned and checked against its npm integrity, into
+# var/web-assets/; the consoles work as plain forms without it. Never fails the build.
+web-assets: $(STAMP)
+	$(BIN)/python -m protocols.web.assets fetch
+
 # DNS servers (Debian packages): Knot is the hidden primary of `make run` (without it, serve warns
 # and runs the rest); NSD, BIND and ldns-verify-zone are the secondaries and checks of tests/dns,
 # which skip naming the package. Our instances use their own config, directories and loopback
@@ -57,7 +62,7 @@ dns-deps:
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } || \
 		echo "warning: could not install $$missing (needs root and apt-get); make run serves without DNS, the DNS tests skip" >&2
 
-test: lint test-deps
+test: lint test-deps web-assets
 	$(BIN)/pytest -q
 
 bench: $(STAMP) dns-deps

@@ -18,6 +18,7 @@ from protocols.web import (
     admin,
     admin_api,
     api,
+    assets,
     auth,
     billing_pages,
     bulk_pages,
@@ -86,8 +87,12 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
     app[notification_pages.ALLOW_HTTP] = config.webhooks.allow_http
     public_url = (config.admin if kind == "admin" else config.console).public_url.rstrip("/")
     app[passkeys.RELYING_PARTY] = (config.console.rp_id, config.console.issuer, public_url)
-    aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                         undefined=jinja2.StrictUndefined)
+    env = aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                               undefined=jinja2.StrictUndefined)
+    vendor = assets.assets_dir(Path(config.paths.var))
+    env.globals["htmx"] = (vendor / assets.FILE).is_file()  # fetched by the build; plain forms without it
+    if env.globals["htmx"]:
+        app.router.add_static("/static/vendor", vendor, follow_symlinks=False)
     app.router.add_static("/static", HERE / "static", follow_symlinks=False)
     auth.add_routes(app)
     passkeys.add_routes(app)
