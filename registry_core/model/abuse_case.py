@@ -34,7 +34,8 @@ REPORT_SOURCES = ("web", "email", "staff")
 TRIAGE_DEADLINE = timedelta(days=1)  # a reported case is looked at within this
 MAX_REPORT_TEXT = 8000  # characters of a report kept (a mail's body beyond is cut)
 MAX_EMAIL = 254  # RFC 5321 section 4.5.3.1.3 (path) less the brackets
-MAX_NAMES = 20  # domains one mail may report; more is a list, not a report
+MAX_NAMES = 20  # registered domains one report may name; more is a list, not a report
+MAX_MENTIONED = 200  # names of a mail looked up (quoted headers and links mention many)
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 # a host name in text: labels of letters, digits and hyphens (and U-labels), a dot between
 _NAME = re.compile(r"(?<![\w@.-])((?:[\w](?:[\w-]{0,61}[\w])?\.)+[\w-]{2,63})(?![\w-])", re.UNICODE)
@@ -96,7 +97,8 @@ def mentioned_names(text: str) -> list[str]:
             name = normalize_name(match.group(1))
         except (CoreError, ValueError):
             continue
-        found.setdefault(name, None)
+        if not name.rsplit(".", 1)[-1].isdigit():  # 3.14, 192.0.2.1: numbers, not names
+            found.setdefault(name, None)
     return list(found)
 
 

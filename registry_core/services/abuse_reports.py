@@ -56,7 +56,7 @@ def _checked(report: AbuseReport) -> AbuseReport:
     address = rules.reporter_address(report.reporter_email) if report.reporter_email or report.source != "staff" \
         else ""
     return AbuseReport(report.source, address, rules.threat_type(report.threat_type), rules.report_text(report.text),
-                       report.names[:rules.MAX_NAMES], (report.client or "")[:200] or None,
+                       report.names[:rules.MAX_MENTIONED], (report.client or "")[:200] or None,
                        report.acknowledge and bool(address))
 
 
@@ -80,7 +80,7 @@ async def receive_report(core: Core, report: AbuseReport, who: Principal | None 
     checked = _checked(report)
 
     async def run(tx: Tx) -> Intake:
-        domains = await _registered(tx, checked.names)
+        domains = (await _registered(tx, checked.names))[:rules.MAX_NAMES]
         if not domains:
             raise InvalidValue("no domain registered with this registry is named in the report",
                                object_type="abuse_report", field="domain", value=", ".join(checked.names)[:200])
