@@ -360,6 +360,25 @@ class EscrowConfig:
 
 
 @dataclass(frozen=True)
+class AbuseConfig:
+    """Where the public reports abuse (named in RDAP and WHOIS), the web form on the RDAP
+    listener (/abuse/report) and its bounds, mail intake (`registry abuse intake-mail`, an
+    MTA's pipe transport for the address) and the sponsor's response deadline."""
+
+    email: str = "abuse@registry.example"  # the registry's abuse address (mail to it: intake-mail)
+    report_url: str = "http://127.0.0.1:8080/abuse/report"  # the public form
+    form_enabled: bool = True  # serve GET/POST /abuse/report on the RDAP listener
+    # reports one client (IPv4 address, IPv6 /64) may post: a token bucket, for all workers/nodes
+    reports_per_hour: float = 10.0
+    report_burst: int = 5
+    max_report_bytes: int = 16384  # the posted form's body; larger gets 413
+    min_fill_seconds: float = 3.0  # a form posted sooner after it was served is a robot's
+    max_form_age_seconds: float = 86400.0  # a form older than this is served again
+    max_mail_bytes: int = 1 << 20  # a mail read by intake-mail; larger is refused (EX_DATAERR)
+    response_hours: int = 48  # a notified sponsor's deadline; a TLD's risk policy may set its own
+
+
+@dataclass(frozen=True)
 class PathsConfig:
     var: str = "var"
     certs: str = "certs/dev"
@@ -384,6 +403,7 @@ class Config:
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     escrow: EscrowConfig = field(default_factory=EscrowConfig)
     shop: ShopConfig = field(default_factory=ShopConfig)
+    abuse: AbuseConfig = field(default_factory=AbuseConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
@@ -463,7 +483,8 @@ POSITIVE = frozenset({"redis.connect_timeout", "redis.command_timeout", "redis.r
                       "mail.catcher_max_bytes", "webhooks.connect_timeout", "webhooks.timeout",
                       "webhooks.max_connections", "webhooks.max_connections_per_host",
                       "notify.batch", "notify.max_in_flight", "notify.per_target", "notify.lease",
-                      "notify.delivery_timeout", "notify.poll_interval", "notify.retry_base"})
+                      "notify.delivery_timeout", "notify.poll_interval", "notify.retry_base",
+                      "abuse.max_report_bytes", "abuse.max_mail_bytes", "abuse.response_hours"})
 
 
 def redacted_url(url: str) -> str:

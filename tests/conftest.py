@@ -98,7 +98,8 @@ async def session_core(test_dsn: str, clock: TestClock) -> AsyncIterator[Core]:
     await core.close()
 
 
-TABLES = ("abuse_case", "threat_entry", "threat_feed", "protected_name", "tld_risk_policy", "activity_count",
+TABLES = ("abuse_report", "abuse_case", "threat_entry", "threat_feed", "protected_name", "tld_risk_policy",
+          "activity_count",
           "access_request", "verification_hold", "contact_verification", "registry_lock", "registry_lock_request",
           "sso_attempt", "registrar_sso", "registrar_domain_delta", "registrar_domain_count", "notification",
           "notification_event", "notification_pref", "webhook_endpoint", "login_throttle", "api_key",

@@ -25,6 +25,7 @@ from protocols.net.activity import COUNTS, tld_of_domain
 from protocols.net.limits import IpLimits, LimitPolicy, LimitStore
 from protocols.net.proxy_protocol import ProxyHeaderProtocol
 from protocols.rdap import routes
+from protocols.rdap.abuse_form import AbuseForm
 from protocols.rdap.errors import (
     UNAVAILABLE_DESCRIPTION,
     RdapError,
@@ -132,8 +133,10 @@ class RdapApp:
     """Request handling: method and rate gates, routing, the error table."""
 
     def __init__(self, core: Core, settings: RdapSettings, limits: IpLimits,
-                 admitted: Callable[[web.BaseRequest], Awaitable[bool]] | None = None) -> None:
+                 admitted: Callable[[web.BaseRequest], Awaitable[bool]] | None = None,
+                 form: AbuseForm | None = None) -> None:
         self.core = core
+        self.form = form  # the public abuse report form, on its own path outside RDAP's
         self.settings = settings
         self.limits = limits
         self.admitted = admitted  # the connection cap's verdict on the request's connection
@@ -157,6 +160,8 @@ class RdapApp:
         return kind if kind in routes.LOOKUPS or kind in routes.SEARCHES else "other"
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        if self.form is not None and self.form.serves(request.path):
+            return await self._form(request)
         if request.method == "OPTIONS":
             return web.Response(status=204, headers={**CORS, "Access-Control-Allow-Methods": ALLOWED_METHODS,
                                                      "Access-Control-Allow-Headers": "Accept"})
@@ -171,6 +176,18 @@ class RdapApp:
             return await self._error(request, 429, "query rate exceeded; retry later", None,
                                      {"Retry-After": str(max(1, math.ceil(wait)))}, profile=False)
         return await self._answer(request)
+
+    async def _form(self, request: web.BaseRequest) -> web.StreamResponse:
+        """The abuse form, behind the same connection cap and query rate as RDAP (and its own
+        rate of posted reports)."""
+        assert self.form is not None
+        if self.admitted is not None and not await self.admitted(request):
+            return web.Response(status=429, text="too many connections from your address", headers={"Retry-After": "1"})
+        wait = await self.limits.take(request.remote or "")
+        if wait > 0:
+            return web.Response(status=429, text="request rate exceeded; retry later",
+                                headers={"Retry-After": str(max(1, math.ceil(wait)))})
+        return await self.form.handle(request)
 
     def _locate(self, request: web.BaseRequest) -> tuple[str, str, str]:
         """(base URL, query URL, path relative to the base)."""
@@ -223,6 +240,14 @@ class RdapApp:
         return json_response(status, error_body(status, description, view), headers)
 
 
+def _abuse_form(config: Config, core: Core, store: LimitStore) -> AbuseForm | None:
+    abuse = config.abuse
+    if not abuse.form_enabled:
+        return None
+    policy = LimitPolicy(abuse.reports_per_hour / 3600, abuse.report_burst, 0)  # no allowlist: reports are few
+    return AbuseForm(core, abuse, IpLimits(policy, store=store, scope="abuse-report"))
+
+
 class RdapServer:
     def __init__(self, runner: web.ServerRunner, site: web.SockSite, server: web.Server, port: int) -> None:
         self._runner = runner
@@ -248,14 +273,15 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 async def start_rdap(config: Config, core: Core, sock: socket.socket | None = None,
-                     limits: LimitStore | None = None) -> RdapServer:
+                     limits: LimitStore | None = None, write_core: Core | None = None) -> RdapServer:
     """Serve on `sock` (already listening: inherited from the supervisor) or bind host:port;
-    the per-IP counts live in `limits` (default: this process)."""
+    the per-IP counts live in `limits` (default: this process). Lookups read through `core`
+    (a replica's, perhaps); the abuse form writes its reports through `write_core` (default `core`)."""
     rdap = config.rdap
     settings = RdapSettings.from_config(config)
     ip_limits = IpLimits(LimitPolicy(rdap.rate_per_second, rdap.burst, rdap.max_connections_per_ip, rdap.allowlist),
                          store=limits, scope="rdap")
-    app = RdapApp(core, settings, ip_limits)
+    app = RdapApp(core, settings, ip_limits, form=_abuse_form(config, write_core or core, ip_limits.store))
     server = _PublicServer(app.handle, ip_limits, keepalive_timeout=rdap.idle_timeout, access_log=None,
                            proxy_header_timeout=rdap.idle_timeout if rdap.proxy_protocol else None)
     app.admitted = server.admitted

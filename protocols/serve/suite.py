@@ -57,7 +57,7 @@ async def start_servers(config: Config, core: Core, listening: Listening | None 
     if config.rdap.enabled:
         from protocols.rdap.app import start_rdap
 
-        rdap: Any = await start_rdap(config, read_core or core, sockets.get("rdap"), limits)
+        rdap: Any = await start_rdap(config, read_core or core, sockets.get("rdap"), limits, write_core=core)
         started.append((f"RDAP http://{config.rdap.host}:{rdap.port}/", rdap))
     for kind, section, label in (("admin", config.admin, "admin"), ("console", config.console, "registrar")):
         if section.enabled:

@@ -32,6 +32,7 @@ DOMAIN_EXPIRY_REMINDER = "domain.expiry.reminder"
 DOMAIN_DNS_PUBLISHED = "domain.dns.published"
 DOMAIN_HELD_FOR_REVIEW = "domain.review.held"  # created on serverHold by a risk check
 ABUSE_REPORTED = "domain.abuse.reported"  # an abuse case the sponsor is asked to act on
+ABUSE_REPORT_RECEIVED = "abuse.report.received"  # to a reporter: the report is recorded as a case
 BALANCE_LOW = "registrar.balance.low"
 CREDIT_ADDED = "registrar.credit.added"
 CERTIFICATE_EXPIRING = "registrar.certificate.expiring"

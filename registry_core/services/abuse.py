@@ -13,22 +13,22 @@ from datetime import timedelta
 from typing import Any
 
 from registry_core.context import Core
+from registry_core.db.repo import abuse_cases as case_repo
 from registry_core.db.repo import objects
 from registry_core.db.repo import risk as repo
 from registry_core.db.tx import Tx
-from registry_core.errors import InvalidValue, ObjectNotFound
+from registry_core.errors import InvalidValue, ObjectNotFound, PermissionDenied
+from registry_core.model import abuse_case as cases
 from registry_core.model import notification as note
-from registry_core.model.accounts import Principal
+from registry_core.model.accounts import Principal, allowed
 from registry_core.model.actor import Actor
 from registry_core.model.icann_reports import Month
 from registry_core.model.threat_feeds import FORMATS, parse_feed
 from registry_core.services import notifications, server_statuses
 
 CASE_DEADLINE = timedelta(days=3)
-ACTIONS = ("triage", "notify", "hold", "transfer-lock", "note", "close")
-_STATE_AFTER = {"triage": "triaged", "notify": "registrar-notified", "hold": "action-taken",
-                "transfer-lock": "action-taken", "close": "closed"}
-_STATUS_OF = {"hold": "serverHold", "transfer-lock": "serverTransferProhibited"}
+RESPONSE_WINDOW = timedelta(hours=48)  # a notified sponsor answers within this ([abuse] response_hours)
+ACTIONS = cases.ACTIONS
 
 
 async def import_feed(core: Core, name: str, source: str, text: str, fmt: str) -> int:
@@ -69,35 +69,40 @@ async def list_cases(core: Core, state: str | None = None, limit: int = 100) -> 
     return result
 
 
-async def act_on_case(core: Core, who: Principal, case_id: int, action: str, reason: str) -> dict[str, Any]:
-    """One audited action; the case after it."""
-    if action not in ACTIONS:
-        raise InvalidValue(f"action is one of {', '.join(ACTIONS)}", object_type="abuse_case", field="action")
-    if not " ".join(reason.split()):
-        raise InvalidValue("a reason is required", object_type="abuse_case", field="reason")
-    case = await _case(core, case_id)
-    if action in _STATUS_OF:  # the status change is its own audited transform
-        await server_statuses.set_server_statuses(core, who, case["domain_name"], [_STATUS_OF[action]], [],
-                                                  f"abuse case {case_id}: {reason}")
+async def act_on_case(core: Core, who: Principal, case_id: int, action: str, reason: str, *,
+                      response_window: timedelta = RESPONSE_WINDOW,
+                      origin: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
+    """One audited step of the workflow (model/abuse_case.py) in one transaction, with its
+    status change (hold, transfer-lock) and the sponsor's notice (notify: e-mail, webhook);
+    the case after it. Registry admins and support act; other roles only look."""
+    if not (who.staff and allowed(who, "registry.support")):
+        raise PermissionDenied(f"the {who.role} role may not act on abuse cases", object_type="abuse_case",
+                               name=str(case_id))
+    why = cases.reason_text(reason)
 
     async def run(tx: Tx) -> dict[str, Any]:
         current = await repo.fetch_case(tx.conn, case_id, lock=True)
-        assert current is not None
-        values: dict[str, Any] = {"state": _STATE_AFTER.get(action, current["state"])}
-        if action in _STATUS_OF and current["acted_at"] is None:
-            values["acted_at"] = tx.now
+        if current is None:
+            raise ObjectNotFound("no such abuse case", object_type="abuse_case", name=str(case_id))
+        values: dict[str, Any] = {"state": cases.state_after(current["state"], action, case_id)}
+        actor = Actor("", f"ABUSE-{case_id}", None, ((who.kind, who.name), *origin))
+        if action in cases.STATUS_OF:
+            await server_statuses.apply_server_statuses(tx, actor, current["domain_name"],
+                                                        {cases.STATUS_OF[action]}, set(),
+                                                        f"abuse case {case_id}: {why}")
+            values["acted_at"] = current["acted_at"] or tx.now
+        if action == "notify":
+            hours = await case_repo.fetch_response_hours(tx.conn, current["tld"])
+            values["notified_at"] = tx.now
+            values["due_at"] = tx.now + (timedelta(hours=hours) if hours else response_window)
         if action == "close":
             values["closed_at"] = tx.now
         await repo.update_case(tx.conn, case_id, values)
-        actor = Actor("", f"ABUSE-{case_id}", None, ((who.kind, who.name),))
         await objects.insert_history(tx.conn, actor, tx.now, "domain", None, current["domain_name"],
                                      f"abuse-{action}", {"state": current["state"]},
-                                     {"case": case_id, "state": values["state"], "reason": reason})
+                                     {"case": case_id, "state": values["state"], "reason": why})
         if action == "notify" and current["registrar_id"]:
-            await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
-                note.ABUSE_REPORTED, current["registrar_id"], {"name": current["domain_name"]},
-                {"case": case_id, "threat": current["threat_type"], "reason": reason,
-                 "respondBy": current["due_at"]}))
+            await _notify_sponsor(tx, actor, {**current, **values}, why)
         updated = await repo.fetch_case(tx.conn, case_id)
         assert updated is not None
         return updated
@@ -105,11 +110,14 @@ async def act_on_case(core: Core, who: Principal, case_id: int, action: str, rea
     return result
 
 
-async def _case(core: Core, case_id: int) -> dict[str, Any]:
-    found = await core.db.transaction(lambda tx: repo.fetch_case(tx.conn, case_id), readonly=True)
-    if found is None:
-        raise ObjectNotFound("no such abuse case", object_type="abuse_case", name=str(case_id))
-    return dict(found)
+async def _notify_sponsor(tx: Tx, actor: Actor, case: dict[str, Any], why: str) -> None:
+    """The sponsor hears of the case by e-mail and webhook (the reporters' addresses stay
+    with the registry; what they reported goes along)."""
+    reports = await case_repo.fetch_reports(tx.conn, case["id"])
+    await notifications.emit(tx, actor.sv_trid, notifications.domain_event(
+        note.ABUSE_REPORTED, case["registrar_id"], {"name": case["domain_name"]},
+        {"case": case["id"], "threat": case["threat_type"], "reason": why, "respondBy": case["due_at"],
+         "reports": [r["body"][:2000] for r in reports[-3:]]}))
 
 
 async def threat_stats(core: Core, tld: str, month: Month) -> list[dict[str, Any]]:

@@ -42,22 +42,29 @@ async def set_server_statuses(core: Core, who: Principal, name: str, add: Iterab
     if not allowed(who, "registry.policy"):
         raise PermissionDenied("only registry admins set server statuses", object_type="domain", name=name)
     adding, removing, why = _checked(add, rem, reason, name)
+    actor = Actor("", f"ADM-U{who.id}", None, ((who.kind, who.name), *origin))
 
     async def run(tx: Tx) -> tuple[str, ...]:
-        row, _tld = await lock_domain(tx, name)
-        if removing & LOCK_STATUSES and await lock_repo.fetch_lock(tx.conn, row["id"]) is not None:
-            raise PolicyViolation("the domain is under registry lock: unlock it through a lock request",
-                                  object_type="domain", name=row["name"], field="status",
-                                  value=sorted(removing & LOCK_STATUSES)[0])
-        before = sorted(row["statuses"] or ())
-        after = sorted((set(before) - removing) | adding)
-        if after == before:
-            return tuple(after)
-        await repo.update_domain(tx.conn, row["id"], {"statuses": after, "updated_at": tx.now})
-        if ("serverHold" in before) != ("serverHold" in after):
-            await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]])
-        actor = Actor("", f"ADM-U{who.id}", None, ((who.kind, who.name), *origin))
-        await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "server-status",
-                                     {"statuses": before}, {"statuses": after, "reason": why})
-        return tuple(after)
+        return await apply_server_statuses(tx, actor, name, adding, removing, why)
     return await core.db.transaction(run)
+
+
+async def apply_server_statuses(tx: Tx, actor: Actor, name: str, adding: set[str], removing: set[str],
+                                why: str) -> tuple[str, ...]:
+    """The change inside the caller's transaction (its permission checked by the caller):
+    an abuse case's hold is one transaction with the case's own step."""
+    row, _tld = await lock_domain(tx, name)
+    if removing & LOCK_STATUSES and await lock_repo.fetch_lock(tx.conn, row["id"]) is not None:
+        raise PolicyViolation("the domain is under registry lock: unlock it through a lock request",
+                              object_type="domain", name=row["name"], field="status",
+                              value=sorted(removing & LOCK_STATUSES)[0])
+    before = sorted(row["statuses"] or ())
+    after = sorted((set(before) - removing) | adding)
+    if after == before:
+        return tuple(after)
+    await repo.update_domain(tx.conn, row["id"], {"statuses": after, "updated_at": tx.now})
+    if ("serverHold" in before) != ("serverHold" in after):
+        await dns_changes.record_dns_changes(tx.conn, tx.now, domains=[row["id"]])
+    await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], "server-status",
+                                 {"statuses": before}, {"statuses": after, "reason": why})
+    return tuple(after)

@@ -39,8 +39,8 @@ class Rdap:
 
 
 @contextlib.asynccontextmanager
-async def running_rdap(core: Core, **rdap: Any) -> AsyncIterator[Rdap]:
-    server = await start_rdap(public_config(rdap=rdap), core)
+async def running_rdap(core: Core, abuse: dict[str, Any] | None = None, **rdap: Any) -> AsyncIterator[Rdap]:
+    server = await start_rdap(public_config(rdap=rdap, abuse=abuse), core)
     try:
         async with aiohttp.ClientSession(headers={"Accept": "application/rdap+json"}) as session:
             yield Rdap(server, session)

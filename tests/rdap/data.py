@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocols.config import Config, RdapConfig, WhoisConfig
+from protocols.config import AbuseConfig, Config, RdapConfig, WhoisConfig
 from registry_core.context import Core
 from registry_core.model.contact import ContactCreate, Disclose, PostalInfo
 from registry_core.model.domain import DomainCreate, DomainUpdate, DsData
@@ -29,12 +29,12 @@ class Seed:
     public_contact: str = "pub-1"  # discloses name, org, address, voice and e-mail
 
 
-def public_config(*, rdap: dict | None = None, whois: dict | None = None) -> Config:
+def public_config(*, rdap: dict | None = None, whois: dict | None = None, abuse: dict | None = None) -> Config:
     """Ephemeral ports, links derived from the request, limits off unless a test sets them."""
     rdap_values = {"port": 0, "base_url": "", "rate_per_second": 0.0, "max_connections_per_ip": 0, **(rdap or {})}
     whois_values = {"port": 0, "rate_per_second": 0.0, "max_connections_per_ip": 0, "read_timeout": 2.0,
                     **(whois or {})}
-    return Config(rdap=RdapConfig(**rdap_values), whois=WhoisConfig(**whois_values))
+    return Config(rdap=RdapConfig(**rdap_values), whois=WhoisConfig(**whois_values), abuse=AbuseConfig(**(abuse or {})))
 
 
 async def make_public_contact(core: Core, handle: str) -> None:
