@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import socket
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import aiohttp_jinja2
@@ -15,6 +16,7 @@ from aiohttp import web
 
 from protocols.config import Config
 from protocols.web import (
+    abuse_pages,
     admin,
     admin_api,
     api,
@@ -72,6 +74,7 @@ def _admin_routes(app: web.Application) -> None:
     user_pages.add_routes(app)
     admin_api.add_routes(app)
     nis2_pages.add_routes(app)
+    abuse_pages.add_routes(app)
 
 
 APPS = {"admin": (_admin_routes, "Registry admin"), "console": (_registrar_routes, "Registrar console")}
@@ -98,6 +101,7 @@ def build_app(kind: str, config: Config, core: Core) -> web.Application:
     passkeys.add_routes(app)
     sso.setup(app, kind, config)
     add_routes(app)
+    app[abuse_pages.RESPONSE_WINDOW] = timedelta(hours=config.abuse.response_hours)
     return app
 
 
