@@ -14,8 +14,8 @@ class ActivityCounter:
     def __init__(self) -> None:
         self.counts: Counter[Key] = Counter()
 
-    def add(self, tld: str | None, registrar: str | None, field: str) -> None:
-        self.counts[(tld, registrar, field)] += 1
+    def add(self, tld: str | None, registrar: str | None, field: str, n: int = 1) -> None:
+        self.counts[(tld, registrar, field)] += n
 
     def take(self) -> dict[Key, int]:
         """Everything counted since the last take (and forget it)."""

@@ -29,7 +29,7 @@ async def read_query_counts(knot: KnotServer, deltas: QueryCountDeltas, counter:
             _log.warning("DNS query counts of %s not read: %s", zone, exc)
             continue
         for field, added in deltas.add(zone, counts).items():
-            counter.counts[(zone.rstrip(".").lower(), None, field)] += added
+            counter.add(zone.rstrip(".").lower(), None, field, added)
 
 
 async def run_dns_counts_forever(knot: KnotServer, open_core: Callable[[], AbstractAsyncContextManager[Core]],

@@ -69,16 +69,6 @@ async def current(request: web.Request) -> WebSession | None:
     return await find_session(request.app[POOL], request.cookies.get(COOKIE))
 
 
-async def ensure(request: web.Request, response_cookies: dict[str, str]) -> WebSession:
-    """The request's session, opening an anonymous one (its cookie to set) if it has none."""
-    found = await current(request)
-    if found is not None:
-        return found
-    token, session = await open_session(request.app[POOL])
-    response_cookies[COOKIE] = token
-    return session
-
-
 async def sign_in(request: web.Request, response: web.StreamResponse, customer_id: int) -> WebSession:
     """A fresh session for the customer (the old one, if any, ends: a new token at sign-in)."""
     old = await current(request)
