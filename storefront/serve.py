@@ -19,6 +19,7 @@ import asyncpg
 from protocols.net.tls import client_context
 from storefront.connector import RegistryConnector
 from storefront.engine import SearchEngine
+from storefront.mail import MailSender, MailSettingsError, mail_settings
 from storefront.migrate import migrate
 from storefront.settings import SettingsError, ShopSettings, load_settings
 from storefront.web.app import Shop, ShopServer, build_app
@@ -38,6 +39,8 @@ async def serve(settings: ShopSettings, stopping: asyncio.Event) -> None:
     pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=10)
     started: list[RegistryConnector] = []
     server: ShopServer | None = None
+    mail = MailSender(pool, mail_settings(settings.raw))
+    mail_task: asyncio.Task[None] | None = None
     try:
         async with pool.acquire() as conn:
             applied = await migrate(conn)
@@ -47,9 +50,10 @@ async def serve(settings: ShopSettings, stopping: asyncio.Event) -> None:
         for connector in by_name.values():
             await connector.start()
             started.append(connector)
+        mail_task = asyncio.create_task(mail.run(stopping), name="shop-mail")
         engine = SearchEngine(by_name, settings.margins)
         shop = Shop(engine, settings.title, settings.searches_per_second, settings.search_burst,
-                    settings.trusted_proxies)
+                    settings.trusted_proxies, mail=mail)
         server = ShopServer(build_app(shop))
         await server.start(settings.host, settings.port)
         print(f"storefront http://{settings.host}:{server.port}/ selling {', '.join(engine.sold)}", flush=True)
@@ -59,13 +63,19 @@ async def serve(settings: ShopSettings, stopping: asyncio.Event) -> None:
             await server.stop(5.0)
         for connector in reversed(started):
             await connector.stop()
+        if mail_task is not None:
+            mail_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mail_task
+        await mail.close()
         await pool.close()
 
 
 async def main_async(config: Path) -> int:
     try:
         settings = load_settings(config)
-    except SettingsError as exc:
+        mail_settings(settings.raw)
+    except (SettingsError, MailSettingsError) as exc:
         print(f"storefront: {exc}", file=sys.stderr)
         return 2
     stopping = asyncio.Event()

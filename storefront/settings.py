@@ -59,8 +59,8 @@ class ShopSettings:
 
 _SCALARS: dict[str, type] = {"host": str, "port": int, "title": str, "database_url": str,
                              "searches_per_second": float, "search_burst": int}
-# the last three are read by storefront/payments/settings.py
-_TABLES = ("registry", "margin", "trusted_proxies", "stripe", "paypal", "payments")
+# stripe, paypal and payments are read by storefront/payments/settings.py, mail by storefront/mail.py
+_TABLES = ("registry", "margin", "trusted_proxies", "stripe", "paypal", "payments", "mail")
 
 
 def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> ShopSettings:

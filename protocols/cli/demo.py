@@ -112,6 +112,20 @@ key = "{certs / 'shop.key'}"
 [storefront.margin.example]
 fixed = "2.00"
 percent = "10"
+{_shop_mail(config)}"""
+
+
+def _shop_mail(config: Config) -> str:
+    """The shop's mail goes to the development catcher when the registry runs one."""
+    if not config.mail.catcher:
+        return ""
+    host, _, port = config.mail.catcher.rpartition(":")
+    return f"""
+[storefront.mail]
+relay_host = "{host}"
+relay_port = {port}
+tls = "none"
+from_address = "{config.registry.operator_name} shop <shop@shop.invalid>"
 """
 
 

@@ -18,6 +18,7 @@ from aiohttp import web
 from protocols.net.limits import RateBuckets
 from protocols.web.security import headers_middleware
 from storefront.engine import SearchEngine
+from storefront.mail import MailSender
 from storefront.search import QueryRejected
 
 _log = logging.getLogger("storefront.web")
@@ -35,6 +36,7 @@ class Shop:
     searches_per_second: float = 2.0  # per client IP, with a burst of `search_burst`
     search_burst: int = 10
     trusted_proxies: tuple[str, ...] = ()
+    mail: MailSender | None = None  # wake() it after a commit that wrote a mail
     buckets: RateBuckets = field(init=False)
 
     def __post_init__(self) -> None:

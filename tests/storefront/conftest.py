@@ -11,6 +11,7 @@ import pytest
 
 from storefront.migrate import migrate, shop_tables
 from tests.epp.conftest import dev_certs, epp_server, registry  # noqa: F401 (fixtures)
+from tests.mail.conftest import mail_certs, password_file, sink  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="session")

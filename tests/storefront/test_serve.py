@@ -15,6 +15,7 @@ import aiohttp
 
 from protocols.cli.certs import DevCerts
 from protocols.epp.server import EppServer
+from registry_core.context import Core
 from tests.epp.conftest import PASSWORDS
 
 
@@ -51,7 +52,8 @@ async def start(config: Path, dsn: str) -> asyncio.subprocess.Process:
 
 
 async def test_the_shop_process_serves_searches_and_stops_on_sigterm(
-        test_dsn: str, dev_certs: DevCerts, epp_server: EppServer, tmp_path: Path) -> None:
+        test_dsn: str, dev_certs: DevCerts, registry: Core, epp_server: EppServer, tmp_path: Path) -> None:
+    # `registry` seeds alpha with its password and pinned certificate, whatever ran before
     process = await start(settings_file(tmp_path, dev_certs, epp_server.port), test_dsn)
     try:
         assert process.stdout is not None
