@@ -53,7 +53,7 @@ async def serve(settings: ShopSettings, stopping: asyncio.Event) -> None:
         mail_task = asyncio.create_task(mail.run(stopping), name="shop-mail")
         engine = SearchEngine(by_name, settings.margins)
         shop = Shop(engine, settings.title, settings.searches_per_second, settings.search_burst,
-                    settings.trusted_proxies, mail=mail)
+                    settings.trusted_proxies, mail=mail, pool=pool)
         server = ShopServer(build_app(shop))
         await server.start(settings.host, settings.port)
         print(f"storefront http://{settings.host}:{server.port}/ selling {', '.join(engine.sold)}", flush=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp_jinja2
+import asyncpg
 import jinja2
 from aiohttp import web
 
@@ -20,6 +21,7 @@ from protocols.web.security import headers_middleware
 from storefront.engine import SearchEngine
 from storefront.mail import MailSender
 from storefront.search import QueryRejected
+from storefront.web.sessions import POOL
 
 _log = logging.getLogger("storefront.web")
 HERE = Path(__file__).parent
@@ -37,6 +39,7 @@ class Shop:
     search_burst: int = 10
     trusted_proxies: tuple[str, ...] = ()
     mail: MailSender | None = None  # wake() it after a commit that wrote a mail
+    pool: asyncpg.Pool | None = None  # the shop's database (accounts, carts, orders); None: search only
     buckets: RateBuckets = field(init=False)
 
     def __post_init__(self) -> None:
@@ -88,6 +91,8 @@ def _page(request: web.Request, template: str, context: dict[str, object], statu
 def build_app(shop: Shop, *, hsts: bool = False) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY, middlewares=[headers_middleware(hsts)])
     app[SHOP] = shop
+    if shop.pool is not None:
+        app[POOL] = shop.pool
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                          undefined=jinja2.StrictUndefined)
     app.router.add_get("/", home)
