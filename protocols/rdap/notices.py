@@ -1,6 +1,8 @@
 """Notices (RFC 9083 section 4.3): terms of service on every answer (TIG section 3.3),
 and in domain answers under the ICANN profile the status-code and inaccuracy-complaint
-notices (Response Profile sections 2.6.3 and 2.10)."""
+notices (Response Profile sections 2.6.3 and 2.10); in domain and help answers, where the
+registry takes abuse reports ([abuse] email and report_url: the intake of the abuse cases).
+The registrar's own abuse contact stays in its entity (Response Profile 2.4.5)."""
 
 from __future__ import annotations
 
@@ -24,8 +26,23 @@ def terms(view: View) -> dict[str, Any]:
             "links": [view.link("terms-of-service", href, media_type)]}
 
 
+def abuse(view: View) -> list[dict[str, Any]]:
+    """The registry's abuse intake as a notice (none when neither address is configured)."""
+    email, url = view.settings.abuse_email, view.settings.abuse_url
+    if not email and not url:
+        return []
+    ways = [f"by email to {email}" if email else "", f"through the form at {url}" if url else ""]
+    notice: dict[str, Any] = {
+        "title": "Abuse Reports",
+        "description": ["Report abuse of a domain name of this registry (phishing, malware, botnets, spam) "
+                        + " or ".join(w for w in ways if w) + "."]}
+    if url:
+        notice["links"] = [view.link("help", url, "text/html")]
+    return [notice]
+
+
 def domain_notices(view: View) -> list[dict[str, Any]]:
-    notices = [terms(view)]
+    notices = [terms(view), *abuse(view)]
     if view.icann:
         notices += [
             {"title": "Status Codes",
@@ -44,7 +61,7 @@ def help_notices(view: View) -> list[dict[str, Any]]:
                  "Patterns may end with '*' (or hold it at the end of their first label: exam*.example).",
                  "Search results come in pages; follow the 'next' link of paging_metadata."],
              "links": [view.self_link("help")]}
-    return [terms(view), about]
+    return [terms(view), about, *abuse(view)]
 
 
 def truncated(view: View, limit: int, next_href: str | None) -> dict[str, Any]:

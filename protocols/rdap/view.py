@@ -21,13 +21,15 @@ class RdapSettings:
     terms_url: str  # "" uses <base>help
     contact_uri: str  # web form for contacting a contact whose e-mail is withheld; "" for none
     search_limit: int
+    abuse_email: str = ""  # the registry's abuse intake ([abuse] email and report_url), named in notices
+    abuse_url: str = ""
 
     @classmethod
     def from_config(cls, config: Config) -> RdapSettings:
         rdap = config.rdap
         base = rdap.base_url if not rdap.base_url or rdap.base_url.endswith("/") else rdap.base_url + "/"
         return cls(base, rdap.port43, config.whois.enabled, rdap.terms_url, rdap.contact_uri,
-                   max(1, rdap.search_limit))
+                   max(1, rdap.search_limit), config.abuse.email, config.abuse.report_url)
 
     def port43_for(self, tld: str) -> str | None:
         if not self.whois_running or not self.port43:

@@ -1,7 +1,8 @@
 """WHOIS answers in the field layout of the ICANN Registry Agreement, Specification 4
 (section 1.4): "Key: value" lines, dates ISO 8601 UTC with Z, one Domain Status line per
 status with its ICANN URL, contacts redacted as RDAP redacts them, then the last-update
-line. Lines end in CRLF (RFC 3912); text is UTF-8. Pure."""
+line; after it, with the terms, where the registry takes abuse reports (`abuse_notice`).
+Lines end in CRLF (RFC 3912); text is UTF-8. Pure."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ def _fields(pairs: Iterable[Line]) -> list[str]:
     return [f"{key}: {value}" if value else f"{key}:" for key, value in pairs if value is not None]
 
 
+def abuse_notice(email: str, url: str) -> tuple[str, ...]:
+    """The registry's abuse intake ([abuse] email and report_url), as free text after the
+    record (Specification 4's fields are the registrar's abuse contact; this is the registry's)."""
+    ways = [w for w in (f"by email to {email}" if email else "", f"through the form at {url}" if url else "") if w]
+    if not ways:
+        return ()
+    return ("", f"Report abuse of a domain name of this registry {' or '.join(ways)}.")
+
+
 def last_update(at: datetime) -> str:
     return f">>> Last update of WHOIS database: {whois_time(at)} <<<"
 
@@ -77,7 +87,7 @@ def _contact(label: str, id_label: str, contact: ContactInfo, contact_uri: str) 
             (f"{label} Email", email)]
 
 
-def domain(record: DomainRecord, contact_uri: str = "") -> bytes:
+def domain(record: DomainRecord, contact_uri: str = "", abuse: tuple[str, ...] = ()) -> bytes:
     info, registrar = record.domain, record.registrar
     pairs: list[Line] = [
         ("Domain Name", info.name), ("Registry Domain ID", info.roid),
@@ -92,15 +102,15 @@ def domain(record: DomainRecord, contact_uri: str = "") -> bytes:
                 pairs += _contact(label, id_label, link.contact, contact_uri)
     pairs += [("Name Server", name) for name in info.nameservers] or [("Name Server", "")]
     pairs.append(("DNSSEC", "signedDelegation" if info.ds else "unsigned"))
-    return text([*_fields(pairs), COMPLAINT_FORM, last_update(record.as_of), "", *TERMS])
+    return text([*_fields(pairs), COMPLAINT_FORM, last_update(record.as_of), "", *TERMS, *abuse])
 
 
-def nameserver(record: HostRecord) -> bytes:
+def nameserver(record: HostRecord, abuse: tuple[str, ...] = ()) -> bytes:
     host, registrar = record.host, record.registrar
     pairs: list[Line] = [("Server Name", host.name), *[("IP Address", a) for a in host.addresses],
                          ("Registrar", registrar.name), ("Registrar WHOIS Server", registrar.whois_server),
                          ("Registrar URL", registrar.url)]
-    return text([*_fields(pairs), last_update(record.as_of), "", *TERMS])
+    return text([*_fields(pairs), last_update(record.as_of), "", *TERMS, *abuse])
 
 
 def registrar(record: PublicRegistrar, as_of: datetime) -> bytes:
@@ -118,5 +128,5 @@ def refusal(message: str) -> bytes:
     return text([f"% {message}"])
 
 
-def help_text(now: datetime) -> bytes:
-    return text([*QUERY_FORMS, last_update(now)])
+def help_text(now: datetime, abuse: tuple[str, ...] = ()) -> bytes:
+    return text([*QUERY_FORMS, *abuse, last_update(now)])

@@ -53,6 +53,7 @@ class WhoisAnswers:
         self.max_bytes = config.whois.max_query_bytes
         self.contact_uri = config.rdap.contact_uri
         self.rdap_base = config.rdap.base_url if config.rdap.enabled else ""
+        self.abuse = render.abuse_notice(config.abuse.email, config.abuse.report_url)
 
     async def answer(self, raw: bytes) -> bytes:
         try:
@@ -81,17 +82,17 @@ class WhoisAnswers:
     async def _lookup(self, query: WhoisQuery) -> bytes:
         now = self.core.db.clock.now()
         if query.kind == "help":
-            return render.help_text(now)
+            return render.help_text(now, self.abuse)
         if query.kind == "domain":
             record = await lookup.lookup_domain(self.core, query.text)
             if not record.tld.whois_enabled:
                 return self._not_served(record.tld.name, record.domain.name)
-            return render.domain(record, self.contact_uri)
+            return render.domain(record, self.contact_uri, self.abuse)
         if query.kind == "nameserver":
             host = await lookup.lookup_host(self.core, query.text)
             if host.tld is not None and not host.tld.whois_enabled:
                 return self._not_served(host.tld.name, host.host.name)
-            return render.nameserver(host)
+            return render.nameserver(host, self.abuse)
         found = await lookup.lookup_registrar(self.core, query.text)
         return render.registrar(found.registrar, found.as_of)
 

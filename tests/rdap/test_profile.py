@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from protocols.config import AbuseConfig
 from registry_core.services import tlds
 from tests.core.helpers import make_domain
 from tests.rdap.rfc9083 import check_error, check_help, check_object
@@ -24,7 +25,7 @@ def notice_links(doc: dict) -> dict[str, dict]:
 async def test_profile_off_declares_rfc_levels_only(rdap, seeded):
     doc = (await rdap.get(f"domain/{seeded.domain}")).json
     assert not set(ICANN) & set(doc["rdapConformance"])
-    assert set(notice_links(doc)) == {"Terms of Use"}
+    assert set(notice_links(doc)) == {"Terms of Use", "Abuse Reports"}  # the registry's intake, profile or not
 
 
 async def test_domain_answer_under_the_profile(rdap, icann):
@@ -38,6 +39,10 @@ async def test_domain_answer_under_the_profile(rdap, icann):
                                      "type": "text/html"}
     assert links["RDDS Inaccuracy Complaint Form"] == {"value": url, "rel": "help", "href": "https://icann.org/wicf",
                                                        "type": "text/html"}
+    assert links["Abuse Reports"] == {"value": url, "rel": "help", "href": AbuseConfig().report_url,
+                                      "type": "text/html"}
+    abuse = next(n for n in doc["notices"] if n["title"] == "Abuse Reports")
+    assert AbuseConfig().email in abuse["description"][0]
     registrar = doc["entities"][0]
     assert registrar["handle"] == "9999"  # the IANA Registrar ID (profile section 2.4.1)
     assert registrar["links"][0]["href"] == f"{rdap.base}entity/9999"

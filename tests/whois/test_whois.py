@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from protocols.config import AbuseConfig
 from registry_core.services import tlds
 from tests.core.helpers import make_domain
 from tests.rdap.data import DOMAIN_AUTH
@@ -42,6 +43,9 @@ async def test_domain_answer_has_the_spec_4_fields(whois, seeded):
     assert first(text, "DNSSEC") == "signedDelegation"
     assert "URL of the ICANN Whois Inaccuracy Complaint Form: https://www.icann.org/wicf/\r\n" in text
     assert re.search(rf"^>>> Last update of WHOIS database: {UTC} <<<\r$", text, re.M)
+    intake = AbuseConfig()  # the registry's own abuse intake follows the terms
+    assert text.endswith(f"Report abuse of a domain name of this registry by email to {intake.email} "
+                         f"or through the form at {intake.report_url}.\r\n")
 
 
 async def test_contacts_are_redacted_as_in_rdap(whois, seeded):
