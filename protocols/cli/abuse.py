@@ -6,7 +6,7 @@
     registry abuse feed import NAME FILE [--format rpz|list|csv]
     registry abuse match                             open cases for every feed match (serve: daily)
     registry abuse cases [--state STATE]
-    registry abuse act CASE triage|notify|hold|transfer-lock|note|close --reason TEXT
+    registry abuse act CASE triage|notify|hold|transfer-lock|release|note|close --reason TEXT
     registry abuse intake-mail < MESSAGE             one mail to the abuse address (an MTA's pipe transport)
 
 intake-mail exits as a pipe transport expects (sysexits.h): 0 taken, 65 (EX_DATAERR) refused
@@ -25,6 +25,7 @@ from typing import Any
 
 from protocols.cli.args import positive
 from protocols.config import Config
+from registry_core.model.abuse_case import ACTIONS
 
 OPERATOR = ("operator", 0, "cli", "admin", None)  # the CLI acts as a registry admin
 EX_DATAERR, EX_TEMPFAIL = 65, 75  # sysexits.h, what MTAs' pipe transports read
@@ -174,7 +175,7 @@ def add_parser(sub: Any) -> None:
     cases.set_defaults(handler=cmd_cases)
     act = group.add_parser("act", help="act on a case (audited)")
     act.add_argument("case", type=positive)
-    act.add_argument("action", choices=["triage", "notify", "hold", "transfer-lock", "note", "close"])
+    act.add_argument("action", choices=list(ACTIONS))
     act.add_argument("--reason", required=True)
     act.set_defaults(handler=cmd_act)
     group.add_parser("intake-mail", help="read one mail to the abuse address on stdin; open its cases").set_defaults(

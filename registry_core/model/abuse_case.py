@@ -6,7 +6,8 @@ reporter's free text mentions.
 
 A note may be added in any open state; hold and transfer-lock (serverHold,
 serverTransferProhibited) need a triaged case (urgent ones need not wait for the sponsor);
-close ends a case from any open state. Nothing here deletes a domain."""
+release takes off the statuses the case placed, once the abuse is cleaned up (the case
+stays action-taken); close ends a case from any open state. Nothing here deletes a domain."""
 
 from __future__ import annotations
 
@@ -15,15 +16,17 @@ from datetime import datetime, timedelta
 
 from registry_core.errors import CoreError, InvalidValue, PolicyViolation
 from registry_core.model.names import normalize_name
+from registry_core.model.registry_lock import LOCK_STATUSES
 
 STATES = ("new", "triaged", "registrar-notified", "action-taken", "closed")
 OPEN_STATES = ("new", "triaged", "registrar-notified")  # with a deadline running: these can be overdue
-ACTIONS = ("triage", "notify", "hold", "transfer-lock", "note", "close")
+ACTIONS = ("triage", "notify", "hold", "transfer-lock", "release", "note", "close")
 STATUS_OF = {"hold": "serverHold", "transfer-lock": "serverTransferProhibited"}
-SENSITIVE_ACTIONS = frozenset(STATUS_OF)  # they change a domain's status: a fresh second factor first
+SENSITIVE_ACTIONS = frozenset({*STATUS_OF, "release"})  # they change a domain's status: a fresh second factor first
 _FROM = {"triage": ("new",), "notify": ("triaged", "registrar-notified"),
          "hold": ("triaged", "registrar-notified", "action-taken"),
          "transfer-lock": ("triaged", "registrar-notified", "action-taken"),
+         "release": ("action-taken",),
          "note": ("new", "triaged", "registrar-notified", "action-taken"),
          "close": ("new", "triaged", "registrar-notified", "action-taken")}
 _STATE_AFTER = {"triage": "triaged", "notify": "registrar-notified", "hold": "action-taken",
@@ -50,6 +53,15 @@ def state_after(state: str, action: str, case_id: int) -> str:
         raise PolicyViolation(f"case {case_id} is {state}: {action} is not possible now", object_type="abuse_case",
                               name=str(case_id), field="action", value=action)
     return _STATE_AFTER.get(action, state)
+
+
+def released(placed: tuple[str, ...] | list[str], locked: bool, case_id: int) -> set[str]:
+    """What releasing a case takes off: the statuses it placed, less the registry lock's
+    own (serverTransferProhibited stays while the domain is registry-locked)."""
+    if not placed:
+        raise PolicyViolation(f"case {case_id} has placed no status to release", object_type="abuse_case",
+                              name=str(case_id), field="action", value="release")
+    return set(placed) - (LOCK_STATUSES if locked else set())
 
 
 def overdue(state: str, due_at: datetime | None, now: datetime) -> bool:

@@ -73,7 +73,8 @@ async def act_on_case(core: Core, who: Principal, case_id: int, action: str, rea
                       response_window: timedelta = RESPONSE_WINDOW,
                       origin: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
     """One audited step of the workflow (model/abuse_case.py) in one transaction, with its
-    status change (hold, transfer-lock) and the sponsor's notice (notify: e-mail, webhook);
+    status change (hold, transfer-lock; release takes off what the case placed) and the
+    sponsor's notice (notify: e-mail, webhook);
     the case after it. Registry admins and support act; other roles only look."""
     if not (who.staff and allowed(who, "registry.support")):
         raise PermissionDenied(f"the {who.role} role may not act on abuse cases", object_type="abuse_case",
@@ -86,11 +87,19 @@ async def act_on_case(core: Core, who: Principal, case_id: int, action: str, rea
             raise ObjectNotFound("no such abuse case", object_type="abuse_case", name=str(case_id))
         values: dict[str, Any] = {"state": cases.state_after(current["state"], action, case_id)}
         actor = Actor("", f"ABUSE-{case_id}", None, ((who.kind, who.name), *origin))
+        placed = list(current["placed_statuses"])
         if action in cases.STATUS_OF:
-            await server_statuses.apply_server_statuses(tx, actor, current["domain_name"],
-                                                        {cases.STATUS_OF[action]}, set(),
+            status = cases.STATUS_OF[action]
+            await server_statuses.apply_server_statuses(tx, actor, current["domain_name"], {status}, set(),
                                                         f"abuse case {case_id}: {why}")
             values["acted_at"] = current["acted_at"] or tx.now
+            values["placed_statuses"] = sorted({*placed, status})
+        if action == "release":
+            locked = await server_statuses.is_registry_locked(tx, current["domain_name"])
+            taken_off = cases.released(placed, locked, case_id)
+            await server_statuses.apply_server_statuses(tx, actor, current["domain_name"], set(), taken_off,
+                                                        f"abuse case {case_id} released: {why}")
+            values["placed_statuses"] = sorted(set(placed) - taken_off)
         if action == "notify":
             hours = await case_repo.fetch_response_hours(tx.conn, current["tld"])
             values["notified_at"] = tx.now

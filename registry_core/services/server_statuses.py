@@ -49,6 +49,11 @@ async def set_server_statuses(core: Core, who: Principal, name: str, add: Iterab
     return await core.db.transaction(run)
 
 
+async def is_registry_locked(tx: Tx, name: str) -> bool:
+    row, _tld = await lock_domain(tx, name)
+    return await lock_repo.fetch_lock(tx.conn, row["id"]) is not None
+
+
 async def apply_server_statuses(tx: Tx, actor: Actor, name: str, adding: set[str], removing: set[str],
                                 why: str) -> tuple[str, ...]:
     """The change inside the caller's transaction (its permission checked by the caller):

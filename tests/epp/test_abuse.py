@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
+
 from registry_core.context import Core
+from registry_core.errors import PolicyViolation
 from registry_core.model.accounts import Principal
 from registry_core.model.icann_reports import Month
 from registry_core.services import abuse, audit_search, registrars, risk
@@ -83,3 +86,27 @@ async def test_a_feed_match_opens_a_case_and_every_action_is_audited(registry: C
     month = Month(datetime.now(UTC).year, datetime.now(UTC).month)
     [stats] = await abuse.threat_stats(registry, "example", month)
     assert (stats["threat_type"], stats["opened"], stats["acted"]) == ("phishing", 1, 1)
+
+
+async def test_release_takes_off_only_what_the_case_placed(registry: Core, clients: Clients) -> None:
+    epp = await clients.login("alpha")
+    assert (await epp.domain_create("cleaned.example", auth_info="Clean-Auth1")).code == 1000
+    await abuse.import_feed(registry, "list", "bad.txt", "cleaned.example\n", "list")
+    await abuse.match_feeds(registry)
+    [case] = await fetch(registry, "SELECT id FROM abuse_case WHERE domain_name = 'cleaned.example'")
+    with pytest.raises(PolicyViolation, match="release is not possible now"):
+        await abuse.act_on_case(registry, STAFF, case["id"], "release", "too early")
+    await abuse.act_on_case(registry, STAFF, case["id"], "triage", "looked at")
+    await abuse.act_on_case(registry, STAFF, case["id"], "hold", "phishing kit online")
+    await abuse.act_on_case(registry, STAFF, case["id"], "transfer-lock", "keep it here")
+    async with registry.db.pool.acquire() as conn:  # a status the case did not place
+        await conn.execute("UPDATE domain SET statuses = statuses || '{serverRenewProhibited}' "
+                           "WHERE name = 'cleaned.example'")
+    released = await abuse.act_on_case(registry, STAFF, case["id"], "release", "the site is cleaned")
+    assert released["state"] == "action-taken" and released["placed_statuses"] == []
+    [row] = await fetch(registry, "SELECT statuses FROM domain WHERE name = 'cleaned.example'")
+    assert row["statuses"] == ["serverRenewProhibited"]
+    with pytest.raises(PolicyViolation, match="placed no status"):
+        await abuse.act_on_case(registry, STAFF, case["id"], "release", "again")
+    trail = [r.action for r in await audit_search.search_history(registry, STAFF, "cleaned.example")]
+    assert "abuse-release" in trail
