@@ -74,6 +74,7 @@ bench: $(STAMP) dns-deps
 	$(BIN)/python -m tests.bench_dns
 	$(BIN)/python -m tests.bench_notify_ceiling
 	$(BIN)/python -m tests.bench_notify
+	$(BIN)/python -m tests.bench_storefront
 	$(BIN)/python -m tests.bench_risk
 	$(BIN)/python -m tests.bench_escrow
 
