@@ -15,11 +15,12 @@ from aiohttp import web
 from protocols.web.forms import day_start
 from protocols.web.openapi import DOCUMENT
 from protocols.web.security import CSRF_HEADER, tokens_match
-from protocols.web.session import CORE, client_ip, current_session, origin
+from protocols.web.session import CORE, SESSION_COOKIE, client_ip, current_session, origin
 from registry_core.errors import AuthenticationFailed, InvalidValue
 from registry_core.model.accounts import Principal
 from registry_core.model.domain import DomainInfo, DsData
-from registry_core.services import accounts, console_domain_actions, console_domains, overview
+from registry_core.model.registry_lock import LockRequest
+from registry_core.services import accounts, console_domain_actions, console_domains, overview, registry_lock
 from registry_core.services.console_domains import DomainFilter
 
 MAX_LIMIT = 500
@@ -154,6 +155,64 @@ async def delete_domain(request: web.Request) -> web.Response:
     return _json({"name": done.name, "pending": done.pending})
 
 
+def lock_request_json(asked: LockRequest) -> dict[str, Any]:
+    return {"id": asked.id, "domain": asked.domain, "action": asked.action, "state": asked.state,
+            "reason": asked.reason, "requested_by": asked.requested_by, "requested_at": _when(asked.requested_at),
+            "expires_at": _when(asked.expires_at), "confirmed_at": _when(asked.confirmed_at)}
+
+
+async def _body(request: web.Request, shape: str) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise InvalidValue(f"the body is {shape}")
+    return body
+
+
+async def get_lock(request: web.Request) -> web.Response:
+    """Whether the domain is registry-locked, and its lock requests, newest first."""
+    who = await principal(request)
+    locked, requests = await registry_lock.domain_lock_state(request.app[CORE], who, request.match_info["name"])
+    return _json({"name": request.match_info["name"].lower().rstrip("."), "locked": locked is not None,
+                  "locked_at": _when(locked.locked_at) if locked else None,
+                  "requests": [lock_request_json(r) for r in requests]})
+
+
+async def ask_lock(request: web.Request) -> web.Response:
+    """Ask for lock or unlock; the registry mails the code to the registrar, or with
+    "deliver_to": "registrant" to the registrant contact's own address."""
+    who = await principal(request)
+    shape = '{"action": "lock" | "unlock", "reason": text, "deliver_to": "registrar" | "registrant"}'
+    body = await _body(request, shape)
+    if not set(body) <= {"action", "reason", "deliver_to"} or not all(isinstance(v, str) for v in body.values()):
+        raise InvalidValue(f"the body is {shape}")
+    asked = await registry_lock.request_lock(request.app[CORE], who, request.match_info["name"],
+                                             body.get("action", ""), body.get("reason", ""), origin(request),
+                                             deliver_to=body.get("deliver_to", "registrar"))
+    return _json(lock_request_json(asked), status=201)
+
+
+async def confirm_lock(request: web.Request) -> web.Response:
+    """The mailed code comes back. A browser session proves its user again with a current
+    TOTP code ("totp"), as the console page does; a program with an API key is a registrar's
+    own system, which answers for its user's second factor (a shop asks its customer's)."""
+    who = await principal(request)
+    shape = '{"code": the mailed code, "totp": a current code (browser sessions)}'
+    body = await _body(request, shape)
+    if not set(body) <= {"code", "totp"} or not all(isinstance(v, str) for v in body.values()):
+        raise InvalidValue(f"the body is {shape}")
+    if not request.headers.get("Authorization", "").startswith("Bearer "):
+        await accounts.verify_second_factor(request.app[CORE], request.cookies.get(SESSION_COOKIE, ""),
+                                            body.get("totp", ""), client_ip(request), reauth=True)
+    text = request.match_info["id"]
+    if not text.isdigit() or len(text) > 18:
+        raise InvalidValue("the request id is a whole number", field="id", value=text)
+    done = await registry_lock.confirm_lock(request.app[CORE], who, int(text), body.get("code", ""), origin(request))
+    return _json(lock_request_json(done))
+
+
 async def openapi(_request: web.Request) -> web.Response:
     return _json(DOCUMENT)
 
@@ -166,3 +225,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/domains/{name}/renew", renew_domain)
     app.router.add_post("/api/v1/domains/{name}/ds", change_ds)
     app.router.add_delete("/api/v1/domains/{name}", delete_domain)
+    app.router.add_get("/api/v1/domains/{name}/lock", get_lock)
+    app.router.add_post("/api/v1/domains/{name}/lock-requests", ask_lock)
+    app.router.add_post("/api/v1/lock-requests/{id}/confirm", confirm_lock)

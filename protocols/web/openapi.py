@@ -73,6 +73,49 @@ _NAMESERVER_ROW = {"type": "object", "required": ["name", "nameservers"], "addit
                    "properties": {"name": {"type": "string"},
                                   "nameservers": {"type": "array", "items": {"type": "string"}}}}
 
+_LOCK_REQUEST = {"type": "object",
+                 "required": ["id", "domain", "action", "state", "reason", "requested_by", "requested_at",
+                              "expires_at", "confirmed_at"],
+                 "properties": {"id": {"type": "integer"}, "domain": {"type": "string"},
+                                "action": {"type": "string", "enum": ["lock", "unlock"]},
+                                "state": {"type": "string",
+                                          "enum": ["requested", "confirmed", "expired", "cancelled"]},
+                                "reason": {"type": "string"}, "requested_by": {"type": "string"},
+                                "requested_at": _TIME, "expires_at": _TIME, "confirmed_at": _TIME}}
+_LOCK_PATHS: dict[str, Any] = {
+    "/api/v1/domains/{name}/lock": {"get": {
+        "summary": "Whether the domain is registry-locked, and its lock requests (newest first)",
+        "parameters": [_NAME],
+        "responses": {"200": {"description": "the lock state", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["name", "locked", "locked_at", "requests"],
+            "properties": {"name": {"type": "string"}, "locked": {"type": "boolean"}, "locked_at": _TIME,
+                           "requests": {"type": "array", "items": _LOCK_REQUEST}}}}}},
+                      **_errors(401, 403, 404, 422, 503)}}},
+    "/api/v1/domains/{name}/lock-requests": {"post": {
+        "summary": "Ask for registry lock or unlock; the registry mails a one-time code (valid one hour) to the "
+                   "registrar, or with deliver_to=registrant to the registrant contact's address",
+        "parameters": [_NAME],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["action", "reason"], "additionalProperties": False,
+            "properties": {"action": {"type": "string", "enum": ["lock", "unlock"]},
+                           "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+                           "deliver_to": {"type": "string", "enum": ["registrar", "registrant"]}}}}}},
+        "responses": {"201": {"description": "the request, waiting for its code",
+                              "content": {"application/json": {"schema": _LOCK_REQUEST}}},
+                      **_errors(401, 403, 404, 409, 422, 503)}}},
+    "/api/v1/lock-requests/{id}/confirm": {"post": {
+        "summary": "Confirm a lock request with its mailed code (a browser session adds a current TOTP code)",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2**62}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["code"], "additionalProperties": False,
+            "properties": {"code": {"type": "string", "maxLength": 32},
+                           "totp": {"type": "string", "maxLength": 32}}}}}},
+        "responses": {"200": {"description": "confirmed: the lock is set or lifted",
+                              "content": {"application/json": {"schema": _LOCK_REQUEST}}},
+                      **_errors(401, 403, 404, 409, 422, 429, 503)}}},
+}
+
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Registry API for registrars", "version": "1"},
@@ -139,5 +182,6 @@ DOCUMENT: dict[str, Any] = {
                                     _RENEW_ROW),
         "/api/v1/bulk/nameservers": _bulk("Give many domains their whole set of name servers, each as one "
                                           "EPP <update>", _NAMESERVER_ROW),
+        **_LOCK_PATHS,
     },
 }

@@ -1,7 +1,10 @@
 """Registry lock: a registrar asks for lock or unlock; the registry mails a one-time code
-(valid one hour) to the registrar's address through the notification outbox; the request
-takes effect when the code comes back together with a fresh second factor (the console
-checks that before it calls `confirm_lock`). A locked domain carries serverUpdateProhibited,
+(valid one hour) through the notification outbox to the registrar's address, or, when a
+registrar asks on its registrant's behalf (a shop's customer in its portal), to the
+registrant contact's own address, out of the registrar's hands; the request takes effect
+when the code comes back together with a fresh second factor (the console checks its user's,
+a registrar's program through the API vouches for its own user's before it calls
+`confirm_lock`). A locked domain carries serverUpdateProhibited,
 serverDeleteProhibited and serverTransferProhibited; every step is in the history."""
 
 from __future__ import annotations
@@ -9,14 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from registry_core.context import Core
+from registry_core.db.repo import contacts as contact_repo
 from registry_core.db.repo import domains as domain_repo
+from registry_core.db.repo import notify_prefs as pref_repo
 from registry_core.db.repo import objects
 from registry_core.db.repo import registry_lock as repo
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, ObjectNotFound, PermissionDenied, PolicyViolation, not_found
 from registry_core.model import registry_lock as rules
 from registry_core.model.accounts import Principal, allowed
-from registry_core.model.notification import Event, registrar_audience
+from registry_core.model.notification import Event, NotifyPref, registrar_audience
 from registry_core.services import notifications
 from registry_core.services.console_domains import Origin, console_actor
 from registry_core.services.domains import lock_domain
@@ -24,6 +29,7 @@ from registry_core.services.tlds import find_tld
 
 LOCK_CODE = "domain.registry_lock.code"
 LIMIT = 500
+DELIVERIES = ("registrar", "registrant")  # whose address the code goes to
 
 
 def _reason(text: str, name: str) -> str:
@@ -41,10 +47,14 @@ def _request(row: dict[str, Any]) -> rules.LockRequest:
 
 
 async def request_lock(core: Core, who: Principal, name: str, action: str, reason: str,
-                       origin: Origin = ()) -> rules.LockRequest:
-    """Open a lock or unlock request and mail its code; an older open request of the domain is cancelled."""
+                       origin: Origin = (), *, deliver_to: str = "registrar") -> rules.LockRequest:
+    """Open a lock or unlock request and mail its code (to the registrar, or to the
+    registrant contact); an older open request of the domain is cancelled."""
     if action not in rules.ACTIONS:
         raise InvalidValue("action is lock or unlock", object_type="domain", name=name, field="action", value=action)
+    if deliver_to not in DELIVERIES:
+        raise InvalidValue("the code goes to the registrar or the registrant", object_type="domain", name=name,
+                           field="deliver_to", value=deliver_to)
 
     async def run(tx: Tx) -> rules.LockRequest:
         row, _tld = await lock_domain(tx, name)
@@ -55,6 +65,9 @@ async def request_lock(core: Core, who: Principal, name: str, action: str, reaso
         if locked == (action == "lock"):
             raise PolicyViolation(f"the domain is {'already' if locked else 'not'} locked", object_type="domain",
                                   name=row["name"], field="action", value=action)
+        audience = registrar_audience(row["sponsor_id"])
+        if deliver_to == "registrant":
+            audience = await _registrant_audience(tx, row)
         await repo.cancel_open_requests(tx.conn, row["id"])
         code, key = rules.new_code(), f"{row['id']}:{tx.now.isoformat()}"
         stored = await repo.insert_lock_request(tx.conn, {
@@ -63,14 +76,28 @@ async def request_lock(core: Core, who: Principal, name: str, action: str, reaso
             "requested_at": tx.now, "expires_at": tx.now + rules.CODE_LIFETIME})
         actor = console_actor(who, row["sponsor_id"], origin)
         await objects.insert_history(tx.conn, actor, tx.now, "domain", row["id"], row["name"], f"{action}-requested",
-                                     None, {"request": stored["id"], "reason": why})
+                                     None, {"request": stored["id"], "reason": why, "code_to": deliver_to})
         await notifications.emit(tx, actor.sv_trid, Event(
-            LOCK_CODE, registrar_audience(row["sponsor_id"]),
+            LOCK_CODE, audience,
             {"domain": row["name"], "action": action, "code": code, "request": stored["id"],
-             "valid_until": stored["expires_at"], "requested_by": who.name}, "domain", row["name"], row["roid"],
-            key=f"registry-lock/{stored['id']}"))
+             "valid_until": stored["expires_at"], "requested_by": who.name, "code_to": deliver_to},
+            "domain", row["name"], row["roid"], key=f"registry-lock/{stored['id']}"))
         return _request(stored)
     return await core.db.transaction(run)
+
+
+async def _registrant_audience(tx: Tx, domain: dict[str, Any]) -> str:
+    """`contact:HANDLE` of the domain's registrant, its address recorded as where the lock
+    codes of that audience go (as a verification code does)."""
+    contact = None
+    if domain["registrant_id"] is not None:
+        contact = await contact_repo.fetch_contact_by_id(tx.conn, domain["registrant_id"])
+    if contact is None or not contact["email"]:
+        raise PolicyViolation("the domain has no registrant with an e-mail address to send the code to",
+                              object_type="domain", name=domain["name"], field="deliver_to", value="registrant")
+    audience = f"contact:{contact['handle']}"
+    await pref_repo.upsert_pref(tx.conn, NotifyPref(audience, LOCK_CODE, (contact["email"],), ()))
+    return audience
 
 
 def _request_key(stored: dict[str, Any]) -> str:

@@ -5,7 +5,6 @@ unlock needs the mailed code, which lives one hour."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -16,26 +15,11 @@ from registry_core.errors import InvalidValue, PolicyViolation
 from registry_core.model.accounts import Principal
 from registry_core.services import registrars, registry_lock, server_statuses, tlds
 from tests.conftest import fetch
-from tests.notify.conftest import eventually, notify_certs, peers, running  # noqa: F401 (SMTP relay fixtures)
+from tests.notify.conftest import mailed_code, notify_certs, peers  # noqa: F401 (SMTP relay fixtures)
 
 OWNER = Principal("user", 7, "owner@alpha.test", "owner", "alpha")
 DS = DsData(12345, 13, 2, "49FD46E6C4B45C55D4AC49FD46E6C4B45C55D4AC49FD46E6C4B45C55D4AC49FD")
 AUTH = "Lock-Auth1"
-
-
-async def mailed_code(core, peers, request_id: int) -> str:  # noqa: F811
-    """The code of lock request `request_id`, out of the mail the relay received."""
-    def bodies() -> list[str]:
-        return [m.get_body(("plain",)).get_content().replace("\r\n", "\n") for m in peers.mails()]
-
-    async def arrived() -> bool:
-        return any(f"request: {request_id}\n" in body for body in bodies())
-    async with running(core, peers):
-        await eventually(arrived, bound=30)
-    body = next(t for t in bodies() if f"request: {request_id}\n" in t)
-    found = re.search(r"^code: (\d{8})$", body, re.MULTILINE)
-    assert found, body
-    return found.group(1)
 
 
 async def history(core, name: str) -> list[tuple[str, dict | None]]:

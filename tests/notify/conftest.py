@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -80,3 +81,20 @@ async def queue_events(core: Core, count: int, registrar: str = "alpha", tag: st
 async def statuses(core: Core) -> dict[str, int]:
     status = await notifications.outbox_status(core)
     return {k: v for k, v in status.counts.items() if k.startswith("webhook/")}
+
+
+async def mailed_code(core: Core, peers: Peers, request_id: int, to: str | None = None) -> str:
+    """The code of registry lock request `request_id`, out of the mail the relay received
+    (addressed to `to`, when given), the dispatcher running until it has arrived."""
+    def bodies() -> list[str]:
+        return [m.get_body(("plain",)).get_content().replace("\r\n", "\n")  # type: ignore[union-attr]
+                for m in peers.mails() if to is None or m["To"] == to]
+
+    async def arrived() -> bool:
+        return any(f"request: {request_id}\n" in body for body in bodies())
+    async with running(core, peers):
+        await eventually(arrived, bound=30)
+    body = next(t for t in bodies() if f"request: {request_id}\n" in t)
+    found = re.search(r"^code: (\d{8})$", body, re.MULTILINE)
+    assert found, body
+    return found.group(1)

@@ -22,8 +22,7 @@ from registry_core.services import access_requests, accounts, registrars
 from registry_core.services import registrant_verification as verification
 from tests.conftest import TestClock, fetch
 from tests.core.helpers import make_contact, make_domain
-from tests.epp.test_registry_lock import mailed_code
-from tests.notify.conftest import notify_certs, peers  # noqa: F401 (SMTP relay fixtures)
+from tests.notify.conftest import mailed_code, notify_certs, peers  # noqa: F401 (SMTP relay fixtures)
 from tests.web.client import PASSWORD, Browser, csrf_of, enrol, sign_in
 from tests.web.staff import Staff, staff  # noqa: F401 (signed-in registry staff)
 

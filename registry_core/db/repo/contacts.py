@@ -26,6 +26,11 @@ async def fetch_contact_by_handle(conn: Any, handle: str, *, lock: bool = False)
     return None if row is None else dict(row)
 
 
+async def fetch_contact_by_id(conn: Any, contact_id: int) -> dict[str, Any] | None:
+    row = await conn.fetchrow("SELECT * FROM contact WHERE id = $1 AND deleted_at IS NULL", contact_id)
+    return None if row is None else dict(row)
+
+
 async def fetch_contact_ids_by_handles(conn: Any, handles: list[str]) -> dict[str, int]:
     """Live contacts among `handles`, locked FOR SHARE so they cannot be deleted under us."""
     rows = await conn.fetch(
