@@ -6,17 +6,14 @@ page does."""
 
 from __future__ import annotations
 
-import aiohttp
-
-from protocols.web.server import WebServer
 from registry_core.context import Core
-from registry_core.services import accounts, registrars
-from tests.conftest import TestClock, fetch
+from registry_core.services import registrars
+from tests.conftest import fetch
 from tests.core.helpers import make_contact, make_domain
 from tests.notify.conftest import mailed_code, notify_certs, peers  # noqa: F401 (SMTP relay fixtures)
-from tests.web.client import PASSWORD, Browser, enrol, sign_in
 from tests.web.staff import Staff
 from tests.web.test_api import api, call, new_key  # noqa: F401 (the API fixture)
+from tests.web.test_nis2_consoles import olga  # noqa: F401 (an owner of alpha, signed in with TOTP)
 
 LOCKED = ["serverDeleteProhibited", "serverTransferProhibited", "serverUpdateProhibited"]
 
@@ -73,27 +70,21 @@ async def test_another_registrars_key_cannot_ask_or_confirm(core: Core, api: tup
 
 
 async def test_a_browser_session_confirms_only_with_a_fresh_totp_code(
-        core: Core, consoles: dict[str, WebServer], clock: TestClock, peers) -> None:  # noqa: F811
+        core: Core, olga: Staff, peers) -> None:  # noqa: F811
     await registrars.update_registrar(core, "alpha", email="ops@alpha.test")
     await make_domain(core, "cookie.example")
-    await accounts.add_user(core, accounts.NewUser("olga", "olga@alpha.test", "owner", "alpha", password=PASSWORD))
-    base = f"http://127.0.0.1:{consoles['console'].port}"
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True, treat_as_secure_origin=[base])) as h:
-        browser = Browser(h, base)
-        await sign_in(browser, "olga")
-        secret, _codes = await enrol(browser, clock)
-        olga = Staff(browser, secret, clock)
-        _status, page, _resp = await browser.get("/")
-        csrf = {"X-CSRF-Token": page.split('name="csrf" value="')[1].split('"')[0]}
-        async with h.post(base + "/api/v1/domains/cookie.example/lock-requests", headers=csrf,
-                          json={"action": "lock", "reason": "from a script in the console"}) as resp:
-            assert resp.status == 201
-            asked = await resp.json()
-        code = await mailed_code(core, peers, asked["id"], to="ops@alpha.test")
-        url = base + f"/api/v1/lock-requests/{asked['id']}/confirm"
-        async with h.post(url, headers=csrf, json={"code": code}) as resp:
-            assert resp.status == 401  # no second factor: refused before the code is even looked at
-        assert await statuses(core, "cookie.example") == []
-        async with h.post(url, headers=csrf, json={"code": code, "totp": olga.fresh_code()}) as resp:
-            assert resp.status == 200 and (await resp.json())["state"] == "confirmed"
-        assert await statuses(core, "cookie.example") == LOCKED
+    h, base = olga.browser.http, olga.browser.base
+    _status, page, _resp = await olga.browser.get("/")
+    csrf = {"X-CSRF-Token": page.split('name="csrf" value="')[1].split('"')[0]}
+    async with h.post(base + "/api/v1/domains/cookie.example/lock-requests", headers=csrf,
+                      json={"action": "lock", "reason": "from a script in the console"}) as resp:
+        assert resp.status == 201
+        asked = await resp.json()
+    code = await mailed_code(core, peers, asked["id"], to="ops@alpha.test")
+    url = base + f"/api/v1/lock-requests/{asked['id']}/confirm"
+    async with h.post(url, headers=csrf, json={"code": code}) as resp:
+        assert resp.status == 401  # no second factor: refused before the code is even looked at
+    assert await statuses(core, "cookie.example") == []
+    async with h.post(url, headers=csrf, json={"code": code, "totp": olga.fresh_code()}) as resp:
+        assert resp.status == 200 and (await resp.json())["state"] == "confirmed"
+    assert await statuses(core, "cookie.example") == LOCKED
