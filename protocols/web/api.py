@@ -26,11 +26,15 @@ from registry_core.services.console_domains import DomainFilter
 MAX_LIMIT = 500
 
 
+def _by_key(request: web.Request) -> bool:
+    return request.headers.get("Authorization", "").startswith("Bearer ")
+
+
 async def principal(request: web.Request) -> Principal:
     """The API key's principal, or the signed-in user's (CSRF header required)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return await accounts.api_key_principal(request.app[CORE], header[7:].strip(), client_ip(request))
+    if _by_key(request):
+        token = request.headers["Authorization"][7:].strip()
+        return await accounts.api_key_principal(request.app[CORE], token, client_ip(request))
     view = await current_session(request)
     if view is None or not view.trusted:
         raise AuthenticationFailed("an API key (Authorization: Bearer ...) or a signed-in session is required")
@@ -115,6 +119,19 @@ async def renew_domain(request: web.Request) -> web.Response:
                   "currency": renewed.currency})
 
 
+async def _body(request: web.Request, shape: str, keys: set[str], *, strings: bool = False) -> dict[str, Any]:
+    """The JSON object of the request, with no key outside `keys` (and, with `strings`, only
+    strings for values); anything else is refused with the expected `shape`."""
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not set(body) <= keys or (
+            strings and not all(isinstance(v, str) for v in body.values())):
+        raise InvalidValue(f"the body is {shape}")
+    return body
+
+
 _DS_FIELDS = ("key_tag", "alg", "digest_type", "digest")
 MAX_DS_CHANGES = 8
 
@@ -136,12 +153,7 @@ def _ds_list(body: dict[str, Any], key: str) -> tuple[DsData, ...]:
 async def change_ds(request: web.Request) -> web.Response:
     """secDNS <update>: {"add": [DS...], "remove": [DS...]}; the domain afterwards."""
     who = await principal(request)
-    try:
-        body = await request.json()
-    except ValueError:
-        raise InvalidValue('the body is {"add": [...], "remove": [...]}') from None
-    if not isinstance(body, dict) or not set(body) <= {"add", "remove"}:
-        raise InvalidValue('the body is {"add": [...], "remove": [...]}')
+    body = await _body(request, '{"add": [...], "remove": [...]}', {"add", "remove"})
     info = await console_domain_actions.change_ds(request.app[CORE], who, request.match_info["name"],
                                                   _ds_list(body, "add"), _ds_list(body, "remove"), origin(request))
     return _json(domain_json(info))
@@ -161,16 +173,6 @@ def lock_request_json(asked: LockRequest) -> dict[str, Any]:
             "expires_at": _when(asked.expires_at), "confirmed_at": _when(asked.confirmed_at)}
 
 
-async def _body(request: web.Request, shape: str) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise InvalidValue(f"the body is {shape}")
-    return body
-
-
 async def get_lock(request: web.Request) -> web.Response:
     """Whether the domain is registry-locked, and its lock requests, newest first."""
     who = await principal(request)
@@ -185,9 +187,7 @@ async def ask_lock(request: web.Request) -> web.Response:
     "deliver_to": "registrant" to the registrant contact's own address."""
     who = await principal(request)
     shape = '{"action": "lock" | "unlock", "reason": text, "deliver_to": "registrar" | "registrant"}'
-    body = await _body(request, shape)
-    if not set(body) <= {"action", "reason", "deliver_to"} or not all(isinstance(v, str) for v in body.values()):
-        raise InvalidValue(f"the body is {shape}")
+    body = await _body(request, shape, {"action", "reason", "deliver_to"}, strings=True)
     asked = await registry_lock.request_lock(request.app[CORE], who, request.match_info["name"],
                                              body.get("action", ""), body.get("reason", ""), origin(request),
                                              deliver_to=body.get("deliver_to", "registrar"))
@@ -200,10 +200,8 @@ async def confirm_lock(request: web.Request) -> web.Response:
     own system, which answers for its user's second factor (a shop asks its customer's)."""
     who = await principal(request)
     shape = '{"code": the mailed code, "totp": a current code (browser sessions)}'
-    body = await _body(request, shape)
-    if not set(body) <= {"code", "totp"} or not all(isinstance(v, str) for v in body.values()):
-        raise InvalidValue(f"the body is {shape}")
-    if not request.headers.get("Authorization", "").startswith("Bearer "):
+    body = await _body(request, shape, {"code", "totp"}, strings=True)
+    if not _by_key(request):
         await accounts.verify_second_factor(request.app[CORE], request.cookies.get(SESSION_COOKIE, ""),
                                             body.get("totp", ""), client_ip(request), reauth=True)
     text = request.match_info["id"]

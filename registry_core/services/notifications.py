@@ -20,6 +20,7 @@ from uuid import UUID
 
 from registry_core.context import Core
 from registry_core.db.repo import notifications as repo
+from registry_core.db.repo import notify_prefs as pref_repo
 from registry_core.db.tx import Tx
 from registry_core.errors import ObjectNotFound
 from registry_core.model.notification import (
@@ -28,6 +29,7 @@ from registry_core.model.notification import (
     Delivery,
     DeliveryOutcome,
     Event,
+    NotifyPref,
     OutboxStatus,
     PollEntry,
     RetryPolicy,
@@ -39,6 +41,15 @@ from registry_core.model.notification import (
 
 REQUEUE_STATUSES = ("failed", "dead")
 REPLAY_STATUSES = ("sent", "failed", "dead")
+
+
+async def contact_audience(tx: Tx, contact: dict[str, Any], event_type: str) -> str:
+    """The audience `contact:HANDLE` for a message that goes to a contact itself (a
+    verification or registry lock code), its own address recorded as where `event_type`
+    goes for that audience."""
+    audience = f"contact:{contact['handle']}"
+    await pref_repo.upsert_pref(tx.conn, NotifyPref(audience, event_type, (contact["email"],), ()))
+    return audience
 
 
 async def emit(tx: Tx, sv_trid: str, event: Event) -> None:

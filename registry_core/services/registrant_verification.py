@@ -10,7 +10,6 @@ from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import contacts as contact_repo
-from registry_core.db.repo import notify_prefs as pref_repo
 from registry_core.db.repo import objects
 from registry_core.db.repo import verification as repo
 from registry_core.db.tx import Tx
@@ -18,7 +17,7 @@ from registry_core.errors import InvalidValue, PermissionDenied, not_found
 from registry_core.model import verification as rules
 from registry_core.model.accounts import Principal, allowed
 from registry_core.model.actor import Actor
-from registry_core.model.notification import Event, NotifyPref
+from registry_core.model.notification import Event
 from registry_core.services import notifications, verification_deadline
 
 CODE_EVENT = "contact.verification.code"
@@ -91,9 +90,8 @@ async def request_verification(core: Core, who: Principal, handle: str, method: 
 
 
 async def _mail_code(tx: Tx, contact: dict[str, Any], code: str, done: rules.Verification) -> None:
-    """The code goes to the contact's own address: the audience `contact:HANDLE` names it."""
-    audience = f"contact:{contact['handle']}"
-    await pref_repo.upsert_pref(tx.conn, NotifyPref(audience, CODE_EVENT, (contact["email"],), ()))
+    """The code goes to the contact's own address."""
+    audience = await notifications.contact_audience(tx, contact, CODE_EVENT)
     await notifications.emit(tx, "verification", Event(
         CODE_EVENT, audience, {"contact": contact["handle"], "code": code, "valid_until": done.expires_at},
         "contact", contact["handle"], contact["roid"],

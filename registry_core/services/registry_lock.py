@@ -9,19 +9,19 @@ serverDeleteProhibited and serverTransferProhibited; every step is in the histor
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from registry_core.context import Core
 from registry_core.db.repo import contacts as contact_repo
 from registry_core.db.repo import domains as domain_repo
-from registry_core.db.repo import notify_prefs as pref_repo
 from registry_core.db.repo import objects
 from registry_core.db.repo import registry_lock as repo
 from registry_core.db.tx import Tx
 from registry_core.errors import InvalidValue, ObjectNotFound, PermissionDenied, PolicyViolation, not_found
 from registry_core.model import registry_lock as rules
 from registry_core.model.accounts import Principal, allowed
-from registry_core.model.notification import Event, NotifyPref, registrar_audience
+from registry_core.model.notification import Event, registrar_audience
 from registry_core.services import notifications
 from registry_core.services.console_domains import Origin, console_actor
 from registry_core.services.domains import lock_domain
@@ -69,7 +69,7 @@ async def request_lock(core: Core, who: Principal, name: str, action: str, reaso
         if deliver_to == "registrant":
             audience = await _registrant_audience(tx, row)
         await repo.cancel_open_requests(tx.conn, row["id"])
-        code, key = rules.new_code(), f"{row['id']}:{tx.now.isoformat()}"
+        code, key = rules.new_code(), _request_key(row["id"], tx.now)
         stored = await repo.insert_lock_request(tx.conn, {
             "domain_id": row["id"], "domain_name": row["name"], "registrar_id": row["sponsor_id"], "action": action,
             "code_digest": rules.code_digest(key, code), "reason": why, "requested_by": who.name,
@@ -87,21 +87,19 @@ async def request_lock(core: Core, who: Principal, name: str, action: str, reaso
 
 
 async def _registrant_audience(tx: Tx, domain: dict[str, Any]) -> str:
-    """`contact:HANDLE` of the domain's registrant, its address recorded as where the lock
-    codes of that audience go (as a verification code does)."""
+    """The registrant contact's own audience, where its lock codes go."""
     contact = None
     if domain["registrant_id"] is not None:
         contact = await contact_repo.fetch_contact_by_id(tx.conn, domain["registrant_id"])
     if contact is None or not contact["email"]:
         raise PolicyViolation("the domain has no registrant with an e-mail address to send the code to",
                               object_type="domain", name=domain["name"], field="deliver_to", value="registrant")
-    audience = f"contact:{contact['handle']}"
-    await pref_repo.upsert_pref(tx.conn, NotifyPref(audience, LOCK_CODE, (contact["email"],), ()))
-    return audience
+    return await notifications.contact_audience(tx, contact, LOCK_CODE)
 
 
-def _request_key(stored: dict[str, Any]) -> str:
-    return f"{stored['domain_id']}:{stored['requested_at'].isoformat()}"
+def _request_key(domain_id: int, requested_at: datetime) -> str:
+    """What a request's code digest is salted with: its domain and the time it was asked."""
+    return f"{domain_id}:{requested_at.isoformat()}"
 
 
 async def confirm_lock(core: Core, who: Principal, request_id: int, code: str,
@@ -118,7 +116,8 @@ async def confirm_lock(core: Core, who: Principal, request_id: int, code: str,
         if tx.now > stored["expires_at"]:
             await repo.update_lock_request(tx.conn, request_id, {"state": "expired"})
             return _request({**stored, "state": "expired"}), "the code has expired; ask again"
-        if not rules.code_matches(stored["code_digest"], _request_key(stored), code):
+        salt = _request_key(stored["domain_id"], stored["requested_at"])
+        if not rules.code_matches(stored["code_digest"], salt, code):
             tries = stored["failed_tries"] + 1
             state = "cancelled" if tries >= rules.MAX_TRIES else "requested"
             await repo.update_lock_request(tx.conn, request_id, {"failed_tries": tries, "state": state})
