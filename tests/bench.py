@@ -69,8 +69,14 @@ def create_xml(name: str) -> bytes:
 
 
 # --- set-up ---------------------------------------------------------------------------------
-async def prepare_database(admin_dsn: str) -> str:
-    return await fresh_database(admin_dsn, "registry_bench")
+async def setup(database: str) -> tuple[Any, str, str, DevCerts]:
+    """What the EPP-speaking benchmarks start from: the benchmarks' embedded cluster (its
+    handle, to hold while the run needs it), a fresh migrated `database` on it (its DSN), a
+    new authInfo key, and development certificates for registrars demo and rival."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    server = start_embedded(ROOT / "var" / "bench-pgdata")
+    dsn = await fresh_database(embedded_dsn(server, "postgres"), database)
+    return server, dsn, AuthInfoCipher.new_key_text(), init_dev_certs(OUT / "certs", ["demo", "rival"])
 
 
 async def seed(dsn: str, key: str, certs: DevCerts) -> None:
@@ -231,11 +237,7 @@ def print_table(results: dict[str, Any]) -> None:
 
 
 async def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
-    server = start_embedded(ROOT / "var" / "bench-pgdata")
-    dsn = await prepare_database(embedded_dsn(server, "postgres"))
-    key = AuthInfoCipher.new_key_text()
-    certs = init_dev_certs(OUT / "certs", ["demo", "rival"])
+    _server, dsn, key, certs = await setup("registry_bench")
     await seed(dsn, key, certs)
     port, bare_port = free_port(), free_port()
     ours = start_process([sys.executable, "-m", "protocols.cli", "--config", str(write_config(dsn, key, certs, port)),

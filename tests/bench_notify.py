@@ -39,19 +39,18 @@ import aiohttp
 import aiosmtplib
 from standardwebhooks import Webhook
 
-from protocols.cli.certs import DevCerts, init_dev_certs
+from protocols.cli.certs import DevCerts
 from protocols.epp.client import EppClient
 from protocols.mail.channel import EmailChannel
 from registry_core.clock import SystemClock
 from registry_core.context import Core, CoreSettings
-from registry_core.crypto import AuthInfoCipher
 from registry_core.db.pool import open_pool
 from registry_core.db.tx import Database, Tx
 from registry_core.model import notification as note
 from registry_core.services import notifications, notify_prefs, registrars
 from tests import bench
 from tests.bench_notify_ceiling import rate, send_through
-from tests.bench_support import free_port, fresh_database
+from tests.bench_support import free_port
 from tests.mail.sink import PASSWORD, USER
 from tests.notify.peers import Peers, started_peers
 
@@ -308,13 +307,7 @@ async def prepare(dsn: str, key: str, certs: DevCerts, peers: Peers) -> tuple[Co
 
 
 async def main() -> int:
-    from registry_core.db.embedded import embedded_dsn, start_embedded
-
-    OUT.mkdir(parents=True, exist_ok=True)
-    server = start_embedded(ROOT / "var" / "bench-pgdata")
-    dsn = await fresh_database(embedded_dsn(server, "postgres"), "registry_bench_notify")
-    key = AuthInfoCipher.new_key_text()
-    certs = init_dev_certs(OUT / "certs", ["demo", "rival"])
+    _server, dsn, key, certs = await bench.setup("registry_bench_notify")
     work = OUT / "notify-peers"
     work.mkdir(exist_ok=True)
     logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's deprecation notice on each AUTH

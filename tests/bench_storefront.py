@@ -24,21 +24,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from protocols.cli.certs import init_dev_certs
 from protocols.epp.client import EppClient, fee_check
 from protocols.net.tls import client_context
 from registry_core.clock import SystemClock
 from registry_core.context import Core, CoreSettings
-from registry_core.crypto import AuthInfoCipher
-from registry_core.db.embedded import embedded_dsn, start_embedded
 from registry_core.db.pool import open_pool
 from registry_core.db.tx import Database
 from registry_core.services import registrars, tlds
 from storefront.connector import ConnectorSettings, RegistryConnector
 from storefront.engine import SearchEngine
 from storefront.search import Margin, candidates, normalize
-from tests.bench import start_process, write_config
-from tests.bench_support import drive, free_port, fresh_database
+from tests.bench import setup, start_process, write_config
+from tests.bench_support import drive, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "var" / "bench"
@@ -129,11 +126,7 @@ def print_table(results: dict[str, Any]) -> None:
 
 
 async def main() -> int:
-    OUT.mkdir(parents=True, exist_ok=True)
-    server = start_embedded(ROOT / "var" / "bench-pgdata")
-    dsn = await fresh_database(embedded_dsn(server, "postgres"), "storefront_bench")
-    key = AuthInfoCipher.new_key_text()
-    certs = init_dev_certs(OUT / "certs", ["demo", "rival"])
+    _server, dsn, key, certs = await setup("storefront_bench")
     await seed(dsn, key, certs.fingerprints["demo"])
     port = free_port()
     epp = start_process([sys.executable, "-m", "protocols.cli", "--config", str(write_config(dsn, key, certs, port)),
