@@ -17,6 +17,7 @@ from protocols.web.openapi import DOCUMENT
 from protocols.web.security import CSRF_HEADER, tokens_match
 from protocols.web.session import CORE, SESSION_COOKIE, client_ip, current_session, origin
 from registry_core.errors import AuthenticationFailed, InvalidValue
+from registry_core.model import names
 from registry_core.model.accounts import Principal
 from registry_core.model.domain import DomainInfo, DsData
 from registry_core.model.registry_lock import LockRequest
@@ -177,7 +178,8 @@ async def get_lock(request: web.Request) -> web.Response:
     """Whether the domain is registry-locked, and its lock requests, newest first."""
     who = await principal(request)
     locked, requests = await registry_lock.domain_lock_state(request.app[CORE], who, request.match_info["name"])
-    return _json({"name": request.match_info["name"].lower().rstrip("."), "locked": locked is not None,
+    name = names.normalize_object_name(request.match_info["name"], "domain")  # as the service found it
+    return _json({"name": name, "locked": locked is not None,
                   "locked_at": _when(locked.locked_at) if locked else None,
                   "requests": [lock_request_json(r) for r in requests]})
 
